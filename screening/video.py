@@ -1,0 +1,287 @@
+"""Video input: files (any container FFmpeg reads) and webcams, upright frames with real timestamps.
+
+Phones record variable frame rate and store portrait clips sideways with a rotation flag. Frames here
+carry their presentation time in seconds (not ``index / fps``) and are turned upright, so every later
+stage sees the person as a viewer would.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Union
+
+import numpy as np
+
+from .errors import VideoError
+
+Source = Union[str, os.PathLike, int]
+
+#: Refuse files larger than this (bytes) or longer than this (seconds) unless the caller raises it.
+MAX_BYTES = 4 * 1024**3
+MAX_DURATION_S = 20 * 60.0
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What is known about a video before decoding it. Width and height are the upright (displayed) size."""
+
+    path: str
+    fps: float
+    frame_count: int
+    duration_s: float
+    width: int
+    height: int
+    rotation_deg: int
+    size_bytes: int | None = None
+    is_webcam: bool = False
+
+
+@dataclass
+class Frame:
+    index: int
+    time_s: float
+    rgb: np.ndarray  # (H, W, 3) uint8, upright
+
+
+@dataclass
+class ReadReport:
+    """Filled while frames are read: how reading ended."""
+
+    frames_read: int = 0
+    truncated_at_s: float | None = None
+
+
+def _av():
+    import av  # imported lazily: `screening --help` stays fast
+
+    return av
+
+
+def _not_a_video(path: str, detail: str) -> VideoError:
+    return VideoError(
+        f"'{path}' could not be read as a video ({detail}).",
+        "Check that it is a video file (MP4, MOV, AVI, WebM, MKV) that plays in a video player; "
+        "if it came from a phone, export or share it again and use the new copy.",
+    )
+
+
+def probe(source: Source, max_bytes: int = MAX_BYTES, max_duration_s: float = MAX_DURATION_S) -> VideoInfo:
+    """Open a video file (or a webcam index) and describe it, refusing what cannot be analysed."""
+    if isinstance(source, int):
+        return _probe_webcam(source)
+    path = str(source)
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"'{path}' does not exist.", "Check the path and the file name.")
+    if p.is_dir():
+        raise VideoError(f"'{path}' is a folder, not a video.", "Give the path of one video file.")
+    size = p.stat().st_size
+    if size == 0:
+        raise VideoError(f"'{path}' is empty (0 bytes).", "The recording or the copy failed: record or copy it again.")
+    if size > max_bytes:
+        raise VideoError(
+            f"'{path}' is {size / 1024**3:.1f} GB, over the {max_bytes / 1024**3:.1f} GB limit.",
+            "Trim the clip to the sets you want screened (a screen needs 10-60 s), or export it at 1080p.",
+        )
+    av = _av()
+    try:
+        container = av.open(path)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise _not_a_video(path, type(exc).__name__ + ": " + str(exc).split(":")[0]) from None
+    try:
+        if not container.streams.video:
+            raise VideoError(
+                f"'{path}' has no video stream (it may be audio only).",
+                "Use the video file itself, not an audio export.",
+            )
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration = container.duration / 1_000_000
+        else:
+            duration = 0.0
+        if duration > max_duration_s:
+            raise VideoError(
+                f"'{path}' lasts {duration / 60:.1f} min, over the {max_duration_s / 60:.0f} min limit.",
+                "Trim the clip to the sets you want screened (a screen needs 10-60 s).",
+            )
+        frame_count = int(stream.frames or round(duration * fps))
+        first = _first_frame(container, stream)
+        if first is None:
+            raise _not_a_video(path, "no frame could be decoded; the file may be truncated or corrupt")
+        rotation = int(first.rotation or 0) % 360
+        w, h = first.width, first.height
+        if rotation in (90, 270):
+            w, h = h, w
+        if frame_count <= 0 or duration <= 0:
+            duration = duration or frame_count / fps
+    finally:
+        container.close()
+    return VideoInfo(path, fps, max(frame_count, 1), duration, w, h, rotation, size)
+
+
+def _first_frame(container, stream):
+    av = _av()
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError:
+        return None
+    return None
+
+
+def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Apply a display rotation (counter-clockwise degrees, as FFmpeg/PyAV report it)."""
+    k = (rotation_deg // 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
+
+
+def read_frames(source: Source, info: VideoInfo | None = None, report: ReadReport | None = None,
+                webcam_seconds: float = 30.0, max_side: int | None = None) -> Iterator[Frame]:
+    """Yield upright RGB frames with their presentation time (seconds from the first frame).
+
+    ``max_side`` scales frames down (keeping the aspect ratio) while decoding: pose models run on
+    256-pixel crops, and a 1280-pixel frame costs a third less than a 1920-pixel one to feed them.
+
+    A file that breaks off part way (truncated download) ends the iteration early and records where in
+    ``report``; a file with no decodable frame at all raises :class:`VideoError`.
+    """
+    if isinstance(source, int):
+        yield from _read_webcam(source, webcam_seconds, report)
+        return
+    info = info or probe(source)
+    report = report if report is not None else ReadReport()
+    av = _av()
+    container = av.open(str(source))
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        t0 = None
+        last_t = -1.0
+        index = 0
+        frames = container.decode(stream)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, EOFError):
+                report.truncated_at_s = max(last_t, 0.0)
+                break
+            if frame.pts is None:
+                t = index / info.fps
+            else:
+                t = float(frame.pts * stream.time_base)
+            t0 = t if t0 is None else t0
+            t -= t0
+            if t <= last_t:  # duplicated or out-of-order timestamps: keep time strictly increasing
+                t = last_t + 1e-3
+            last_t = t
+            if max_side and max(frame.width, frame.height) > max_side:
+                scale = max_side / max(frame.width, frame.height)
+                w, h = int(round(frame.width * scale / 2)) * 2, int(round(frame.height * scale / 2)) * 2
+                # swscale's area filter: as fast as no scaling; to_ndarray(width=...) is bicubic, 4x slower
+                rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_ndarray()
+            else:
+                rgb = frame.to_ndarray(format="rgb24")
+            rgb = upright(rgb, int(frame.rotation or 0))
+            yield Frame(index, t, rgb)
+            index += 1
+            report.frames_read = index
+    finally:
+        container.close()
+    if report.frames_read == 0:
+        raise _not_a_video(str(source), "no frame could be decoded; the file may be truncated or corrupt")
+
+
+def _probe_webcam(index: int) -> VideoInfo:
+    import cv2
+
+    cap = cv2.VideoCapture(index)
+    try:
+        if not cap.isOpened():
+            raise VideoError(
+                f"No webcam could be opened at index {index}.",
+                "Check that a camera is connected and not used by another program, or try index 0 or 1; "
+                "or record a clip and analyse the file.",
+            )
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    finally:
+        cap.release()
+    return VideoInfo(f"webcam:{index}", fps, 0, 0.0, w, h, 0, None, True)
+
+
+def _read_webcam(index: int, seconds: float, report: ReadReport | None) -> Iterator[Frame]:
+    import cv2
+
+    cap = cv2.VideoCapture(index)
+    if not cap.isOpened():
+        _probe_webcam(index)  # raises the explanatory error
+    t0 = time.monotonic()
+    i = 0
+    try:
+        while True:
+            ok, bgr = cap.read()
+            t = time.monotonic() - t0
+            if not ok or t > seconds:
+                break
+            yield Frame(i, t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            i += 1
+            if report is not None:
+                report.frames_read = i
+    finally:
+        cap.release()
+
+
+class VideoWriter:
+    """H.264 MP4 writer (yuv420p, plays in every browser). Frames are RGB; odd sizes are padded."""
+
+    def __init__(self, path: str | os.PathLike, fps: float, width: int, height: int, crf: int = 23,
+                 preset: str = "veryfast"):
+        av = _av()
+        self.width, self.height = width + width % 2, height + height % 2
+        self._container = av.open(str(path), "w")
+        rate = max(1, int(round(fps)))
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"preset": preset, "crf": str(crf), "movflags": "+faststart"}
+        self._stream.codec_context.time_base = _fraction(1, 1000)
+        self._av = av
+        self._last_pts = -1
+
+    def write(self, rgb: np.ndarray, time_s: float) -> None:
+        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
+            pad = np.zeros((self.height, self.width, 3), np.uint8)
+            pad[: rgb.shape[0], : rgb.shape[1]] = rgb[: self.height, : self.width]
+            rgb = pad
+        frame = self._av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        pts = max(int(round(time_s * 1000)), self._last_pts + 1)
+        self._last_pts = pts
+        frame.pts = pts
+        frame.time_base = _fraction(1, 1000)
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _fraction(a: int, b: int):
+    from fractions import Fraction
+
+    return Fraction(a, b)
