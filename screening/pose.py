@@ -1,0 +1,487 @@
+"""Pose tracking: video frames -> a typed pose series (MediaPipe Pose, 33 landmarks).
+
+Two backends share one interface (:class:`PoseBackend`):
+
+- :class:`LegacyPose`, the default: ``mp.solutions.pose`` with the full model that ships inside the
+  mediapipe 0.10.21 wheel (``model_complexity=1``), video mode, segmentation on. The lite (0) and
+  heavy (2) models are not in the wheel and would need a download, which this tool never does.
+- :class:`TaskPose`: the Tasks API ``PoseLandmarker`` with a user-supplied ``.task`` model file, the way
+  to the heavy model (``pose_landmarker_heavy.task``) for people who have it on disk.
+
+MediaPipe's own landmark smoothing (a causal One Euro filter) is switched off: it lags on fast moves,
+and the cleaning stage applies a zero-phase filter instead, so event timing (which moves first, hip or
+spine) is not shifted.
+
+The segmentation mask is reduced per frame to :class:`TrunkOutline` stations (the silhouette's extent on
+each side of the hip-shoulder chord), so a 10-minute 1080p video never holds its masks in memory.
+
+Several people in view: a census runs once a second on the decoding thread (the second core) with the
+wheel's full model through the Tasks API. The central, largest person is the one analysed; frames where
+the tracker followed somebody else are left out, and the result says so.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+from .errors import ModelError
+from .video import Frame, ReadReport, VideoInfo, read_frames
+
+N_LANDMARKS = 33
+#: stations along the hip (0) -> shoulder (1) chord where the silhouette outline is sampled
+OUTLINE_STATIONS = np.linspace(-0.1, 1.1, 25)
+OUTLINE_REACH = 0.8  # how far (in chord lengths) rays look for the silhouette edge
+OUTLINE_SAMPLES = 64
+CENSUS_PERIOD_S = 1.0
+#: frames are scaled to this longest side before inference (the model itself sees 256-pixel crops;
+#: at 1920 px, MediaPipe's full-size segmentation mask costs 30% of the frame rate)
+ANALYSIS_MAX_SIDE = 1280
+
+
+@dataclass
+class Person:
+    """One person found in one frame by a backend."""
+
+    image: np.ndarray  # (33, 3): x px, y px, visibility
+    world: np.ndarray  # (33, 3): metres, hip-centred
+    mask: np.ndarray | None = None  # (H, W) float probability, same size as the frame
+
+
+class PoseBackend(Protocol):
+    name: str
+
+    def process(self, rgb: np.ndarray, time_s: float) -> list[Person]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class TrunkOutline:
+    """Silhouette extent either side of the hip->shoulder chord, per frame, in chord lengths.
+
+    ``extent[f, k, 0]`` is the distance from the chord at station ``stations[k]`` to the silhouette edge
+    on the image-left side of the chord direction (chord rotated +90 degrees in image coordinates),
+    ``extent[f, k, 1]`` on the other side. Which side is the back depends on the facing, decided later.
+    NaN where there is no mask or no trunk.
+    """
+
+    stations: np.ndarray
+    extent: np.ndarray  # (N, K, 2)
+
+
+@dataclass
+class PoseSeries:
+    """The raw output of pose tracking, one row per decoded frame."""
+
+    time_s: np.ndarray  # (N,)
+    image: np.ndarray  # (N, 33, 3): x px, y px, visibility; NaN where nobody was tracked
+    world: np.ndarray  # (N, 33, 3)
+    outline: TrunkOutline
+    width: int
+    height: int
+    backend: str
+    people_in_view: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def detected(self) -> np.ndarray:
+        return ~np.isnan(self.image[:, 0, 0])
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+# --------------------------------------------------------------------------------------------- backends
+def _mediapipe():
+    import mediapipe as mp
+
+    return mp
+
+
+def _model_dir() -> Path:
+    return Path(_mediapipe().__file__).parent / "modules"
+
+
+class LegacyPose:
+    """``mp.solutions.pose`` in video mode: the model shipped in the wheel, no download."""
+
+    def __init__(self, model_complexity: int = 1, segmentation: bool = True):
+        names = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+        if model_complexity not in names:
+            raise ModelError(f"Unknown model complexity {model_complexity}.", "Use 0 (lite), 1 (full) or 2 (heavy).")
+        if not (_model_dir() / "pose_landmark" / names[model_complexity]).exists():
+            raise ModelError(
+                f"The {'lite' if model_complexity == 0 else 'heavy'} pose model is not installed: mediapipe "
+                "would download it, and this tool never downloads anything.",
+                "Use the full model (the default), or pass a Tasks API model file you already have "
+                "(e.g. pose_landmarker_heavy.task) with --model-file.",
+            )
+        mp = _mediapipe()
+        self.name = f"mediapipe-legacy-{['lite', 'full', 'heavy'][model_complexity]}"
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=model_complexity,
+            smooth_landmarks=False,
+            enable_segmentation=segmentation,
+            smooth_segmentation=False,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+
+    def process(self, rgb: np.ndarray, time_s: float) -> list[Person]:
+        h, w = rgb.shape[:2]
+        res = self._pose.process(rgb)
+        if res.pose_landmarks is None:
+            return []
+        lm = res.pose_landmarks.landmark
+        image = np.array([(p.x * w, p.y * h, p.visibility) for p in lm], dtype=np.float64)
+        wl = res.pose_world_landmarks.landmark
+        world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64)
+        return [Person(image, world, res.segmentation_mask)]
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+def wheel_full_task_bundle() -> bytes:
+    """A Tasks API model bundle (.task) built from the full model inside the mediapipe wheel.
+
+    The legacy ``.tflite`` files carry no input-normalisation metadata, which the Tasks API needs; it is
+    added here (detector input in [-1, 1], landmark model input in [0, 1], as the legacy graphs feed
+    them). Used for the people census and to test :class:`TaskPose` without any download.
+    """
+    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
+
+    def with_metadata(path: Path, mean: float, std: float, name: str) -> bytes:
+        writer = mw.MetadataWriter.create(path.read_bytes())
+        writer.add_general_info(name, "from the mediapipe 0.10.21 wheel")
+        writer.add_image_input(norm_mean=[mean], norm_std=[std], color_space_type=mw.metadata_fb.ColorSpaceType.RGB)
+        return writer.populate()[0]
+
+    buf = BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("pose_detector.tflite",
+                   with_metadata(_model_dir() / "pose_detection" / "pose_detection.tflite", 127.5, 127.5, "pose_detector"))
+        z.writestr("pose_landmarks_detector.tflite",
+                   with_metadata(_model_dir() / "pose_landmark" / "pose_landmark_full.tflite", 0.0, 255.0,
+                                 "pose_landmarks_detector"))
+    return buf.getvalue()
+
+
+def _task_landmarker(model: str | os.PathLike | bytes, video_mode: bool, num_poses: int, masks: bool):
+    mp = _mediapipe()
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    if isinstance(model, bytes):
+        base = BaseOptions(model_asset_buffer=model)
+        label = "wheel-full"
+    else:
+        path = Path(model)
+        if not path.is_file():
+            raise ModelError(f"Model file '{path}' does not exist.", "Give the path of a Tasks API pose model (.task).")
+        base = BaseOptions(model_asset_path=str(path))
+        label = path.stem
+    opts = vision.PoseLandmarkerOptions(
+        base_options=base,
+        running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+        output_segmentation_masks=masks,
+    )
+    try:
+        return vision.PoseLandmarker.create_from_options(opts), label, mp
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(
+            f"'{model if not isinstance(model, bytes) else 'bundle'}' is not a usable Tasks API pose model "
+            f"({str(exc).splitlines()[0][:120]}).",
+            "Use a pose_landmarker_*.task file from MediaPipe's model page, or leave --model-file out to use "
+            "the built-in full model.",
+        ) from None
+
+
+def _task_people(result, w: int, h: int) -> list[Person]:
+    people = []
+    masks = result.segmentation_masks or []
+    for i, lms in enumerate(result.pose_landmarks):
+        image = np.array([(p.x * w, p.y * h, p.visibility) for p in lms], dtype=np.float64)
+        wl = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks) else []
+        world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64) if wl else np.full((N_LANDMARKS, 3), np.nan)
+        mask = masks[i].numpy_view() if i < len(masks) else None
+        people.append(Person(image, world, mask))
+    return people
+
+
+class TaskPose:
+    """Tasks API ``PoseLandmarker`` (video mode) with a model file, e.g. ``pose_landmarker_heavy.task``."""
+
+    def __init__(self, model: str | os.PathLike | bytes, num_poses: int = 2, segmentation: bool = True):
+        self._lm, label, self._mp = _task_landmarker(model, True, num_poses, segmentation)
+        self.name = f"mediapipe-tasks-{label}"
+        self._last_ms = -1
+
+    def process(self, rgb: np.ndarray, time_s: float) -> list[Person]:
+        ms = max(int(round(time_s * 1000)), self._last_ms + 1)  # the Tasks API wants strictly increasing ms
+        self._last_ms = ms
+        img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        return _task_people(self._lm.detect_for_video(img, ms), rgb.shape[1], rgb.shape[0])
+
+    def close(self) -> None:
+        self._lm.close()
+
+
+def make_backend(model_file: str | os.PathLike | None = None, model_complexity: int = 1) -> PoseBackend:
+    """The default legacy full model, or the Tasks API with a user-supplied ``.task`` file."""
+    if model_file:
+        return TaskPose(model_file)
+    return LegacyPose(model_complexity)
+
+
+# --------------------------------------------------------------------------------------------- people
+def bbox(image: np.ndarray) -> np.ndarray:
+    """x0, y0, x1, y1 of the landmarks with visibility >= 0.3 (all of them if fewer than 4 are)."""
+    pts = image[image[:, 2] >= 0.3, :2]
+    if len(pts) < 4:
+        pts = image[:, :2]
+    return np.array([*pts.min(0), *pts.max(0)])
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def main_person(boxes: list[np.ndarray], width: int, height: int) -> int:
+    """Index of the central, largest person: area weighted by closeness to the image centre."""
+    centre = np.array([width / 2, height / 2])
+    half_diag = np.hypot(width, height) / 2
+    scores = []
+    for b in boxes:
+        area = (b[2] - b[0]) * (b[3] - b[1])
+        dist = np.hypot(*((b[:2] + b[2:]) / 2 - centre)) / half_diag
+        scores.append(area * (1.0 - 0.7 * dist))
+    return int(np.argmax(scores))
+
+
+class Census:
+    """Counts the people in view on a few frames (runs on the decoding thread)."""
+
+    def __init__(self, width: int, height: int, period_s: float = CENSUS_PERIOD_S, max_side: int = 480):
+        self.width, self.height = width, height  # boxes are reported in these (full-frame) pixels
+        self.period_s = period_s
+        self.max_side = max_side
+        self.samples: list[tuple[float, list[np.ndarray]]] = []  # (time, boxes in full-frame pixels)
+        self._next = 0.0
+        self._lm = None
+
+    def maybe_count(self, frame: Frame) -> None:
+        if frame.time_s < self._next:
+            return
+        self._next = frame.time_s + self.period_s
+        if self._lm is None:
+            self._lm, _, self._mp = _task_landmarker(wheel_full_task_bundle(), False, 4, False)
+        rgb = frame.rgb
+        h, w = rgb.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        if scale < 1.0:
+            import cv2
+
+            rgb = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+        img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        people = _task_people(self._lm.detect(img), self.width, self.height)  # normalised -> full frame
+        self.samples.append((frame.time_s, [bbox(p.image) for p in people]))
+
+    def close(self) -> None:
+        if self._lm is not None:
+            self._lm.close()
+
+
+# --------------------------------------------------------------------------------------------- outline
+def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
+    """Silhouette extent either side of the hip->shoulder chord at :data:`OUTLINE_STATIONS`, (K, 2)."""
+    k = len(OUTLINE_STATIONS)
+    out = np.full((k, 2), np.nan)
+    if mask is None:
+        return out
+    hip = (image[23, :2] + image[24, :2]) / 2
+    sh = (image[11, :2] + image[12, :2]) / 2
+    chord = sh - hip
+    length = float(np.hypot(*chord))
+    if not np.isfinite(length) or length < 5:
+        return out
+    u = chord / length
+    n = np.array([u[1], -u[0]])  # chord rotated +90 deg on screen (y down): image-left of the chord
+    d = np.linspace(0, OUTLINE_REACH, OUTLINE_SAMPLES) * length
+    base = hip[None, :] + OUTLINE_STATIONS[:, None] * chord[None, :]  # (K, 2)
+    sides = np.stack([n, -n])  # (2, 2)
+    pts = base[:, None, None, :] + sides[None, :, None, :] * d[None, None, :, None]  # (K, 2, M, 2)
+    h, w = mask.shape[:2]
+    xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
+    yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+    inside = mask[yi, xi] > 0.5
+    inside &= (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    # edge = the first sample outside the silhouette, walking out from the chord
+    first_out = np.argmax(~inside, axis=2)  # (K, 2); 0 when the chord point is itself outside
+    all_in = inside.all(axis=2)
+    edge = np.where(all_in, np.nan, first_out / (OUTLINE_SAMPLES - 1) * OUTLINE_REACH)
+    return edge
+
+
+# --------------------------------------------------------------------------------------------- tracking
+def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 8,
+              sink: Callable[[Frame], None] | None = None):
+    """Decode on a second thread (and count people there, and hand frames to ``sink`` there),
+    overlapping with inference on the first."""
+    q: queue.Queue = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+    done = object()
+
+    def work():
+        try:
+            for fr in frames:
+                if census is not None:
+                    census.maybe_count(fr)
+                if sink is not None:
+                    sink(fr)
+                while not stop.is_set():
+                    try:
+                        q.put(fr, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(exc)
+
+    t = threading.Thread(target=work, name="screening-decode", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join(timeout=5)
+
+
+def track(source, info: VideoInfo, backend: PoseBackend | None = None,
+          progress: Callable[[float], None] | None = None, census: bool = True,
+          report: ReadReport | None = None, frame_sink: Callable[[Frame], None] | None = None) -> PoseSeries:
+    """Run pose tracking over a whole video and return the pose series of the person analysed.
+
+    ``frame_sink`` receives every decoded frame on the decoding thread (the annotated video's base is
+    written there, on the core that inference leaves free)."""
+    own_backend = backend is None
+    backend = backend or make_backend()
+    report = report if report is not None else ReadReport()
+    cen = Census(info.width, info.height) if census and not info.is_webcam else None
+    times, images, worlds, outlines = [], [], [], []
+    tracked_boxes: list[np.ndarray | None] = []
+    target_box: np.ndarray | None = None
+    width, height = info.width, info.height
+    total = max(info.frame_count, 1)
+    try:
+        for fr in _prefetch(read_frames(source, info, report, max_side=ANALYSIS_MAX_SIDE), cen, sink=frame_sink):
+            h_an, w_an = fr.rgb.shape[:2]
+            scale = np.array([width / w_an, height / h_an, 1.0])  # back to full-frame pixels
+            people = backend.process(fr.rgb, fr.time_s)
+            person = None
+            if people:
+                boxes = [bbox(p.image * scale) for p in people]
+                if len(people) == 1:
+                    i = 0
+                elif target_box is None:
+                    i = main_person(boxes, width, height)
+                else:
+                    i = int(np.argmax([iou(b, target_box) for b in boxes]))
+                person = people[i]
+                target_box = boxes[i]
+            times.append(fr.time_s)
+            if person is None:
+                images.append(np.full((N_LANDMARKS, 3), np.nan))
+                worlds.append(np.full((N_LANDMARKS, 3), np.nan))
+                outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
+                tracked_boxes.append(None)
+            else:
+                outlines.append(trunk_outline(person.mask, person.image))
+                images.append(person.image * scale)
+                worlds.append(person.world)
+                tracked_boxes.append(bbox(person.image * scale))
+            if progress is not None and fr.index % 10 == 0:
+                progress(min(fr.index / total, 1.0))
+    finally:
+        if own_backend:
+            backend.close()
+        if cen is not None:
+            cen.close()
+    series = PoseSeries(
+        time_s=np.asarray(times, dtype=np.float64),
+        image=np.asarray(images, dtype=np.float64).reshape(-1, N_LANDMARKS, 3),
+        world=np.asarray(worlds, dtype=np.float64).reshape(-1, N_LANDMARKS, 3),
+        outline=TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines).reshape(-1, len(OUTLINE_STATIONS), 2)),
+        width=width,
+        height=height,
+        backend=backend.name,
+    )
+    if report.truncated_at_s is not None:
+        series.notes.append(
+            f"The video breaks off at {report.truncated_at_s:.1f} s (the file looks truncated): "
+            "only what comes before was analysed."
+        )
+    if cen is not None:
+        _apply_census(series, cen.samples, tracked_boxes)
+    return series
+
+
+def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray]]],
+                  tracked: list[np.ndarray | None]) -> None:
+    """Keep the central, largest person: drop frames where the tracker followed somebody else."""
+    counts = [len(b) for _, b in samples]
+    series.people_in_view = max(counts) if counts else (1 if series.detected.any() else 0)
+    if series.people_in_view <= 1:
+        return
+    # the target: central and largest where several people are first seen, then followed by overlap
+    target = None
+    wrong_until: list[tuple[float, float]] = []
+    prev_t = 0.0
+    for t, boxes in samples:
+        if not boxes:
+            prev_t = t
+            continue
+        if target is None:
+            target = boxes[main_person(boxes, series.width, series.height)] if len(boxes) > 1 else boxes[0]
+        else:
+            target = boxes[int(np.argmax([iou(b, target) for b in boxes]))]
+        i = int(np.searchsorted(series.time_s, t))
+        if i < len(tracked) and tracked[i] is not None and len(boxes) > 1:
+            ious = [iou(tracked[i], b) for b in boxes]
+            if int(np.argmax(ious)) != next(j for j, b in enumerate(boxes) if b is target):
+                wrong_until.append((prev_t, t))
+        prev_t = t
+    dropped = 0.0
+    for a, b in wrong_until:
+        sel = (series.time_s > a) & (series.time_s <= b)
+        series.image[sel] = np.nan
+        series.world[sel] = np.nan
+        series.outline.extent[sel] = np.nan
+        dropped += b - a
+    note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
+            "and followed through the clip.")
+    if dropped:
+        note += f" About {dropped:.0f} s where the tracker followed somebody else were left out."
+    series.notes.append(note)
