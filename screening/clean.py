@@ -1,0 +1,267 @@
+"""Cleaning: raw pose series -> clean series (../shared/spec/metrics.md, "Ground rules" and "View").
+
+Order: visibility gating (< 0.5 is missing), Hampel outlier rejection, interpolation of gaps shorter
+than 0.3 s, zero-phase 4th-order Butterworth low-pass at 6 Hz (the field default for slow strength
+moves: Sports2D, Pose2Sim), camera roll correction from the floor line (as Sports2D does), then view
+detection (side / front / oblique, facing, near side).
+
+MediaPipe's own One Euro smoothing is switched off in :mod:`screening.pose`, so this filter is the
+only smoothing and adds no lag.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from .pose import PoseSeries, TrunkOutline
+
+VISIBILITY_MIN = 0.5
+MAX_GAP_S = 0.3
+HAMPEL_HALF_WINDOW_S = 0.15
+HAMPEL_SIGMAS = 3.0
+LOWPASS_HZ = 6.0
+LOWPASS_ORDER = 4
+#: shoulder x-spread over shoulder-hip height, median over upright frames (metrics.md, "View")
+SIDE_BELOW = 0.5
+FRONT_ABOVE = 0.7
+
+L = dict(nose=0, ear=(7, 8), shoulder=(11, 12), elbow=(13, 14), wrist=(15, 16), hip=(23, 24), knee=(25, 26),
+         ankle=(27, 28), heel=(29, 30), toe=(31, 32))
+LEFT = [11, 23, 25, 27, 29, 31]
+RIGHT = [12, 24, 26, 28, 30, 32]
+
+
+@dataclass(frozen=True)
+class View:
+    kind: str  # "side" | "front" | "oblique"
+    facing: str  # "left" | "right" | "camera" | "away"
+    near_side: str | None  # "left" | "right" | None
+    spread_ratio: float  # the number the kind was read from
+
+    @property
+    def facing_sign(self) -> int:
+        """+1 when the person faces image-right, -1 image-left, 0 in front views."""
+        return {"right": 1, "left": -1}.get(self.facing, 0)
+
+
+@dataclass
+class CleanSeries:
+    time_s: np.ndarray  # (N,)
+    xy: np.ndarray  # (N, 33, 2) pixels, roll-corrected, NaN where missing
+    visibility: np.ndarray  # (N, 33) as MediaPipe reported it
+    detected: np.ndarray  # (N,) a person was tracked in this frame
+    roll_deg: float  # camera roll that was removed (positive: the floor rose to the right in the image)
+    view: View
+    outline: TrunkOutline
+    width: int
+    height: int
+    notes: list[str] = field(default_factory=list)
+    longest_gap_s: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------ signal steps
+def gate(xy: np.ndarray, visibility: np.ndarray, minimum: float = VISIBILITY_MIN) -> np.ndarray:
+    out = xy.copy()
+    out[~(visibility >= minimum)] = np.nan
+    return out
+
+
+def hampel(x: np.ndarray, half_window: int, sigmas: float = HAMPEL_SIGMAS, floor: float = 0.0) -> np.ndarray:
+    """Hampel filter along axis 0: points further than ``sigmas`` robust SDs from the moving median
+    (and further than ``floor``) become NaN. NaNs are ignored in the window."""
+    if half_window < 1 or len(x) < 3:
+        return x.copy()
+    pad = np.pad(x, [(half_window, half_window)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half_window + 1, axis=0)
+    with np.errstate(all="ignore"), quiet():
+        med = np.nanmedian(win, axis=-1)
+        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
+    out = x.copy()
+    out[np.abs(x - med) > np.maximum(sigmas * mad, floor)] = np.nan
+    return out
+
+
+class quiet:
+    """Silence numpy's RuntimeWarnings (all-NaN slices are expected: missing landmarks are NaN)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *a):
+        self._w.__exit__(*a)
+
+
+def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of runs where ``valid`` is False."""
+    v = np.concatenate([[True], valid, [True]])
+    d = np.diff(v.astype(np.int8))
+    return list(zip(np.flatnonzero(d == -1), np.flatnonzero(d == 1)))
+
+
+def fill_short_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = MAX_GAP_S) -> np.ndarray:
+    """Linear interpolation over interior NaN runs whose bounding samples are <= ``max_gap_s`` apart."""
+    out = x.copy()
+    flat = out.reshape(len(t), -1)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        for a, b in nan_runs(np.isfinite(col)):
+            if a == 0 or b == len(t):
+                continue
+            if t[b] - t[a - 1] <= max_gap_s + 1e-9:
+                col[a:b] = np.interp(t[a:b], [t[a - 1], t[b]], [col[a - 1], col[b]])
+    return out
+
+
+def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = LOWPASS_HZ, order: int = LOWPASS_ORDER) -> np.ndarray:
+    """Zero-phase Butterworth low-pass on each run of valid samples, on a uniform time grid (variable
+    frame rate videos are resampled, filtered, and read back at their own timestamps)."""
+    out = x.copy()
+    if len(t) < 2:
+        return out
+    dt = float(np.median(np.diff(t)))
+    fs = 1.0 / dt if dt > 0 else 30.0
+    fc = min(cutoff_hz, 0.4 * fs)
+    sos = butter(order, fc, fs=fs, output="sos")
+    flat = out.reshape(len(t), -1)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        valid = np.isfinite(col)
+        v = np.concatenate([[False], valid, [False]])
+        d = np.diff(v.astype(np.int8))
+        for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+            if b - a < 7:
+                continue
+            grid = np.arange(t[a], t[b - 1] + dt / 2, dt)
+            y = np.interp(grid, t[a:b], col[a:b])
+            y = sosfiltfilt(sos, y, padlen=min(3 * (2 * len(sos) + 1), len(y) - 1))
+            col[a:b] = np.interp(t[a:b], grid, y)
+    return out
+
+
+def rotate(xy: np.ndarray, deg: float, centre: tuple[float, float]) -> np.ndarray:
+    """Rotate image points by ``deg`` (positive: counter-clockwise as seen on screen) about ``centre``."""
+    if deg == 0:
+        return xy.copy()
+    r = np.deg2rad(deg)
+    c, s = np.cos(r), np.sin(r)
+    x = xy[..., 0] - centre[0]
+    y = xy[..., 1] - centre[1]
+    # screen y points down, so a counter-clockwise turn on screen is (x, y) -> (x c + y s, -x s + y c)
+    return np.stack([x * c + y * s + centre[0], -x * s + y * c + centre[1]], axis=-1)
+
+
+# ------------------------------------------------------------------------------------------ roll and view
+def _line_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle of the line a-b from horizontal, in (-90, 90], positive when it rises to the right on screen."""
+    d = b - a
+    with np.errstate(all="ignore"):
+        ang = np.degrees(np.arctan2(-d[..., 1], d[..., 0]))
+    ang = np.where(ang > 90, ang - 180, ang)
+    return np.where(ang <= -90, ang + 180, ang)
+
+
+def upright_frames(xy: np.ndarray, max_trunk_deg: float = 25.0) -> np.ndarray:
+    """Frames where mid-shoulder is above mid-hip within ``max_trunk_deg`` of vertical."""
+    with quiet():
+        hip = np.nanmean(xy[:, [23, 24]], axis=1) if len(xy) else np.zeros((0, 2))
+        sh = np.nanmean(xy[:, [11, 12]], axis=1) if len(xy) else np.zeros((0, 2))
+    d = sh - hip
+    with np.errstate(all="ignore"):
+        ang = np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+    return np.nan_to_num(ang, nan=180) < max_trunk_deg
+
+
+def spread_ratio(xy: np.ndarray, over_trunk_length: bool = False) -> np.ndarray:
+    """Per frame: shoulder x-spread over shoulder-hip height (metrics.md, "View"), or over the trunk's
+    length, which does not shrink when the trunk leans forward (for judging single frames)."""
+    spread = np.abs(xy[:, 11, 0] - xy[:, 12, 0])
+    with quiet(), np.errstate(all="ignore"):
+        d = np.nanmean(xy[:, [11, 12]], axis=1) - np.nanmean(xy[:, [23, 24]], axis=1)
+        height = np.hypot(d[:, 0], d[:, 1]) if over_trunk_length else np.abs(d[:, 1])
+        return spread / height
+
+
+def view_kind(ratio: float) -> str:
+    if not np.isfinite(ratio):
+        return "side"
+    return "side" if ratio < SIDE_BELOW else "front" if ratio > FRONT_ABOVE else "oblique"
+
+
+def estimate_roll(xy: np.ndarray, kind: str, upright: np.ndarray) -> float:
+    """Camera roll from the floor line: the heel-toe line of planted feet (side and oblique views) or the
+    line through both heels and both toes while standing (front view). Lines steeper than 25 degrees
+    (a heel off the floor) are not floor lines and are ignored."""
+    if kind == "front":
+        rows = xy[upright] if upright.any() else xy
+        angles = np.concatenate([_line_angle(rows[:, 30], rows[:, 29]), _line_angle(rows[:, 32], rows[:, 31])])
+    else:
+        angles = np.concatenate([_line_angle(xy[:, 29], xy[:, 31]), _line_angle(xy[:, 30], xy[:, 32])])
+    angles = angles[np.isfinite(angles) & (np.abs(angles) < 25)]
+    if len(angles) < 5:
+        return 0.0
+    return float(np.median(angles))
+
+
+def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> View:
+    rows = xy[upright] if upright.sum() >= 3 else xy
+    with quiet():
+        ratio = float(np.nanmedian(spread_ratio(rows))) if len(rows) else float("nan")
+    kind = view_kind(ratio)
+    with quiet():
+        if kind == "front":
+            # the person's left shoulder on the image's right means they face the camera
+            facing = "camera" if np.nanmedian(xy[:, 11, 0] - xy[:, 12, 0]) >= 0 else "away"
+            return View(kind, facing, None, ratio)
+        # toe ahead of heel, averaged over feet (Sports2D reads facing from the feet); nose-ear as fallback
+        toe_heel = np.nanmedian(np.concatenate([xy[:, 31, 0] - xy[:, 29, 0], xy[:, 32, 0] - xy[:, 30, 0]]))
+        if not np.isfinite(toe_heel):
+            toe_heel = np.nanmedian(xy[:, 0, 0] - np.nanmean(xy[:, [7, 8], 0], axis=1))
+    facing = "right" if not np.isfinite(toe_heel) or toe_heel >= 0 else "left"
+    vis_l = float(np.nanmean(visibility[:, LEFT])) if len(visibility) else 0.0
+    vis_r = float(np.nanmean(visibility[:, RIGHT])) if len(visibility) else 0.0
+    if abs(vis_l - vis_r) >= 0.05:
+        near = "left" if vis_l > vis_r else "right"
+    else:  # facing image-right, the camera sees the person's right side (unless the video is mirrored)
+        near = "right" if facing == "right" else "left"
+    return View(kind, facing, near, ratio)
+
+
+# ------------------------------------------------------------------------------------------ the stage
+def clean(series: PoseSeries) -> CleanSeries:
+    """Gate, de-spike, fill, filter, level and classify a pose series."""
+    t = series.time_s
+    vis = series.image[..., 2]
+    xy = gate(series.image[..., :2], vis)
+    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    diag = float(np.hypot(series.width, series.height))
+    xy = hampel(xy, max(1, int(round(HAMPEL_HALF_WINDOW_S * fps))), floor=0.01 * diag)
+    xy = fill_short_gaps(t, xy)
+    xy = lowpass(t, xy)
+    longest = {}
+    for name, idx in [("hips", [23, 24]), ("knees", [25, 26]), ("ankles", [27, 28]), ("shoulders", [11, 12])]:
+        gone = ~np.isfinite(xy[:, idx, 0]).any(axis=1) & series.detected
+        runs = [(t[min(b, len(t) - 1)] - t[a]) for a, b in nan_runs(~gone)]
+        longest[name] = float(max(runs, default=0.0))
+    # roll, then the view read from the levelled picture
+    up = upright_frames(xy)
+    rough = detect_view(xy, vis, up)
+    roll = estimate_roll(xy, rough.kind, up)
+    notes = list(series.notes)
+    if abs(roll) > 20:
+        notes.append(f"The camera looks tilted by {roll:.0f} degrees; angles were corrected for it, "
+                     "but a level camera gives better numbers.")
+    centre = (series.width / 2, series.height / 2)
+    xy = rotate(xy, -roll, centre)  # undo the tilt: a floor rising to the right is turned back to level
+    up = upright_frames(xy)
+    view = detect_view(xy, vis, up)
+    detected = series.detected
+    if detected.any() and not up[detected].any():
+        notes.append("The person is never upright in this clip (is the video sideways, or the person lying "
+                     "down?): standing-baseline values are taken from the most upright frames.")
+    return CleanSeries(t, xy, vis, detected, roll, view, series.outline, series.width, series.height, notes, longest)

@@ -1,0 +1,291 @@
+"""Kinematics: clean series -> per-frame angles and lengths, every definition in one table.
+
+Each row of :data:`ANGLES` is data: a name a physiotherapist recognises, the landmarks it uses, how it is
+computed, the views it is valid in, and its source in ../shared/spec/metrics.md. All of them are computed
+vectorised over the whole series.
+
+Side-view angles are computed in a body frame whose x axis points where the person faces, so a person
+facing left and a person facing right give the same numbers (angle flips with facing direction are the
+top complaint users raise against Sports2D: issues #30, #31, #35, #39). Front-view angles use the
+person's own left and right, so facing the camera or facing away gives the same numbers too.
+
+A metric that the clip's view cannot show is NaN for every frame ("not measurable from this view").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clean import SIDE_BELOW, CleanSeries, quiet, spread_ratio, upright_frames
+
+SIDE = ("side",)
+FRONT = ("front",)
+
+# landmark indices (left, right); "mid_*" are averages of the pair
+POINTS = {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26), "ankle": (27, 28),
+          "heel": (29, 30), "toe": (31, 32)}
+
+
+@dataclass(frozen=True)
+class AngleDef:
+    name: str
+    kind: str  # how it is computed: see _COMPUTE
+    points: tuple[str, ...]  # symbolic points; "near_", "left_", "right_", "mid_" prefixes
+    views: tuple[str, ...]
+    definition: str
+    source: str
+
+
+#: The one table of per-frame measures. Units: degrees unless the name ends otherwise.
+ANGLES: tuple[AngleDef, ...] = (
+    AngleDef("trunk_inclination_deg", "segment_from_vertical_forward", ("mid_hip", "mid_shoulder"), SIDE,
+             "mid-hip -> mid-shoulder from vertical, forward positive",
+             "metrics.md Hinge; 2D vs 3D bias ~1.7 deg (Schurr 2017, IJSPT)"),
+    AngleDef("hip_flexion_deg", "joint_flexion", ("near_shoulder", "near_hip", "near_knee"), SIDE,
+             "180 - angle(shoulder, hip, knee), near side; thigh forward of the trunk line positive",
+             "metrics.md Hinge (mixes hip, pelvis and spine flexion)"),
+    AngleDef("knee_flexion_deg", "joint_flexion_back", ("near_hip", "near_knee", "near_ankle"), SIDE,
+             "180 - angle(hip, knee, ankle), near side; shank behind the thigh line positive",
+             "metrics.md Hinge; good morning ~5 deg, deadlift ~104-108 deg (Schellenberg 2013)"),
+    AngleDef("hip_flexion_left_deg", "joint_flexion", ("left_shoulder", "left_hip", "left_knee"), SIDE,
+             "hip flexion of the left leg", "metrics.md Lunge (front/rear leg)"),
+    AngleDef("hip_flexion_right_deg", "joint_flexion", ("right_shoulder", "right_hip", "right_knee"), SIDE,
+             "hip flexion of the right leg", "metrics.md Lunge (front/rear leg)"),
+    AngleDef("knee_flexion_left_deg", "joint_flexion_back", ("left_hip", "left_knee", "left_ankle"), SIDE,
+             "knee flexion of the left leg", "metrics.md Lunge: front knee flexion"),
+    AngleDef("knee_flexion_right_deg", "joint_flexion_back", ("right_hip", "right_knee", "right_ankle"), SIDE,
+             "knee flexion of the right leg", "metrics.md Lunge: front knee flexion"),
+    AngleDef("head_angle_deg", "head_flexion", ("near_ear", "near_shoulder", "near_hip"), SIDE,
+             "angle between ear -> shoulder and shoulder -> hip; head forward of the trunk line positive",
+             "metrics.md Hinge: the dowel's head contact"),
+    AngleDef("hip_shift_leg_lengths", "posterior_offset", ("mid_hip", "mid_ankle"), SIDE,
+             "horizontal mid-hip position behind the mid-ankle, over leg length (hip-ankle)",
+             "metrics.md Hinge: SFMA posterior weight shift"),
+    AngleDef("knee_valgus_fppa_left_deg", "fppa", ("left_hip", "left_knee", "left_ankle", "right_hip"), FRONT,
+             "frontal plane projection angle, 180 - angle(hip, knee, ankle), knee medial positive",
+             "metrics.md Lunge; controls 8.4 +- 5.1, PFP 16.8 +- 5.4 deg (Herrington 2014)"),
+    AngleDef("knee_valgus_fppa_right_deg", "fppa", ("right_hip", "right_knee", "right_ankle", "left_hip"), FRONT,
+             "frontal plane projection angle of the right leg, knee medial positive",
+             "metrics.md Lunge (Herrington 2014)"),
+    AngleDef("pelvic_obliquity_deg", "line_from_horizontal", ("right_hip", "left_hip"), FRONT,
+             "right hip -> left hip from horizontal, left hip higher positive", "metrics.md Lunge"),
+    AngleDef("lateral_trunk_lean_deg", "segment_from_vertical_left", ("mid_hip", "mid_shoulder"), FRONT,
+             "mid-hip -> mid-shoulder from vertical, toward the person's left positive", "metrics.md Lunge"),
+    AngleDef("ml_sway_hip_widths", "lateral_offset", ("mid_hip",), FRONT,
+             "mid-hip position toward the person's left, over hip width (relative to baseline)",
+             "metrics.md Lunge: medio-lateral sway"),
+)
+
+#: column names of the per-frame table, in order
+COLUMNS = tuple(a.name for a in ANGLES)
+
+
+@dataclass
+class Segments:
+    """The person's own segment lengths (pixels, medians over the baseline frames)."""
+
+    leg: float
+    shank: float
+    thigh: float
+    trunk: float
+    hip_width: float
+    foot: float
+
+
+@dataclass
+class Kinematics:
+    time_s: np.ndarray
+    values: dict[str, np.ndarray]  # name -> (N,), NaN where missing or not measurable
+    baseline: dict[str, float]  # name -> standing value
+    baseline_window_s: tuple[float, float] | None
+    baseline_source: str  # "standing at the start" | "most upright frames" | "none"
+    segments: Segments
+    view_kind: str
+    notes: list[str] = field(default_factory=list)
+
+    def change(self, name: str) -> np.ndarray:
+        """The measure relative to the person's standing baseline."""
+        b = self.baseline.get(name, np.nan)
+        return self.values[name] - (b if np.isfinite(b) else np.nan)
+
+
+# ---------------------------------------------------------------------------------------------- geometry
+def _resolve(xy: np.ndarray, name: str, near: str | None) -> np.ndarray:
+    prefix, part = name.split("_", 1)
+    left, right = POINTS[part]
+    if prefix == "mid":
+        return (xy[:, left] + xy[:, right]) / 2
+    side = near if prefix == "near" else prefix
+    return xy[:, left if side == "left" else right]
+
+
+def _body(v: np.ndarray, facing_sign: int) -> np.ndarray:
+    """Screen vector -> body sagittal frame: x where the person faces, y up."""
+    return np.stack([v[:, 0] * facing_sign, -v[:, 1]], axis=1)
+
+
+def _signed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Signed angle from a to b (degrees, counter-clockwise positive in a y-up frame)."""
+    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    dot = (a * b).sum(axis=1)
+    return np.degrees(np.arctan2(cross, dot))
+
+
+def _left_dir(xy: np.ndarray) -> np.ndarray:
+    """+1 where the person's left is image-right, -1 where it is image-left (per frame, from the hips)."""
+    return np.sign(xy[:, 23, 0] - xy[:, 24, 0])
+
+
+def _compute(d: AngleDef, xy: np.ndarray, facing_sign: int, near: str | None, seg: Segments) -> np.ndarray:
+    p = [_resolve(xy, n, near) for n in d.points]
+    k = d.kind
+    with np.errstate(all="ignore"):
+        if k == "segment_from_vertical_forward":
+            v = _body(p[1] - p[0], facing_sign)
+            return np.degrees(np.arctan2(v[:, 0], v[:, 1]))
+        if k in ("joint_flexion", "joint_flexion_back"):
+            prox = _body(p[1] - p[0], facing_sign)  # proximal segment, continued through the joint
+            dist = _body(p[2] - p[1], facing_sign)
+            ang = _signed(prox, dist)
+            return ang if k == "joint_flexion" else -ang
+        if k == "head_flexion":
+            head = _body(p[0] - p[1], facing_sign)  # shoulder -> ear
+            trunk_up = _body(p[1] - p[2], facing_sign)  # hip -> shoulder
+            return -_signed(trunk_up, head)
+        if k == "posterior_offset":
+            return -(p[0][:, 0] - p[1][:, 0]) * facing_sign / seg.leg
+        if k == "fppa":
+            hip, knee, ankle, other_hip = p
+            thigh, shank = knee - hip, ankle - knee
+            cos = (thigh * shank).sum(1) / (np.linalg.norm(thigh, axis=1) * np.linalg.norm(shank, axis=1))
+            mag = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+            # where is the knee relative to the hip-ankle line, horizontally, at the knee's height?
+            f = (knee[:, 1] - hip[:, 1]) / (ankle[:, 1] - hip[:, 1])
+            line_x = hip[:, 0] + f * (ankle[:, 0] - hip[:, 0])
+            medial = np.sign(other_hip[:, 0] - hip[:, 0])
+            return mag * np.where((knee[:, 0] - line_x) * medial >= 0, 1.0, -1.0)
+        if k == "line_from_horizontal":
+            d_ = p[1] - p[0]
+            return np.degrees(np.arctan2(-d_[:, 1], np.abs(d_[:, 0])))
+        if k == "segment_from_vertical_left":
+            v = p[1] - p[0]
+            return np.degrees(np.arctan2(v[:, 0] * _left_dir(xy), -v[:, 1]))
+        if k == "lateral_offset":
+            return p[0][:, 0] * _left_dir(xy) / seg.hip_width
+    raise ValueError(f"unknown angle kind {k!r}")
+
+
+def _dist(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    return np.linalg.norm(xy[:, a] - xy[:, b], axis=1)
+
+
+def segments(xy: np.ndarray, rows: np.ndarray) -> Segments:
+    sel = xy[rows] if rows.any() else xy
+
+    def med(*pairs):
+        with np.errstate(all="ignore"):
+            vals = np.concatenate([_dist(sel, a, b) for a, b in pairs])
+        vals = vals[np.isfinite(vals)]
+        return float(np.median(vals)) if len(vals) else float("nan")
+
+    hip = (sel[:, 23] + sel[:, 24]) / 2
+    sh = (sel[:, 11] + sel[:, 12]) / 2
+    trunk = np.linalg.norm(sh - hip, axis=1)
+    trunk = trunk[np.isfinite(trunk)]
+    return Segments(
+        leg=med((23, 27), (24, 28)), shank=med((25, 27), (26, 28)), thigh=med((23, 25), (24, 26)),
+        trunk=float(np.median(trunk)) if len(trunk) else float("nan"),
+        hip_width=med((23, 24)), foot=med((29, 31), (30, 32)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- baseline
+STAND_TRUNK_DEG = 15.0
+STAND_KNEE_DEG = 20.0
+STAND_MIN_S = 0.5
+STAND_MAX_S = 1.5
+
+
+def standing_window(t: np.ndarray, standing: np.ndarray) -> tuple[int, int] | None:
+    """The first run of standing frames lasting at least 0.5 s (capped at 1.5 s)."""
+    v = np.concatenate([[False], standing, [False]])
+    d = np.diff(v.astype(np.int8))
+    for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+        if t[b - 1] - t[a] >= STAND_MIN_S:
+            stop = a + int(np.searchsorted(t[a:b], t[a] + STAND_MAX_S))
+            return a, max(stop, a + 1)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- the stage
+def kinematics(cs: CleanSeries) -> Kinematics:
+    """Every angle of :data:`ANGLES`, with the person's standing baseline."""
+    xy, view = cs.xy, cs.view
+    facing = view.facing_sign or 1
+    near = view.near_side
+    up = upright_frames(xy, STAND_TRUNK_DEG)
+    # knees straight too, in any view: hip-knee-ankle nearly in line on both legs
+    with np.errstate(all="ignore"), quiet():
+        knee_bend = np.nanmax(np.stack([
+            np.degrees(np.arccos(np.clip(((xy[:, k] - xy[:, h]) * (xy[:, a] - xy[:, k])).sum(1)
+                                         / (_dist(xy, h, k) * _dist(xy, k, a)), -1, 1)))
+            for h, k, a in [(23, 25, 27), (24, 26, 28)]]), axis=0)
+    standing = up & (np.nan_to_num(knee_bend, nan=180) < STAND_KNEE_DEG)
+    win = standing_window(cs.time_s, standing)
+    notes = []
+    if win is not None:
+        rows = np.zeros(len(xy), bool)
+        rows[win[0]:win[1]] = True
+        source = "standing at the start" if win[0] <= np.searchsorted(cs.time_s, cs.time_s[0] + 0.25 * (
+            cs.time_s[-1] - cs.time_s[0])) else "first standing frames"
+        window = (float(cs.time_s[win[0]]), float(cs.time_s[win[1] - 1]))
+    else:
+        # no standing still at all: the most upright tenth of the frames with a person
+        with quiet():
+            trunk = np.degrees(np.arctan2(
+            np.abs(np.nanmean(xy[:, [11, 12], 0], 1) - np.nanmean(xy[:, [23, 24], 0], 1)),
+            np.nanmean(xy[:, [23, 24], 1], 1) - np.nanmean(xy[:, [11, 12], 1], 1))) if len(xy) else np.zeros(0)
+        ok = np.isfinite(trunk)
+        rows = np.zeros(len(xy), bool)
+        if ok.any():
+            cut = np.percentile(trunk[ok], 10)
+            rows = ok & (trunk <= cut)
+            source = "most upright frames"
+            notes.append("No standing phase of 0.5 s was found: the baseline is the most upright 10% of frames.")
+        else:
+            source = "none"
+        window = None
+    seg = segments(xy, rows)
+    # single frames that do not match the clip's view (the person turned toward the camera mid-clip)
+    r = spread_ratio(xy, over_trunk_length=True)
+    frame_ok = {"side": ~(r > SIDE_BELOW), "front": ~(r < SIDE_BELOW)}
+    if view.kind in frame_ok:
+        off = cs.detected & ~frame_ok[view.kind]
+        if off.mean() > 0.05:
+            notes.append(f"In {off.mean():.0%} of the frames the person was turned away from the {view.kind} "
+                         f"view: {view.kind}-view measures are left out there.")
+    values: dict[str, np.ndarray] = {}
+    baseline: dict[str, float] = {}
+    for d in ANGLES:
+        if view.kind in d.views:
+            v = _compute(d, xy, facing, near, seg)
+            v[~frame_ok[view.kind]] = np.nan
+        else:
+            v = np.full(len(xy), np.nan)
+        values[d.name] = v
+        with np.errstate(all="ignore"):
+            b = v[rows] if rows.any() else np.zeros(0)
+            b = b[np.isfinite(b)]
+        baseline[d.name] = float(np.median(b)) if len(b) else float("nan")
+    if view.kind != "side":
+        notes.append(f"Side-view measures (trunk inclination, hip and knee flexion) are not measurable from a "
+                     f"{view.kind} view: film from the side, camera at hip height, for them.")
+    if view.kind != "front":
+        notes.append(f"Front-view measures (knee valgus FPPA, pelvic obliquity, lateral trunk lean) are not "
+                     f"measurable from a {view.kind} view.")
+    return Kinematics(cs.time_s, values, baseline, window, source, seg, view.kind, notes)
+
+
+def angle_def(name: str) -> AngleDef:
+    return next(a for a in ANGLES if a.name == name)

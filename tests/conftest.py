@@ -1,0 +1,33 @@
+"""Shared fixtures. Clips in ../shared/videos are read in place, never copied into the project.
+
+Where ../shared is absent (an outside contributor's clone) those tests skip with the reason; where
+CI=true they fail instead, because CI always has ../shared.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def need(path: Path, what: str) -> Path:
+    if path.exists():
+        return path
+    reason = f"{what} not found at {path} (it lives beside the project, in ../shared)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + "; CI must have it")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_videos() -> Path:
+    return need(SHARED / "videos", "the real test clips")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
