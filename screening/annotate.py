@@ -1,0 +1,135 @@
+"""The annotated video: the skeleton MediaPipe tracked, the key angles at their joints, and the time.
+
+The numbers drawn are the clean series' (the same as the CSV), so drawing waits for the whole series.
+To keep that second pass short, the first pass writes a scaled-down copy of the frames on its decoding
+thread (:class:`BaseRecorder`, on the core inference leaves free); the second pass decodes that small
+copy, draws, and encodes H.264 (browsers play it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .clean import CleanSeries, rotate
+from .kinematics import Kinematics
+from .pose import _prefetch
+from .video import Frame, VideoInfo, VideoWriter, read_frames
+
+#: longest side of the annotated video
+ANNOTATION_MAX_SIDE = 960
+
+BONES = [(11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24), (23, 25), (25, 27),
+         (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30), (30, 32), (28, 32), (7, 11), (8, 12)]
+LEFT_COLOUR = (255, 140, 0)  # RGB
+RIGHT_COLOUR = (0, 170, 255)
+MID_COLOUR = (235, 235, 235)
+
+#: what is written at which landmark, per view
+LABELS = {
+    "side": [("trunk_inclination_deg", "trunk", "mid_shoulder"), ("hip_flexion_deg", "hip", "near_hip"),
+             ("knee_flexion_deg", "knee", "near_knee")],
+    "front": [("knee_valgus_fppa_left_deg", "FPPA L", 25), ("knee_valgus_fppa_right_deg", "FPPA R", 26),
+              ("pelvic_obliquity_deg", "pelvis", "mid_hip"), ("lateral_trunk_lean_deg", "lean", "mid_shoulder")],
+    "oblique": [],
+}
+
+
+def _colour(a: int, b: int):
+    odd = a % 2 == 1 and b % 2 == 1
+    even = a % 2 == 0 and b % 2 == 0
+    return LEFT_COLOUR if odd and a > 10 else RIGHT_COLOUR if even and a > 10 else MID_COLOUR
+
+
+def _anchor(p: np.ndarray, where, near: str | None):
+    if isinstance(where, int):
+        return p[where]
+    if where == "mid_shoulder":
+        return (p[11] + p[12]) / 2
+    if where == "mid_hip":
+        return (p[23] + p[24]) / 2
+    side = 0 if near == "left" else 1
+    return p[{"near_hip": (23, 24), "near_knee": (25, 26)}[where][side]]
+
+
+def _text(img, s: str, org, scale: float, colour=(255, 255, 255)):
+    org = (int(org[0]), int(org[1]))
+    th = max(1, int(round(2 * scale)))
+    cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 2, cv2.LINE_AA)
+    cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, th, cv2.LINE_AA)
+
+
+def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: str, near: str | None,
+         time_s: float, header: str) -> np.ndarray:
+    """Draw one frame in place. ``pts`` are (33, 2) in this frame's pixels (NaN = not drawn)."""
+    h, w = rgb.shape[:2]
+    scale = max(0.45, min(w, h) / 900)
+    th = max(2, int(round(3 * scale)))
+    for a, b in BONES:
+        if np.isfinite(pts[[a, b]]).all():
+            cv2.line(rgb, tuple(np.int32(pts[a])), tuple(np.int32(pts[b])), _colour(a, b), th, cv2.LINE_AA)
+    for i in range(11, 33):
+        if np.isfinite(pts[i]).all():
+            cv2.circle(rgb, tuple(np.int32(pts[i])), th + 1, (255, 255, 255), -1, cv2.LINE_AA)
+    for name, label, where in LABELS.get(view_kind, []):
+        v = values.get(name, np.nan)
+        anchor = _anchor(pts, where, near)
+        if np.isfinite(v) and np.isfinite(anchor).all():
+            _text(rgb, f"{label} {v:.0f}", anchor + np.array([12, -8]) * scale, 0.7 * scale, (255, 255, 120))
+    _text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale)
+    _text(rgb, header, (10 * scale, 30 * scale), 0.7 * scale)
+    return rgb
+
+
+class BaseRecorder:
+    """A frame sink for :func:`screening.pose.track`: the frames, scaled down, in a temporary MP4."""
+
+    def __init__(self, path: Path, fps: float):
+        self.path = Path(path)
+        self.fps = fps
+        self._writer: VideoWriter | None = None
+
+    def __call__(self, fr: Frame) -> None:
+        rgb = fr.rgb
+        h, w = rgb.shape[:2]
+        scale = ANNOTATION_MAX_SIDE / max(h, w)
+        if scale < 1:
+            rgb = cv2.resize(rgb, (int(round(w * scale / 2)) * 2, int(round(h * scale / 2)) * 2),
+                             interpolation=cv2.INTER_AREA)
+        if self._writer is None:
+            self._writer = VideoWriter(self.path, self.fps, rgb.shape[1], rgb.shape[0], crf=16, preset="ultrafast")
+        self._writer.write(rgb, fr.time_s)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def write_annotated(path: Path, base: Path, info: VideoInfo, cs: CleanSeries, kin: Kinematics,
+                    progress=None) -> None:
+    """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4."""
+    # landmarks back from the levelled frame to the picture, then to the analysis size
+    pts_all = rotate(cs.xy, cs.roll_deg, (cs.width / 2, cs.height / 2))
+    v = cs.view
+    header = f"{v.kind} view, facing {v.facing}" + (f", near side {v.near_side}" if v.near_side else "")
+    names = [n for n, _, _ in LABELS.get(v.kind, [])]
+    writer = None
+    n = len(cs.time_s)
+    try:
+        for fr in _prefetch(read_frames(base), None):
+            if fr.index >= n:
+                break
+            if writer is None:
+                writer = VideoWriter(path, info.fps, fr.rgb.shape[1], fr.rgb.shape[0], preset="superfast")
+            s = np.array([fr.rgb.shape[1] / cs.width, fr.rgb.shape[0] / cs.height])
+            values = {k: float(kin.values[k][fr.index]) for k in names}
+            img = fr.rgb if fr.rgb.flags.writeable else fr.rgb.copy()
+            draw(img, pts_all[fr.index] * s, values, v.kind, v.near_side, fr.time_s, header)
+            writer.write(img, fr.time_s)
+            if progress is not None and fr.index % 10 == 0:
+                progress(fr.index / max(n, 1))
+    finally:
+        if writer is not None:
+            writer.close()

@@ -1,0 +1,159 @@
+"""The `screening` command."""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+
+from . import __version__
+from .errors import ScreeningError
+
+DESCRIPTION = """\
+Movement screening from video. Film a hip hinge or a lunge from the side (phone on a tripod at hip
+height, whole body in view), then:
+
+  screening analyze clip.mp4 --out results/
+
+Everything runs on this machine; nothing is uploaded.
+"""
+
+ANALYZE_HELP = """\
+Track the person with MediaPipe Pose and measure the movement. Writes into --out:
+  result.json    the measured result (schema: screening/result.schema.json)
+  angles.csv     every angle, one row per frame
+  annotated.mp4  the video with the skeleton and key angles drawn on it
+Exit code 0 on success, 2 when the input cannot be analysed (the message says why and what to do).
+"""
+
+
+class Progress:
+    """A one-line progress bar on stderr for videos longer than a few seconds."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self._last = (None, -1)
+        self._t0 = time.monotonic()
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        if not self.enabled:
+            return
+        pct = int(fraction * 100)
+        step = pct if self.tty else pct // 25 * 25
+        if (stage, step) == self._last:
+            return
+        self._last = (stage, step)
+        bar = "#" * (pct // 5) + "-" * (20 - pct // 5)
+        line = f"{stage:<28} [{bar}] {pct:3d}%  {time.monotonic() - self._t0:5.1f} s"
+        if self.tty:
+            sys.stderr.write("\r" + line + ("\n" if stage == "done" else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def _source(text: str):
+    return int(text) if text.isdigit() and not os.path.exists(text) else text
+
+
+def summary(analysis) -> str:
+    r = analysis.result
+    v, p = r["view"], r["person"]
+    lines = [
+        f"Video      {r['video']['duration_s']:.1f} s, {r['video']['width']}x{r['video']['height']}, "
+        f"{r['video']['fps']:.1f} fps" + (f", rotated {r['video']['rotation_deg']} deg" if r['video']['rotation_deg'] else ""),
+        f"Person     tracked in {p['detected_fraction']:.0%} of frames"
+        + (f" ({p['people_in_view']} people in view)" if p.get("people_in_view", 1) > 1 else ""),
+        f"View       {v['kind']}, facing {v['facing']}" + (f", near side {v['near_side']}" if v["near_side"] else ""),
+    ]
+    kin = analysis.kinematics
+    rows = []
+    for name in ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_valgus_fppa_left_deg",
+                 "knee_valgus_fppa_right_deg", "lateral_trunk_lean_deg"):
+        vals = kin.values[name]
+        if (vals == vals).any():
+            import numpy as np
+
+            lo, hi = np.nanpercentile(vals, [2, 98])
+            b = kin.baseline.get(name, math.nan)
+            rows.append(f"  {name:<28} {lo:6.1f} .. {hi:6.1f}" + (f"   (standing {b:5.1f})" if b == b else ""))
+    if rows:
+        lines.append("Range (2nd-98th percentile, degrees):")
+        lines.extend(rows)
+    for note in p["notes"]:
+        lines.append(f"Note       {note}")
+    lines.append(f"Pattern    {r['pattern']}  reps: {len(r['reps'])}")
+    lines.append(f"Wrote      {analysis.result_path}, {analysis.csv_path}"
+                 + (f", {analysis.video_path}" if analysis.video_path else ""))
+    return "\n".join(lines)
+
+
+def cmd_analyze(args) -> int:
+    from .pipeline import analyze_video  # heavy imports only when analysing
+    from .video import probe
+
+    source = _source(args.video)
+    out = args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening")
+    long_video = True
+    if not isinstance(source, int):
+        info = probe(source, max_duration_s=args.max_duration)
+        long_video = info.duration_s > 5
+    progress = Progress(long_video and not args.quiet)
+    analysis = analyze_video(source, out, pattern=args.pattern, progress=progress, model_file=args.model_file,
+                             annotated_video=not args.no_video, max_duration_s=args.max_duration)
+    print(summary(analysis))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="screening", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"screening {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    a = sub.add_parser("analyze", help="analyse a video (hinge or lunge)", description=ANALYZE_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("video", metavar="VIDEO", help="a video file, or a webcam index such as 0")
+    a.add_argument("--pattern", choices=["auto", "hinge", "lunge"], default="auto",
+                   help="the movement filmed (default: auto)")
+    a.add_argument("--out", metavar="DIR", help="output folder (default: VIDEO_screening next to where you are)")
+    a.add_argument("--model-file", metavar="TASK",
+                   help="a MediaPipe Tasks pose model you already have (e.g. pose_landmarker_heavy.task); "
+                        "default: the full model built into mediapipe")
+    a.add_argument("--max-duration", type=float, default=20 * 60, metavar="SECONDS",
+                   help="refuse longer videos (default 1200)")
+    a.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        return args.func(args)
+    except ScreeningError as exc:
+        print(f"\nerror: {exc.message}\nwhat to do: {exc.what_to_do}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nstopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if args.debug:
+            raise
+        print(f"\nerror: unexpected failure ({type(exc).__name__}: {exc}).\n"
+              "what to do: run again with --debug and report the output; your video stays on your machine.",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""result.json (../shared/spec/result-contract.md, schema_version 1) and the per-frame CSV.
+
+Files are written to a temporary name beside the target and renamed into place, so a crash never leaves
+a half-written result where a reader would take it for a whole one.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .clean import CleanSeries
+from .kinematics import ANGLES, Kinematics
+from .pose import PoseSeries
+from .video import VideoInfo
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
+
+
+def _num(x, digits: int = 3):
+    if x is None:
+        return None
+    x = float(x)
+    return round(x, digits) if math.isfinite(x) else None
+
+
+def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics,
+                 pattern: str = "unknown", reps: list | None = None) -> dict:
+    detected = float(series.detected.mean()) if len(series) else 0.0
+    notes = list(dict.fromkeys(cs.notes + kin.notes))
+    hidden = {k: v for k, v in cs.longest_gap_s.items() if v > 1.0}
+    for part, secs in hidden.items():
+        notes.append(f"The {part} were hidden for up to {secs:.1f} s at a time: values there are missing, "
+                     "not guessed.")
+    if detected < 0.9:
+        notes.append(f"A person was tracked in {detected:.0%} of the frames.")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "video": {"path": info.path, "fps": _num(info.fps), "frame_count": int(len(series) or info.frame_count),
+                  "duration_s": _num(series.time_s[-1] if len(series) else info.duration_s),
+                  "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg},
+        "person": {"detected_fraction": _num(detected), "notes": notes,
+                   "people_in_view": series.people_in_view},
+        "view": {"kind": cs.view.kind, "facing": cs.view.facing, "near_side": cs.view.near_side,
+                 "shoulder_spread_ratio": _num(cs.view.spread_ratio), "camera_roll_deg": _num(cs.roll_deg, 2)},
+        "pattern": pattern,
+        "reps": reps or [],
+        "score": None,
+        "placement": None,
+        "baseline": {"source": kin.baseline_source,
+                     "window_s": [_num(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,
+                     "values": {k: _num(v, 2) for k, v in kin.baseline.items()}},
+        "pose_backend": series.backend,
+    }
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path in the target's folder; move it over the target only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(result: dict, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(result, indent=2, allow_nan=False) + "\n")
+
+
+def write_csv(kin: Kinematics, path: Path) -> None:
+    """One row per frame: time, then every measure of the angle table (empty = not measured)."""
+    names = [a.name for a in ANGLES]
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["frame", "time_s", *names])
+        cols = np.stack([kin.values[n] for n in names], axis=1) if names else np.zeros((len(kin.time_s), 0))
+        for i, (t, row) in enumerate(zip(kin.time_s, cols)):
+            w.writerow([i, f"{t:.4f}", *("" if not np.isfinite(v) else f"{v:.2f}" for v in row)])
