@@ -1,0 +1,127 @@
+"""Web page for the movement screen: upload a clip, get the annotated video, a summary and the angles.
+
+Run with ``streamlit run app.py``. Everything happens on this machine: the upload goes from the browser
+to the local Streamlit server, into a temporary folder that is deleted as soon as the analysis is done.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from screening.errors import ScreeningError
+from screening.pipeline import analyze_video
+
+VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
+#: Angle series plotted, in this order, when the analysis provides them.
+KEY_ANGLES = ["trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg"]
+#: How many analyses one browser session keeps (each holds an annotated video in memory).
+CACHE_SIZE = 3
+
+log = logging.getLogger(__name__)
+
+
+def run_analysis(name: str, data: bytes, pattern: str) -> dict:
+    """Analyse uploaded bytes in a temporary folder; return everything the page shows, as plain data."""
+    bar = st.progress(0.0, text="Starting…")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message or "Analysing…")
+
+    with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
+        source = Path(tmp) / ("upload" + Path(name).suffix.lower())
+        source.write_bytes(data)
+        try:
+            analysis = analyze_video(source, Path(tmp) / "out", pattern=pattern, progress=progress)
+        except ScreeningError as exc:
+            # Messages name the file: show the user's file name, not the temporary path.
+            return {"error": (exc.message.replace(str(source), name), exc.what_to_do)}
+        finally:
+            bar.empty()
+        # Read everything now: the temporary folder is deleted when this block ends.
+        return {
+            "result": analysis.result,
+            "video": analysis.video_path.read_bytes(),
+            "result_json": analysis.result_path.read_bytes(),
+            "angles_csv": analysis.csv_path.read_bytes(),
+            "angles": angles_frame(analysis.angles),
+        }
+
+
+def angles_frame(angles: dict) -> pd.DataFrame:
+    """Key angle series as a DataFrame indexed by time in seconds (all series if none of the key ones)."""
+    names = [k for k in KEY_ANGLES if k in angles] or [k for k in angles if k != "time_s"]
+    frame = pd.DataFrame({k: angles[k] for k in names}, index=pd.Index(angles["time_s"], name="time (s)"))
+    return frame.rename(columns=lambda k: k.removesuffix("_deg").replace("_", " ") + " (°)")
+
+
+def cached_analysis(upload, pattern: str) -> dict:
+    """One analysis per (file, pattern), kept in the session so a rerun does not recompute it."""
+    data = upload.getvalue()
+    key = (upload.name, len(data), hashlib.sha1(data).hexdigest(), pattern)
+    cache = st.session_state.setdefault("analyses", {})
+    if key not in cache:
+        cache[key] = run_analysis(upload.name, data, pattern)
+        while len(cache) > CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def show_summary(result: dict) -> None:
+    view, person, video = result.get("view", {}), result.get("person", {}), result.get("video", {})
+    duration, fraction = video.get("duration_s"), person.get("detected_fraction")
+    items = {
+        "View": view.get("kind"),
+        "Facing": view.get("facing"),
+        "Near side": view.get("near_side"),
+        "Pattern": result.get("pattern"),
+        "Duration": f"{duration:.1f} s" if duration is not None else None,
+        "Frames with a person": f"{fraction:.0%}" if fraction is not None else None,
+    }
+    columns = st.columns(3)
+    for i, (label, value) in enumerate(items.items()):
+        columns[i % 3].metric(label, "—" if value is None else str(value))
+    for note in person.get("notes", []):
+        st.info(note)
+
+
+def show(output: dict, stem: str) -> None:
+    if "error" in output:
+        message, what_to_do = output["error"]
+        st.error(f"{message} {what_to_do}")
+        return
+    st.video(output["video"], format="video/mp4")
+    st.subheader("Summary")
+    show_summary(output["result"])
+    st.subheader("Angles over time")
+    st.line_chart(output["angles"], x_label="time (s)", y_label="degrees")
+    left, right = st.columns(2)
+    left.download_button("Download result.json", output["result_json"], f"{stem}_result.json", "application/json")
+    right.download_button("Download angles CSV", output["angles_csv"], f"{stem}_angles.csv", "text/csv")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Movement screen", layout="centered")
+    st.title("Movement screen")
+    st.write(
+        "Measures a hip hinge or a lunge from a video of the movement. Everything runs locally on this "
+        "machine: the video is not uploaded anywhere and is deleted once analysed."
+    )
+    upload = st.file_uploader("Video of the movement", type=VIDEO_TYPES)
+    pattern = st.selectbox("Movement pattern", ["auto", "hinge", "lunge"],
+                           help="'auto' recognises the pattern from the movement.")
+    if upload is None:
+        return
+    try:
+        show(cached_analysis(upload, pattern), Path(upload.name).stem)
+    except Exception:  # noqa: BLE001 - the page must never show a traceback
+        log.exception("analysis failed")
+        st.error("Internal error: the analysis failed unexpectedly. The details are in the server log; "
+                 "please report it with the video if you can share it.")
+
+
+main()
