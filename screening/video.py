@@ -106,7 +106,7 @@ def probe(source: Source, max_bytes: int = MAX_BYTES, max_duration_s: float = MA
             duration = 0.0
         if duration > max_duration_s:
             raise VideoError(
-                f"'{path}' lasts {duration / 60:.1f} min, over the {max_duration_s / 60:.0f} min limit.",
+                f"'{path}' lasts {_duration(duration)}, over the {_duration(max_duration_s)} limit.",
                 "Trim the clip to the sets you want screened (a screen needs 10-60 s).",
             )
         frame_count = int(stream.frames or round(duration * fps))
@@ -122,6 +122,10 @@ def probe(source: Source, max_bytes: int = MAX_BYTES, max_duration_s: float = MA
     finally:
         container.close()
     return VideoInfo(path, fps, max(frame_count, 1), duration, w, h, rotation, size)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _first_frame(container, stream):
@@ -246,12 +250,13 @@ class VideoWriter:
                  preset: str = "veryfast"):
         av = _av()
         self.width, self.height = width + width % 2, height + height % 2
-        self._container = av.open(str(path), "w")
+        # faststart: the index goes first, so a browser starts playing before the whole file has arrived
+        self._container = av.open(str(path), "w", options={"movflags": "+faststart"})
         rate = max(1, int(round(fps)))
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width, self._stream.height = self.width, self.height
         self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"preset": preset, "crf": str(crf), "movflags": "+faststart"}
+        self._stream.options = {"preset": preset, "crf": str(crf)}
         self._stream.codec_context.time_base = _fraction(1, 1000)
         self._av = av
         self._last_pts = -1

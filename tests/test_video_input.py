@@ -1,0 +1,177 @@
+"""Video input: rotation, timestamps, and bad input refused with a message (never a traceback)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from screening import cli
+from screening.errors import VideoError
+from screening.video import VideoWriter, probe, read_frames
+
+
+def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
+    """An asymmetric test picture: red block top-left, green bar along the bottom, a moving dot."""
+    img = np.full((h, w, 3), 40, np.uint8)
+    img[: h // 4, : w // 3] = (230, 30, 30)
+    img[-h // 8:, :] = (30, 200, 30)
+    img[h // 2 - 8: h // 2 + 8, (i * 7) % (w - 16): (i * 7) % (w - 16) + 16] = 255
+    return img
+
+
+def write_clip(path, frames, fps=30.0, rotation=None, times=None):
+    """Write RGB frames as H.264; ``rotation`` stores a display rotation (counter-clockwise degrees)."""
+    h, w = frames[0].shape[:2]
+    c = av.open(str(path), "w")
+    s = c.add_stream("libx264", rate=int(fps))
+    s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+    if rotation:
+        s.set_display_rotation(rotation)
+    from fractions import Fraction
+
+    s.codec_context.time_base = Fraction(1, 1000)
+    for i, f in enumerate(frames):
+        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+        vf.pts = int(round((times[i] if times is not None else i / fps) * 1000))
+        vf.time_base = Fraction(1, 1000)
+        for p in s.encode(vf):
+            c.mux(p)
+    for p in s.encode():
+        c.mux(p)
+    c.close()
+    return path
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_portrait_phone_clip_comes_out_upright(tmp_path, rotation):
+    upright = [pattern_frame(640, 368, i) for i in range(12)]
+    # a phone stores the sensor's landscape picture and a flag saying how to turn it for display
+    stored = [np.rot90(f, -rotation // 90) for f in upright]
+    path = write_clip(tmp_path / "portrait.mp4", stored, rotation=rotation)
+    info = probe(path)
+    assert (info.width, info.height, info.rotation_deg) == (368, 640, rotation)
+    frames = list(read_frames(path, info))
+    assert len(frames) == 12
+    for got, want in zip(frames, upright):
+        assert got.rgb.shape == want.shape
+        assert np.abs(got.rgb.astype(int) - want).mean() < 6
+
+
+def test_variable_frame_rate_timestamps_are_kept(tmp_path):
+    times = np.cumsum([0.0] + [0.033, 0.041, 0.025, 0.050, 0.033, 0.033, 0.060, 0.020, 0.033])
+    path = write_clip(tmp_path / "vfr.mp4", [pattern_frame(240, 320, i) for i in range(10)], times=times)
+    got = np.array([f.time_s for f in read_frames(path)])
+    np.testing.assert_allclose(got, times - times[0], atol=0.0015)
+
+
+def test_frames_are_scaled_while_decoding(tmp_path):
+    path = write_clip(tmp_path / "big.mp4", [pattern_frame(720, 1280, i) for i in range(3)])
+    f = next(read_frames(path, max_side=640))
+    assert f.rgb.shape == (360, 640, 3)
+
+
+def test_rotated_real_clip_measures_like_the_original(tmp_path, shared_videos):
+    """A real person filmed 'sideways' with a rotation flag gives the same angles as the upright clip."""
+    from screening.pipeline import analyze_video
+
+    src = shared_videos / "jeffchen_good.mp4"
+    frames = [f.rgb for f in read_frames(src)]
+    rotated = write_clip(tmp_path / "rotated.mp4", [np.rot90(f, -1) for f in frames], rotation=90)
+    a = analyze_video(src, tmp_path / "a", annotated_video=False)
+    b = analyze_video(rotated, tmp_path / "b", annotated_video=False)
+    assert b.result["video"]["rotation_deg"] == 90
+    assert b.clean.view.kind == "side"
+    # upright: the nose is above the hips in the picture the analysis saw
+    assert np.nanmedian(b.series.image[:, 0, 1]) < np.nanmedian(b.series.image[:, 23, 1])
+    ta, tb = a.kinematics.values["trunk_inclination_deg"], b.kinematics.values["trunk_inclination_deg"]
+    assert np.nanmean(np.abs(ta - tb)) < 3.0
+
+
+# ------------------------------------------------------------------------------------------ bad input
+def run_cli(args, capsys):
+    code = cli.main(["analyze", *map(str, args)])
+    err = capsys.readouterr().err
+    return code, err
+
+
+def assert_refused(code, err, phrase):
+    assert code == 2, err
+    assert phrase in err
+    assert "what to do:" in err
+    assert "Traceback" not in err
+
+
+def test_text_file_renamed_mp4(tmp_path, capsys):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("this is a shopping list, not a video\n" * 20)
+    assert_refused(*run_cli([bad, "--out", tmp_path / "o"], capsys), "could not be read as a video")
+    assert not (tmp_path / "o" / "result.json").exists()
+
+
+def test_empty_file(tmp_path, capsys):
+    bad = tmp_path / "empty.mp4"
+    bad.write_bytes(b"")
+    assert_refused(*run_cli([bad, "--out", tmp_path / "o"], capsys), "is empty")
+
+
+def test_missing_file(tmp_path, capsys):
+    assert_refused(*run_cli([tmp_path / "nope.mp4"], capsys), "does not exist")
+
+
+def test_truncated_mp4_without_its_index(tmp_path, capsys):
+    clip = write_clip(tmp_path / "whole.mp4", [pattern_frame(240, 320, i) for i in range(60)])
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])  # the index ('moov') sits at the end: gone
+    assert_refused(*run_cli([cut, "--out", tmp_path / "o"], capsys), "could not be read as a video")
+
+
+def test_audio_only_file(tmp_path, capsys):
+    path = tmp_path / "voice.mp4"
+    c = av.open(str(path), "w")
+    s = c.add_stream("aac", rate=16000)
+    frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+    frame.sample_rate = 16000
+    for i in range(20):
+        frame.pts = i * 1024
+        for p in s.encode(frame):
+            c.mux(p)
+    for p in s.encode():
+        c.mux(p)
+    c.close()
+    assert_refused(*run_cli([path], capsys), "no video stream")
+
+
+def test_video_without_a_person(tmp_path, capsys):
+    clip = write_clip(tmp_path / "empty_room.mp4", [pattern_frame(360, 480, i) for i in range(45)])
+    assert_refused(*run_cli([clip, "--out", tmp_path / "o"], capsys), "No person was found")
+    assert not (tmp_path / "o" / "result.json").exists()
+
+
+def test_too_long_and_too_big_are_refused(tmp_path, capsys):
+    clip = write_clip(tmp_path / "clip.mp4", [pattern_frame(240, 320, i) for i in range(90)])
+    assert_refused(*run_cli([clip, "--max-duration", "1"], capsys), "lasts 3 s, over the 1 s limit")
+    with pytest.raises(VideoError, match="GB limit"):
+        probe(clip, max_bytes=1000)
+
+
+def test_missing_webcam(capsys):
+    assert_refused(*run_cli(["9"], capsys), "No webcam could be opened at index 9")
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    proc = subprocess.run([sys.executable, "-m", "screening.cli", "analyze", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "could not be read as a video" in proc.stderr
+
+
+def test_help_reads_well():
+    proc = subprocess.run([sys.executable, "-m", "screening.cli", "analyze", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    for word in ("result.json", "angles.csv", "annotated.mp4", "--pattern", "--model-file", "webcam"):
+        assert word in proc.stdout
