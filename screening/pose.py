@@ -260,6 +260,15 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over the smaller box's area (1.0: one box lies inside the other)."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return inter / smaller if smaller > 0 else 1.0
+
+
 def main_person(boxes: list[np.ndarray], width: int, height: int) -> int:
     """Index of the central, largest person: area weighted by closeness to the image centre."""
     centre = np.array([width / 2, height / 2])
@@ -284,6 +293,11 @@ class Census:
         self._lm = None
 
     def maybe_count(self, frame: Frame) -> None:
+        """Count people on the whole frame and on three square tiles along its long side.
+
+        BlazePose's detector sees the whole frame squeezed into 224 px and scores a second, smaller
+        person next to a dominant one very low; alone in a tile, the same person is found.
+        """
         if frame.time_s < self._next:
             return
         self._next = frame.time_s + self.period_s
@@ -291,14 +305,32 @@ class Census:
             self._lm, _, self._mp = _task_landmarker(wheel_full_task_bundle(), False, 4, False)
         rgb = frame.rgb
         h, w = rgb.shape[:2]
+        short, long_ = min(h, w), max(h, w)
+        views = [(rgb, 0, 0)]
+        if long_ > 1.2 * short:
+            for off in np.linspace(0, long_ - short, 3).astype(int):
+                tile = rgb[:, off:off + short] if w >= h else rgb[off:off + short, :]
+                views.append((tile, off if w >= h else 0, 0 if w >= h else off))
+        fx, fy = self.width / w, self.height / h  # analysis pixels -> full-frame pixels
+        boxes: list[np.ndarray] = []
+        for img, ox, oy in views:
+            for b in self._detect(img):
+                b = (b + np.array([ox, oy, ox, oy])) * np.array([fx, fy, fx, fy])
+                if all(_overlap_of_smaller(b, k) <= 0.5 for k in boxes):
+                    boxes.append(b)
+        self.samples.append((frame.time_s, boxes))
+
+    def _detect(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Person boxes in this image's pixels."""
+        h, w = rgb.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
+        small = rgb
         if scale < 1.0:
             import cv2
 
-            rgb = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
-        img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        people = _task_people(self._lm.detect(img), self.width, self.height)  # normalised -> full frame
-        self.samples.append((frame.time_s, [bbox(p.image) for p in people]))
+            small = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+        img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h)]
 
     def close(self) -> None:
         if self._lm is not None:
@@ -457,29 +489,28 @@ def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray
         return
     # the target: central and largest where several people are first seen, then followed by overlap
     target = None
-    wrong_until: list[tuple[float, float]] = []
-    prev_t = 0.0
-    for t, boxes in samples:
+    wrong: list[tuple[float, float]] = []
+    times = [t for t, _ in samples]
+    for j, (t, boxes) in enumerate(samples):
         if not boxes:
-            prev_t = t
             continue
         if target is None:
             target = boxes[main_person(boxes, series.width, series.height)] if len(boxes) > 1 else boxes[0]
         else:
             target = boxes[int(np.argmax([iou(b, target) for b in boxes]))]
-        i = int(np.searchsorted(series.time_s, t))
-        if i < len(tracked) and tracked[i] is not None and len(boxes) > 1:
+        i = min(int(np.searchsorted(series.time_s, t)), len(tracked) - 1)
+        if tracked[i] is not None and len(boxes) > 1:
             ious = [iou(tracked[i], b) for b in boxes]
-            if int(np.argmax(ious)) != next(j for j, b in enumerate(boxes) if b is target):
-                wrong_until.append((prev_t, t))
-        prev_t = t
-    dropped = 0.0
-    for a, b in wrong_until:
-        sel = (series.time_s > a) & (series.time_s <= b)
-        series.image[sel] = np.nan
-        series.world[sel] = np.nan
-        series.outline.extent[sel] = np.nan
-        dropped += b - a
+            if boxes[int(np.argmax(ious))] is not target:
+                # between census samples nobody knows: leave out everything up to the neighbouring samples
+                wrong.append((times[j - 1] if j > 0 else -np.inf, times[j + 1] if j + 1 < len(times) else np.inf))
+    sel = np.zeros(len(series), bool)
+    for a, b in wrong:
+        sel |= (series.time_s > a) & (series.time_s < b)
+    series.image[sel] = np.nan
+    series.world[sel] = np.nan
+    series.outline.extent[sel] = np.nan
+    dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
     note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
             "and followed through the clip.")
     if dropped:
