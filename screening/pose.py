@@ -21,6 +21,7 @@ the tracker followed somebody else are left out, and the result says so.
 """
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -151,6 +152,7 @@ class LegacyPose:
         self._pose.close()
 
 
+@functools.lru_cache(maxsize=1)
 def wheel_full_task_bundle() -> bytes:
     """A Tasks API model bundle (.task) built from the full model inside the mediapipe wheel.
 
@@ -252,21 +254,24 @@ def bbox(image: np.ndarray) -> np.ndarray:
     return np.array([*pts.min(0), *pts.max(0)])
 
 
+def _area(b: np.ndarray) -> float:
+    return float((b[2] - b[0]) * (b[3] - b[1]))
+
+
+def _intersection(a: np.ndarray, b: np.ndarray) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    inter = _intersection(a, b)
+    union = _area(a) + _area(b) - inter
     return inter / union if union > 0 else 0.0
 
 
 def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over the smaller box's area (1.0: one box lies inside the other)."""
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return inter / smaller if smaller > 0 else 1.0
+    smaller = min(_area(a), _area(b))
+    return _intersection(a, b) / smaller if smaller > 0 else 1.0
 
 
 def main_person(boxes: list[np.ndarray], width: int, height: int) -> int:
