@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from .clean import CleanSeries, rotate
-from .kinematics import Kinematics
+from .kinematics import Kinematics, resolve_point
 from .pose import _prefetch
-from .video import Frame, VideoInfo, VideoWriter, read_frames
+from .video import Frame, VideoInfo, VideoWriter, read_frames, scaled_size
 
 #: longest side of the annotated video
 ANNOTATION_MAX_SIDE = 960
@@ -30,7 +30,8 @@ MID_COLOUR = (235, 235, 235)
 LABELS = {
     "side": [("trunk_inclination_deg", "trunk", "mid_shoulder"), ("hip_flexion_deg", "hip", "near_hip"),
              ("knee_flexion_deg", "knee", "near_knee")],
-    "front": [("knee_valgus_fppa_left_deg", "FPPA L", 25), ("knee_valgus_fppa_right_deg", "FPPA R", 26),
+    "front": [("knee_valgus_fppa_left_deg", "FPPA L", "left_knee"),
+              ("knee_valgus_fppa_right_deg", "FPPA R", "right_knee"),
               ("pelvic_obliquity_deg", "pelvis", "mid_hip"), ("lateral_trunk_lean_deg", "lean", "mid_shoulder")],
     "oblique": [],
 }
@@ -40,17 +41,6 @@ def _colour(a: int, b: int):
     odd = a % 2 == 1 and b % 2 == 1
     even = a % 2 == 0 and b % 2 == 0
     return LEFT_COLOUR if odd and a > 10 else RIGHT_COLOUR if even and a > 10 else MID_COLOUR
-
-
-def _anchor(p: np.ndarray, where, near: str | None):
-    if isinstance(where, int):
-        return p[where]
-    if where == "mid_shoulder":
-        return (p[11] + p[12]) / 2
-    if where == "mid_hip":
-        return (p[23] + p[24]) / 2
-    side = 0 if near == "left" else 1
-    return p[{"near_hip": (23, 24), "near_knee": (25, 26)}[where][side]]
 
 
 def _text(img, s: str, org, scale: float, colour=(255, 255, 255)):
@@ -74,7 +64,7 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
             cv2.circle(rgb, tuple(np.int32(pts[i])), th + 1, (255, 255, 255), -1, cv2.LINE_AA)
     for name, label, where in LABELS.get(view_kind, []):
         v = values.get(name, np.nan)
-        anchor = _anchor(pts, where, near)
+        anchor = resolve_point(pts[None], where, near)[0]
         if np.isfinite(v) and np.isfinite(anchor).all():
             _text(rgb, f"{label} {v:.0f}", anchor + np.array([12, -8]) * scale, 0.7 * scale, (255, 255, 120))
     _text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale)
@@ -93,10 +83,8 @@ class BaseRecorder:
     def __call__(self, fr: Frame) -> None:
         rgb = fr.rgb
         h, w = rgb.shape[:2]
-        scale = ANNOTATION_MAX_SIDE / max(h, w)
-        if scale < 1:
-            rgb = cv2.resize(rgb, (int(round(w * scale / 2)) * 2, int(round(h * scale / 2)) * 2),
-                             interpolation=cv2.INTER_AREA)
+        if max(h, w) > ANNOTATION_MAX_SIDE:
+            rgb = cv2.resize(rgb, scaled_size(w, h, ANNOTATION_MAX_SIDE), interpolation=cv2.INTER_AREA)
         if self._writer is None:
             self._writer = VideoWriter(self.path, self.fps, rgb.shape[1], rgb.shape[0], crf=16, preset="ultrafast")
         self._writer.write(rgb, fr.time_s)

@@ -96,13 +96,11 @@ def cmd_analyze(args) -> int:
 
     source = _source(args.video)
     out = args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening")
-    long_video = True
-    if not isinstance(source, int):
-        info = probe(source, max_duration_s=args.max_duration)
-        long_video = info.duration_s > 5
+    info = probe(source, max_duration_s=args.max_duration)
+    long_video = info.is_webcam or info.duration_s > 5
     progress = Progress(long_video and not args.quiet)
     analysis = analyze_video(source, out, pattern=args.pattern, progress=progress, model_file=args.model_file,
-                             annotated_video=not args.no_video, max_duration_s=args.max_duration)
+                             annotated_video=not args.no_video, info=info)
     print(summary(analysis))
     return 0
 

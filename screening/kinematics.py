@@ -111,7 +111,8 @@ class Kinematics:
 
 
 # ---------------------------------------------------------------------------------------------- geometry
-def _resolve(xy: np.ndarray, name: str, near: str | None) -> np.ndarray:
+def resolve_point(xy: np.ndarray, name: str, near: str | None) -> np.ndarray:
+    """(N, 2) positions of a symbolic point such as "near_knee", "left_hip" or "mid_shoulder"."""
     prefix, part = name.split("_", 1)
     left, right = POINTS[part]
     if prefix == "mid":
@@ -138,7 +139,7 @@ def _left_dir(xy: np.ndarray) -> np.ndarray:
 
 
 def _compute(d: AngleDef, xy: np.ndarray, facing_sign: int, near: str | None, seg: Segments) -> np.ndarray:
-    p = [_resolve(xy, n, near) for n in d.points]
+    p = [resolve_point(xy, n, near) for n in d.points]
     k = d.kind
     with np.errstate(all="ignore"):
         if k == "segment_from_vertical_forward":

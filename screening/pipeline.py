@@ -60,12 +60,16 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
 
 
 def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", progress: Progress | None = None,
-                  model_file=None, annotated_video: bool = True, max_duration_s: float | None = None) -> Analysis:
-    """Analyse one video and write result.json, angles.csv and annotated.mp4 into ``out_dir``."""
+                  model_file=None, annotated_video: bool = True, max_duration_s: float | None = None,
+                  info: VideoInfo | None = None) -> Analysis:
+    """Analyse one video and write result.json, angles.csv and annotated.mp4 into ``out_dir``.
+
+    ``info`` is the video's :func:`probe` result when the caller already has it."""
     if pattern not in PATTERNS:
         raise ScreeningError(f"Unknown pattern '{pattern}'.", f"Use one of: {', '.join(PATTERNS)}.")
     out = Path(out_dir)
-    info = probe(source) if max_duration_s is None else probe(source, max_duration_s=max_duration_s)
+    if info is None:
+        info = probe(source) if max_duration_s is None else probe(source, max_duration_s=max_duration_s)
     with tempfile.TemporaryDirectory(prefix="screening-") as tmpdir:
         recorder = BaseRecorder(Path(tmpdir) / "base.mp4", info.fps) if annotated_video else None
         try:

@@ -138,6 +138,12 @@ def _first_frame(container, stream):
     return None
 
 
+def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """Even width and height (H.264 wants even sizes) with the longest side at most ``max_side``."""
+    scale = min(1.0, max_side / max(width, height))
+    return int(round(width * scale / 2)) * 2, int(round(height * scale / 2)) * 2
+
+
 def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     """Apply a display rotation (counter-clockwise degrees, as FFmpeg/PyAV report it)."""
     k = (rotation_deg // 90) % 4
@@ -186,8 +192,7 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
                 t = last_t + 1e-3
             last_t = t
             if max_side and max(frame.width, frame.height) > max_side:
-                scale = max_side / max(frame.width, frame.height)
-                w, h = int(round(frame.width * scale / 2)) * 2, int(round(frame.height * scale / 2)) * 2
+                w, h = scaled_size(frame.width, frame.height, max_side)
                 # swscale's area filter: as fast as no scaling; to_ndarray(width=...) is bicubic, 4x slower
                 rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_ndarray()
             else:
