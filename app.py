@@ -14,7 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from screening.errors import ScreeningError
+from screening.cli import limit_malloc_arenas
 from screening.pipeline import analyze_video
+
+limit_malloc_arenas()  # this process is the app
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
 #: Angle series plotted, in this order, when the analysis provides them.

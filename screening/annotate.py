@@ -15,7 +15,7 @@ import numpy as np
 from .clean import CleanSeries, rotate
 from .kinematics import Kinematics, resolve_point
 from .pose import _prefetch
-from .video import Frame, VideoInfo, VideoWriter, read_frames, scaled_size
+from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
 
 #: longest side of the annotated video
 ANNOTATION_MAX_SIDE = 960
@@ -73,21 +73,47 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
 
 
 class BaseRecorder:
-    """A frame sink for :func:`screening.pose.track`: the frames, scaled down, in a temporary MP4."""
+    """A frame sink for :func:`screening.pose.track`: the frames, scaled down, in temporary MP4s, one per
+    stretch of the video that is tracked (``recorder(k)`` is the receiver of stretch ``k``)."""
 
-    def __init__(self, path: Path, fps: float):
-        self.path = Path(path)
+    def __init__(self, folder: Path, fps: float):
+        self.folder = Path(folder)
         self.fps = fps
+        self._parts: dict[int, _Part] = {}
+
+    def __call__(self, k: int) -> "_Part":
+        part = self._parts[k] = _Part(self.folder / f"base-{k}.mp4", self.fps)
+        return part
+
+    @property
+    def paths(self) -> list[Path]:
+        """The recorded parts in the video's order."""
+        return [self._parts[k].path for k in sorted(self._parts) if self._parts[k].frames]
+
+    def close(self) -> None:
+        for part in self._parts.values():
+            part.close()
+
+
+class _Part:
+    def __init__(self, path: Path, fps: float):
+        self.path = path
+        self.fps = fps
+        self.frames = 0
         self._writer: VideoWriter | None = None
 
     def __call__(self, fr: Frame) -> None:
-        rgb = fr.rgb
-        h, w = rgb.shape[:2]
-        if max(h, w) > ANNOTATION_MAX_SIDE:
-            rgb = cv2.resize(rgb, scaled_size(w, h, ANNOTATION_MAX_SIDE), interpolation=cv2.INTER_AREA)
+        h, w = fr.rgb.shape[:2]
+        size = scaled_size(w, h, ANNOTATION_MAX_SIDE) if max(h, w) > ANNOTATION_MAX_SIDE else (w, h)
         if self._writer is None:
-            self._writer = VideoWriter(self.path, self.fps, rgb.shape[1], rgb.shape[0], crf=16, preset="ultrafast")
-        self._writer.write(rgb, fr.time_s)
+            # one encoder thread: the cores belong to the pose graphs
+            self._writer = VideoWriter(self.path, self.fps, size[0], size[1], crf=18, preset="ultrafast", threads=1)
+        if fr.decoded is not None and size[0] % 2 == 0 and size[1] % 2 == 0:
+            self._writer.write_decoded(fr.decoded, fr.time_s)  # straight from the decoder, no RGB round trip
+        else:
+            rgb = fr.rgb if size == (w, h) else cv2.resize(fr.rgb, size, interpolation=cv2.INTER_AREA)
+            self._writer.write(rgb, fr.time_s)
+        self.frames += 1
 
     def close(self) -> None:
         if self._writer is not None:
@@ -95,7 +121,7 @@ class BaseRecorder:
             self._writer = None
 
 
-def write_annotated(path: Path, base: Path, info: VideoInfo, cs: CleanSeries, kin: Kinematics,
+def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSeries, kin: Kinematics,
                     progress=None) -> None:
     """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4."""
     # landmarks back from the levelled frame to the picture, then to the analysis size
@@ -106,18 +132,20 @@ def write_annotated(path: Path, base: Path, info: VideoInfo, cs: CleanSeries, ki
     writer = None
     n = len(cs.time_s)
     try:
-        for fr in _prefetch(read_frames(base), None):
-            if fr.index >= n:
+        frames = (fr for path in bases for fr in read_frames(path))
+        for i, fr in enumerate(_prefetch(frames, None)):
+            if i >= n:
                 break
             if writer is None:
-                writer = VideoWriter(path, info.fps, fr.rgb.shape[1], fr.rgb.shape[0], preset="superfast")
+                writer = BackgroundWriter(path, info.fps, fr.rgb.shape[1], fr.rgb.shape[0], preset="ultrafast")
             s = np.array([fr.rgb.shape[1] / cs.width, fr.rgb.shape[0] / cs.height])
-            values = {k: float(kin.values[k][fr.index]) for k in names}
+            values = {k: float(kin.values[k][i]) for k in names}
             img = fr.rgb if fr.rgb.flags.writeable else fr.rgb.copy()
-            draw(img, pts_all[fr.index] * s, values, v.kind, v.near_side, fr.time_s, header)
-            writer.write(img, fr.time_s)
-            if progress is not None and fr.index % 10 == 0:
-                progress(fr.index / max(n, 1))
+            t = float(cs.time_s[i])  # a part's own timestamps start at its first frame: the series' are the clip's
+            draw(img, pts_all[i] * s, values, v.kind, v.near_side, t, header)
+            writer.write(img, t)
+            if progress is not None and i % 10 == 0:
+                progress(i / max(n, 1))
     finally:
         if writer is not None:
             writer.close()

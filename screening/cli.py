@@ -128,7 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread malloc arenas for this process (the command's own process, never a
+    library's business): parallel tracking starts a decoding thread per stretch, and with an arena each
+    the peak memory of one 24 s clip varied from 1.0 to 1.7 GB between runs; with two, about 0.9 GB."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+        except (OSError, AttributeError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    limit_malloc_arenas()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

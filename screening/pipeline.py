@@ -13,7 +13,7 @@ from .annotate import BaseRecorder, write_annotated
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics
-from .pose import PoseSeries, make_backend, track
+from .pose import PoseSeries, track
 from .result import atomic_path, build_result, write_csv, write_json
 from .video import ReadReport, Source, VideoInfo, probe
 
@@ -43,12 +43,8 @@ class Analysis:
 def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress | None = None,
             frame_sink=None):
     """The measuring stages, no files written: (pose series, clean series, kinematics)."""
-    backend = make_backend(model_file)
-    try:
-        series = track(source, info, backend, progress=(lambda f: progress(f, "tracking pose")) if progress else None,
-                       report=ReadReport(), frame_sink=frame_sink)
-    finally:
-        backend.close()
+    series = track(source, info, progress=(lambda f: progress(f, "tracking pose")) if progress else None,
+                   report=ReadReport(), frame_sink=frame_sink, model_file=model_file)
     n_person = int(series.detected.sum())
     if n_person < MIN_PERSON_FRAMES:
         raise NoPersonError(
@@ -71,7 +67,7 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
     if info is None:
         info = probe(source) if max_duration_s is None else probe(source, max_duration_s=max_duration_s)
     with tempfile.TemporaryDirectory(prefix="screening-") as tmpdir:
-        recorder = BaseRecorder(Path(tmpdir) / "base.mp4", info.fps) if annotated_video else None
+        recorder = BaseRecorder(Path(tmpdir), info.fps) if annotated_video else None
         try:
             series, cs, kin = measure(source, info, model_file, progress, frame_sink=recorder)
         finally:
@@ -84,7 +80,7 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         if recorder is not None:
             video_path = out / "annotated.mp4"
             with atomic_path(video_path) as tmp:
-                write_annotated(tmp, recorder.path, info, cs, kin,
+                write_annotated(tmp, recorder.paths, info, cs, kin,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
     write_json(result, out / "result.json")

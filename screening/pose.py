@@ -33,15 +33,15 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
-from .errors import ModelError
-from .video import Frame, ReadReport, VideoInfo, read_frames
+from .errors import ModelError, VideoError
+from .video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
 
 N_LANDMARKS = 33
 #: stations along the hip (0) -> shoulder (1) chord where the silhouette outline is sampled
 OUTLINE_STATIONS = np.linspace(-0.1, 1.1, 25)
 OUTLINE_REACH = 0.8  # how far (in chord lengths) rays look for the silhouette edge
 OUTLINE_SAMPLES = 64
-CENSUS_PERIOD_S = 1.0
+CENSUS_PERIOD_S = 2.0
 #: frames are scaled to this longest side before inference (the model itself sees 256-pixel crops;
 #: at 1920 px, MediaPipe's full-size segmentation mask costs 30% of the frame rate)
 ANALYSIS_MAX_SIDE = 1280
@@ -152,14 +152,52 @@ class LegacyPose:
         self._pose.close()
 
 
-@functools.lru_cache(maxsize=1)
+_BUNDLE_LOCK = threading.Lock()
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "screening"
+
+
 def wheel_full_task_bundle() -> bytes:
     """A Tasks API model bundle (.task) built from the full model inside the mediapipe wheel.
 
     The legacy ``.tflite`` files carry no input-normalisation metadata, which the Tasks API needs; it is
     added here (detector input in [-1, 1], landmark model input in [0, 1], as the legacy graphs feed
     them). Used for the people census and to test :class:`TaskPose` without any download.
+
+    Building it takes about a second (the metadata writer is pure Python), so it is kept in memory and
+    in the user's cache folder (``~/.cache/screening``), keyed by the wheel's model files; nothing is
+    ever downloaded. Thread-safe: parallel stretches share one build.
     """
+    with _BUNDLE_LOCK:
+        return _wheel_bundle_cached()
+
+
+@functools.lru_cache(maxsize=1)
+def _wheel_bundle_cached() -> bytes:
+    sources = [_model_dir() / "pose_detection" / "pose_detection.tflite",
+               _model_dir() / "pose_landmark" / "pose_landmark_full.tflite"]
+    key = "-".join(f"{p.stat().st_size}" for p in sources)
+    cached = _cache_dir() / f"pose_full_wheel-{key}.task"
+    try:
+        data = cached.read_bytes()
+        if zipfile.is_zipfile(BytesIO(data)):
+            return data
+    except OSError:
+        pass
+    data = _build_wheel_bundle(*sources)
+    try:  # a cache, nothing more: a read-only home still works, at a second's cost per run
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return data
+
+
+def _build_wheel_bundle(detector: Path, landmarks: Path) -> bytes:
     from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
 
     def with_metadata(path: Path, mean: float, std: float, name: str) -> bytes:
@@ -170,11 +208,8 @@ def wheel_full_task_bundle() -> bytes:
 
     buf = BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("pose_detector.tflite",
-                   with_metadata(_model_dir() / "pose_detection" / "pose_detection.tflite", 127.5, 127.5, "pose_detector"))
-        z.writestr("pose_landmarks_detector.tflite",
-                   with_metadata(_model_dir() / "pose_landmark" / "pose_landmark_full.tflite", 0.0, 255.0,
-                                 "pose_landmarks_detector"))
+        z.writestr("pose_detector.tflite", with_metadata(detector, 127.5, 127.5, "pose_detector"))
+        z.writestr("pose_landmarks_detector.tflite", with_metadata(landmarks, 0.0, 255.0, "pose_landmarks_detector"))
     return buf.getvalue()
 
 
@@ -294,18 +329,44 @@ class Census:
         self.period_s = period_s
         self.max_side = max_side
         self.samples: list[tuple[float, list[np.ndarray]]] = []  # (time, boxes in full-frame pixels)
-        self._next = 0.0
+        self._buckets: set[int] = set()
+        self._lock = threading.Lock()
         self._lm = None
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def maybe_count(self, frame: Frame) -> None:
+        """Hand the frame to the census's own thread when a sample is due: the first frame of every
+        ``period_s`` of video. Thread-safe (the decoding threads of several stretches share one census),
+        and the decoding thread that calls this never waits for the count."""
+        bucket = int(frame.time_s // self.period_s)
+        with self._lock:
+            if bucket in self._buckets:
+                return
+            self._buckets.add(bucket)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="screening-census", daemon=True)
+                self._thread.start()
+        self._queue.put(frame)
+
+    def _work(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                return
+            try:
+                self.count(frame)
+            except BaseException as exc:  # re-raised by close(), on the caller's thread
+                self._error = exc
+                return
+
+    def count(self, frame: Frame) -> None:
         """Count people on the whole frame and on three square tiles along its long side.
 
         BlazePose's detector sees the whole frame squeezed into 224 px and scores a second, smaller
         person next to a dominant one very low; alone in a tile, the same person is found.
         """
-        if frame.time_s < self._next:
-            return
-        self._next = frame.time_s + self.period_s
         if self._lm is None:
             self._lm, _, self._mp = _task_landmarker(wheel_full_task_bundle(), False, 4, False)
         rgb = frame.rgb
@@ -324,6 +385,7 @@ class Census:
                 if all(_overlap_of_smaller(b, k) <= 0.5 for k in boxes):
                     boxes.append(b)
         self.samples.append((frame.time_s, boxes))
+        self.samples.sort(key=lambda sample: sample[0])
 
     def _detect(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Person boxes in this image's pixels."""
@@ -338,8 +400,16 @@ class Census:
         return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h)]
 
     def close(self) -> None:
+        """Finish the samples handed over so far, then free the model."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
         if self._lm is not None:
             self._lm.close()
+            self._lm = None
+        if self._error is not None:
+            raise self._error
 
 
 # --------------------------------------------------------------------------------------------- outline
@@ -374,7 +444,7 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- tracking
-def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 8,
+def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
               sink: Callable[[Frame], None] | None = None):
     """Decode on a second thread (and count people there, and hand frames to ``sink`` there),
     overlapping with inference on the first."""
@@ -416,56 +486,174 @@ def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 8,
         t.join(timeout=5)
 
 
+#: a video at least this long is tracked in stretches, side by side, one pose graph per core
+MIN_SPLIT_S = 6.0
+#: stretch length bounds: short enough that the graphs finish together (the stretch with a title card
+#: and nobody in it runs faster), long enough that a graph's start (~0.1 s) costs little
+STRETCH_S = (4.0, 30.0)
+
+
+def default_workers(info: VideoInfo) -> int:
+    """How many pose graphs run side by side: one per core (at most 2: one MediaPipe graph keeps a core
+    busy, and decoding needs a little of the rest); one for webcams and short clips."""
+    if info.is_webcam or info.duration_s < MIN_SPLIT_S:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def stretch_bounds(duration_s: float, workers: int, keyframes_s: list[float] | None = None) -> list[float]:
+    """Start times of the stretches (and the end, ``inf``): about three per worker, each starting on a
+    keyframe when ``keyframes_s`` is given (a reader starting elsewhere decodes from the keyframe before
+    and throws those frames away: phones put keyframes 1-5 s apart)."""
+    if workers <= 1 or duration_s <= 0:
+        return [0.0, np.inf]
+    length = float(np.clip(duration_s / (3 * workers), *STRETCH_S))
+    n = max(workers, int(round(duration_s / length)))
+    starts = [duration_s * k / n for k in range(n)]
+    if keyframes_s is not None:
+        keys = np.asarray(sorted(keyframes_s), float)
+        min_gap = STRETCH_S[0] / 2
+        snapped = [0.0]
+        for t in starts[1:]:
+            k = float(keys[np.argmin(np.abs(keys - t))])
+            if k - snapped[-1] >= min_gap and duration_s - k >= min_gap:
+                snapped.append(k)
+        starts = snapped
+    return starts + [np.inf]
+
+
+@dataclass
+class _Stretch:
+    """What one pose graph saw over one stretch of the video."""
+
+    times: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    worlds: list = field(default_factory=list)
+    outlines: list = field(default_factory=list)
+    boxes: list = field(default_factory=list)
+    report: ReadReport = field(default_factory=ReadReport)
+    backend_name: str = "unknown"
+
+
+def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out: _Stretch,
+            tick: Callable[[], None], cancel: threading.Event) -> None:
+    """Track one stretch: keep the central, largest person and follow them by box overlap."""
+    width, height = info.width, info.height
+    target_box: np.ndarray | None = None
+    for fr in frames:
+        if cancel.is_set():
+            return
+        h_an, w_an = fr.rgb.shape[:2]
+        scale = np.array([width / w_an, height / h_an, 1.0])  # back to full-frame pixels
+        people = backend.process(fr.rgb, fr.time_s)
+        person = None
+        if people:
+            boxes = [bbox(p.image * scale) for p in people]
+            if len(people) == 1:
+                i = 0
+            elif target_box is None:
+                i = main_person(boxes, width, height)
+            else:
+                i = int(np.argmax([iou(b, target_box) for b in boxes]))
+            person = people[i]
+            target_box = boxes[i]
+        out.times.append(fr.time_s)
+        if person is None:
+            out.images.append(np.full((N_LANDMARKS, 3), np.nan))
+            out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
+            out.outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
+            out.boxes.append(None)
+        else:
+            out.outlines.append(trunk_outline(person.mask, person.image))
+            out.images.append(person.image * scale)
+            out.worlds.append(person.world)
+            out.boxes.append(bbox(person.image * scale))
+        tick()
+
+
 def track(source, info: VideoInfo, backend: PoseBackend | None = None,
           progress: Callable[[float], None] | None = None, census: bool = True,
-          report: ReadReport | None = None, frame_sink: Callable[[Frame], None] | None = None) -> PoseSeries:
+          report: ReadReport | None = None, frame_sink: Callable[[int], Callable[[Frame], None]] | None = None,
+          model_file: str | os.PathLike | None = None, workers: int | None = None) -> PoseSeries:
     """Run pose tracking over a whole video and return the pose series of the person analysed.
 
-    ``frame_sink`` receives every decoded frame on the decoding thread (the annotated video's base is
-    written there, on the core that inference leaves free)."""
-    own_backend = backend is None
-    backend = backend or make_backend()
+    Without a ``backend`` instance, the video is cut into stretches (:func:`stretch_bounds`) that
+    ``workers`` threads (default: one per core, :func:`default_workers`) track side by side, each
+    stretch by a fresh pose graph made from ``model_file`` (:func:`make_backend`) and read by its own
+    decoding thread. A stretch's graph starts by detecting the person afresh, exactly as at the start of
+    a clip (MediaPipe's own smoothing is off, so there is no filter state to carry over).
+
+    ``frame_sink(k)`` returns the receiver of stretch ``k``'s decoded frames, called on that stretch's
+    decoding thread (the annotated video's base is written there)."""
     report = report if report is not None else ReadReport()
-    cen = Census(info.width, info.height) if census and not info.is_webcam else None
-    times, images, worlds, outlines = [], [], [], []
-    tracked_boxes: list[np.ndarray | None] = []
-    target_box: np.ndarray | None = None
-    width, height = info.width, info.height
+    n_workers = 1 if backend is not None else (workers or default_workers(info))
+    bounds = stretch_bounds(info.duration_s, n_workers, keyframe_times(source) if n_workers > 1 else None)
+    parts = [_Stretch() for _ in range(len(bounds) - 1)]
     total = max(info.frame_count, 1)
+    done = [0]
+    lock = threading.Lock()
+    cancel = threading.Event()
+    cen = Census(info.width, info.height) if census and not info.is_webcam else None
+
+    def tick():
+        with lock:
+            done[0] += 1
+            n = done[0]
+        if progress is not None and n % 10 == 0:
+            progress(min(n / total, 1.0))
+
+    def run(k: int) -> None:
+        if cancel.is_set():
+            return
+        be = make_backend(model_file) if backend is None else backend
+        try:
+            frames = read_frames(source, info, parts[k].report, max_side=ANALYSIS_MAX_SIDE,
+                                 start_s=bounds[k], end_s=None if np.isinf(bounds[k + 1]) else bounds[k + 1])
+            sink = frame_sink(k) if frame_sink is not None else None
+            try:
+                _follow(_prefetch(frames, cen, sink=sink), be, info, parts[k], tick, cancel)
+            finally:
+                if hasattr(sink, "close"):  # an encoder holds buffers: free them as its stretch ends
+                    sink.close()
+            parts[k].backend_name = be.name
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            if backend is None:
+                be.close()
+
     try:
-        for fr in _prefetch(read_frames(source, info, report, max_side=ANALYSIS_MAX_SIDE), cen, sink=frame_sink):
-            h_an, w_an = fr.rgb.shape[:2]
-            scale = np.array([width / w_an, height / h_an, 1.0])  # back to full-frame pixels
-            people = backend.process(fr.rgb, fr.time_s)
-            person = None
-            if people:
-                boxes = [bbox(p.image * scale) for p in people]
-                if len(people) == 1:
-                    i = 0
-                elif target_box is None:
-                    i = main_person(boxes, width, height)
-                else:
-                    i = int(np.argmax([iou(b, target_box) for b in boxes]))
-                person = people[i]
-                target_box = boxes[i]
-            times.append(fr.time_s)
-            if person is None:
-                images.append(np.full((N_LANDMARKS, 3), np.nan))
-                worlds.append(np.full((N_LANDMARKS, 3), np.nan))
-                outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
-                tracked_boxes.append(None)
-            else:
-                outlines.append(trunk_outline(person.mask, person.image))
-                images.append(person.image * scale)
-                worlds.append(person.world)
-                tracked_boxes.append(bbox(person.image * scale))
-            if progress is not None and fr.index % 10 == 0:
-                progress(min(fr.index / total, 1.0))
+        if n_workers == 1:
+            for k in range(len(parts)):
+                run(k)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="screening-pose") as pool:
+                # longest first, so that the graphs finish together (the parts are put back in time order)
+                ends = [min(b, info.duration_s) for b in bounds[1:]]
+                order = sorted(range(len(parts)), key=lambda k: bounds[k] - ends[k])
+                futures = [pool.submit(run, k) for k in order]
+                for f in futures:
+                    f.result()
     finally:
-        if own_backend:
-            backend.close()
         if cen is not None:
             cen.close()
+    # a stretch's reader stops where the file breaks off; the later stretches then hold nothing
+    for k, part in enumerate(parts):
+        report.frames_read += part.report.frames_read
+        if part.report.truncated_at_s is not None and report.truncated_at_s is None:
+            report.truncated_at_s = part.report.truncated_at_s
+    if report.frames_read == 0:
+        raise VideoError(f"No frame of '{source}' could be decoded.",
+                         "The file may be truncated or corrupt: export or copy it again and retry.")
+    times = [t for p in parts for t in p.times]
+    images = [x for p in parts for x in p.images]
+    worlds = [x for p in parts for x in p.worlds]
+    outlines = [x for p in parts for x in p.outlines]
+    tracked_boxes = [x for p in parts for x in p.boxes]
+    width, height = info.width, info.height
     series = PoseSeries(
         time_s=np.asarray(times, dtype=np.float64),
         image=np.asarray(images, dtype=np.float64).reshape(-1, N_LANDMARKS, 3),
@@ -473,7 +661,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         outline=TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines).reshape(-1, len(OUTLINE_STATIONS), 2)),
         width=width,
         height=height,
-        backend=backend.name,
+        backend=parts[0].backend_name,
     )
     if report.truncated_at_s is not None:
         series.notes.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -43,6 +43,9 @@ class Frame:
     index: int
     time_s: float
     rgb: np.ndarray  # (H, W, 3) uint8, upright
+    #: the decoded frame as it came out of the decoder (native pixel format, full size) when it needs
+    #: no turning upright; lets a writer scale and re-encode it without a round trip through RGB
+    decoded: object | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -151,14 +154,20 @@ def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
 
 
 def read_frames(source: Source, info: VideoInfo | None = None, report: ReadReport | None = None,
-                webcam_seconds: float = 30.0, max_side: int | None = None) -> Iterator[Frame]:
+                webcam_seconds: float = 30.0, max_side: int | None = None,
+                start_s: float = 0.0, end_s: float | None = None) -> Iterator[Frame]:
     """Yield upright RGB frames with their presentation time (seconds from the first frame).
 
     ``max_side`` scales frames down (keeping the aspect ratio) while decoding: pose models run on
     256-pixel crops, and a 1280-pixel frame costs a third less than a 1920-pixel one to feed them.
 
+    ``start_s`` / ``end_s`` read one stretch of the file, ``start_s <= time < end_s`` (times still count
+    from the file's first frame; indices count from the stretch's first frame): the decoder seeks to the
+    keyframe before ``start_s``. Consecutive stretches read every frame exactly once.
+
     A file that breaks off part way (truncated download) ends the iteration early and records where in
-    ``report``; a file with no decodable frame at all raises :class:`VideoError`.
+    ``report``; a file with no decodable frame at all raises :class:`VideoError` (a stretch after the
+    start that holds no frame is merely empty).
     """
     if isinstance(source, int):
         yield from _read_webcam(source, webcam_seconds, report)
@@ -173,6 +182,16 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
         t0 = None
         last_t = -1.0
         index = 0
+        if start_s > 0:
+            t0 = _first_pts_s(source)
+            try:
+                # one tick past the start: a stretch that starts on a keyframe starts decoding there
+                container.seek(max(int(round((t0 + start_s) / stream.time_base)) + 1, 0), stream=stream,
+                               backward=True)
+            except (av.error.FFmpegError, EOFError):
+                report.truncated_at_s = start_s
+                return
+            last_t = -np.inf
         frames = container.decode(stream)
         while True:
             try:
@@ -180,7 +199,7 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
             except StopIteration:
                 break
             except (av.error.FFmpegError, EOFError):
-                report.truncated_at_s = max(last_t, 0.0)
+                report.truncated_at_s = max(last_t, start_s)
                 break
             if frame.pts is None:
                 t = index / info.fps
@@ -191,20 +210,51 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
             if t <= last_t:  # duplicated or out-of-order timestamps: keep time strictly increasing
                 t = last_t + 1e-3
             last_t = t
+            if t < start_s - 1e-6:  # decoded from the keyframe before the stretch
+                continue
+            if end_s is not None and t >= end_s - 1e-6:
+                break
             if max_side and max(frame.width, frame.height) > max_side:
                 w, h = scaled_size(frame.width, frame.height, max_side)
                 # swscale's area filter: as fast as no scaling; to_ndarray(width=...) is bicubic, 4x slower
                 rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_ndarray()
             else:
                 rgb = frame.to_ndarray(format="rgb24")
-            rgb = upright(rgb, int(frame.rotation or 0))
-            yield Frame(index, t, rgb)
+            rotation = int(frame.rotation or 0)
+            yield Frame(index, t, upright(rgb, rotation), frame if rotation % 360 == 0 else None)
             index += 1
             report.frames_read = index
     finally:
         container.close()
-    if report.frames_read == 0:
+    if report.frames_read == 0 and start_s <= 0:
         raise _not_a_video(str(source), "no frame could be decoded; the file may be truncated or corrupt")
+
+
+def _first_pts_s(source: Source) -> float:
+    """Presentation time of the file's first frame (the origin of every ``Frame.time_s``)."""
+    av = _av()
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            return float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
+    return 0.0
+
+
+def keyframe_times(source: Source) -> list[float]:
+    """Times of the keyframes (seconds from the first frame), read from the packets without decoding:
+    where a reader can start in the middle of the file without decoding frames it does not want."""
+    if isinstance(source, int):
+        return [0.0]
+    av = _av()
+    t0 = _first_pts_s(source)
+    try:
+        with av.open(str(source)) as container:
+            stream = container.streams.video[0]
+            times = sorted(float(p.pts * stream.time_base) - t0 for p in container.demux(stream)
+                           if p.is_keyframe and p.pts is not None)
+    except (av.error.FFmpegError, EOFError):
+        return [0.0]
+    return [max(t, 0.0) for t in times] or [0.0]
 
 
 def _probe_webcam(index: int) -> VideoInfo:
@@ -252,7 +302,7 @@ class VideoWriter:
     """H.264 MP4 writer (yuv420p, plays in every browser). Frames are RGB; odd sizes are padded."""
 
     def __init__(self, path: str | os.PathLike, fps: float, width: int, height: int, crf: int = 23,
-                 preset: str = "veryfast"):
+                 preset: str = "veryfast", threads: int = 0):
         av = _av()
         self.width, self.height = width + width % 2, height + height % 2
         # faststart: the index goes first, so a browser starts playing before the whole file has arrived
@@ -262,6 +312,8 @@ class VideoWriter:
         self._stream.width, self._stream.height = self.width, self.height
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"preset": preset, "crf": str(crf)}
+        if threads:
+            self._stream.codec_context.thread_count = threads
         self._stream.codec_context.time_base = _fraction(1, 1000)
         self._av = av
         self._last_pts = -1
@@ -271,7 +323,15 @@ class VideoWriter:
             pad = np.zeros((self.height, self.width, 3), np.uint8)
             pad[: rgb.shape[0], : rgb.shape[1]] = rgb[: self.height, : self.width]
             rgb = pad
-        frame = self._av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        self._encode(self._av.VideoFrame.from_ndarray(rgb, format="rgb24"), time_s)
+
+    def write_decoded(self, frame, time_s: float) -> None:
+        """Write a frame straight from a decoder (any size and pixel format): scaled to this writer's
+        size with swscale's area filter, with no round trip through RGB."""
+        out = frame.reformat(width=self.width, height=self.height, format="yuv420p", interpolation="AREA")
+        self._encode(out, time_s)
+
+    def _encode(self, frame, time_s: float) -> None:
         pts = max(int(round(time_s * 1000)), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts
@@ -295,3 +355,48 @@ def _fraction(a: int, b: int):
     from fractions import Fraction
 
     return Fraction(a, b)
+
+
+class BackgroundWriter:
+    """A :class:`VideoWriter` fed through a short queue and encoding on its own thread, so that the
+    caller draws the next frame while the encoder works on the last (the frame must not be changed
+    after it is handed over)."""
+
+    def __init__(self, *args, **kwargs):
+        import queue
+        import threading
+
+        self._writer = VideoWriter(*args, **kwargs)
+        self._queue: "queue.Queue" = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="screening-encode", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._writer.write(*item)
+                except BaseException as exc:  # re-raised on the caller's thread
+                    self._error = exc
+
+    def write(self, rgb: np.ndarray, time_s: float) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((rgb, time_s))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        try:
+            if self._error is None:
+                self._writer.close()
+        finally:
+            if self._error is not None:
+                self._writer._container.close()
+        if self._error is not None:
+            raise self._error
+

@@ -195,3 +195,23 @@ def test_the_central_large_person_is_analysed(two_people):
     assert _inside(centre, big_region), f"hip centre {centre.round()} is outside the central person {big_region}"
     assert not _inside(centre, small_region)
     assert _inside(hips, big_region).mean() >= 0.95
+
+
+# --------------------------------------------------------------------------------------------- stretches
+@pytest.mark.real_video
+def test_tracking_in_parallel_stretches_matches_one_pass(shared_videos):
+    """Two pose graphs over keyframe-aligned stretches give the series one graph gives over the whole
+    clip: the same frames and times, and the same landmarks (each stretch starts with a fresh person
+    detection, so only a few frames after each cut may differ slightly)."""
+    path = shared_videos / "bichraix_deadlift_bad014.mp4"  # 6.5 s, keyframes about every second
+    info = probe(path)
+    one = track(path, info, census=False, workers=1)
+    two = track(path, info, census=False, workers=2)
+    bounds = pose.stretch_bounds(info.duration_s, 2, pose.keyframe_times(path))
+    assert len(bounds) - 1 >= 2, bounds  # the clip really was cut
+    np.testing.assert_allclose(two.time_s, one.time_s)
+    assert two.detected.sum() == one.detected.sum()
+    both = one.detected & two.detected
+    d = np.linalg.norm(two.image[both][:, HIPS_AND_SHOULDERS, :2] - one.image[both][:, HIPS_AND_SHOULDERS, :2], axis=-1)
+    assert np.median(d) < 0.5, np.median(d)
+    assert np.percentile(d, 90) < 5.0

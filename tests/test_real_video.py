@@ -79,3 +79,11 @@ def test_cli_on_the_good_mornings_writes_three_outputs(shared_videos, tmp_path, 
              if r["trunk_inclination_deg"]]
     # good mornings: the trunk goes well forward of its standing position
     assert max(trunk) - result["baseline"]["values"]["trunk_inclination_deg"] > 45
+    # tracked in parallel stretches, drawn from one recorded part per stretch: one annotated frame per CSV
+    # row, at the CSV's times
+    with av.open(str(tmp_path / "annotated.mp4")) as c:
+        s = c.streams.video[0]
+        times = [float(f.pts * s.time_base) for f in c.decode(s)]
+    rows = list(csv.DictReader(open(tmp_path / "angles.csv")))
+    assert len(times) == len(rows)
+    np.testing.assert_allclose(times, [float(r["time_s"]) for r in rows], atol=0.002)

@@ -10,7 +10,7 @@ import pytest
 
 from screening import cli
 from screening.errors import VideoError
-from screening.video import VideoWriter, probe, read_frames
+from screening.video import VideoWriter, keyframe_times, probe, read_frames
 
 
 def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
@@ -175,3 +175,30 @@ def test_help_reads_well():
     assert proc.returncode == 0
     for word in ("result.json", "angles.csv", "annotated.mp4", "--pattern", "--model-file", "webcam"):
         assert word in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------- stretches
+def test_consecutive_stretches_read_every_frame_once(tmp_path):
+    """Parallel tracking reads a file in stretches: together they must be the whole file, frame for
+    frame, whether a stretch starts on a keyframe or between two (keyframes here every 12 frames)."""
+    path = tmp_path / "gop.mp4"
+    frames = [pattern_frame(96, 128, i) for i in range(90)]
+    c = av.open(str(path), "w")
+    s = c.add_stream("libx264", rate=30)
+    s.width, s.height, s.pix_fmt = 128, 96, "yuv420p"
+    s.options = {"g": "12", "keyint_min": "12", "sc_threshold": "0", "crf": "10"}
+    for img in frames:
+        for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            c.mux(p)
+    for p in s.encode():
+        c.mux(p)
+    c.close()
+    keys = keyframe_times(path)
+    np.testing.assert_allclose(keys, np.arange(0, 3, 0.4), atol=1e-6)
+    whole = [(f.time_s, f.rgb) for f in read_frames(path)]
+    for cuts in ([0.0, 1.2, 2.0], [0.0, 0.45, 1.7, 2.95]):  # on keyframes / between keyframes
+        bounds = cuts + [None]
+        parts = [(f.time_s, f.rgb) for a, b in zip(bounds[:-1], bounds[1:])
+                 for f in read_frames(path, start_s=a, end_s=b)]
+        assert [t for t, _ in parts] == pytest.approx([t for t, _ in whole], abs=1e-9)
+        assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(parts, whole))
