@@ -62,9 +62,23 @@ class CleanSeries:
 
 
 # ------------------------------------------------------------------------------------------ signal steps
-def gate(xy: np.ndarray, visibility: np.ndarray, minimum: float = VISIBILITY_MIN) -> np.ndarray:
+#: how far outside the picture (share of its size) a landmark may lie before it counts as a guess
+OFF_FRAME_MARGIN = 0.02
+
+
+def gate(xy: np.ndarray, visibility: np.ndarray, minimum: float = VISIBILITY_MIN,
+         size: tuple[int, int] | None = None) -> np.ndarray:
+    """Landmarks with visibility below ``minimum`` become missing, and so do landmarks outside the
+    picture ``size`` = (width, height): MediaPipe extrapolates the whole body from whatever is in view (in
+    close-ups it placed ankles 140 px above the top edge, some with visibility 0.6-0.7)."""
     out = xy.copy()
     out[~(visibility >= minimum)] = np.nan
+    if size is not None:
+        w, h = size
+        mx, my = OFF_FRAME_MARGIN * w, OFF_FRAME_MARGIN * h
+        with np.errstate(invalid="ignore"):
+            off = (xy[..., 0] < -mx) | (xy[..., 0] > w + mx) | (xy[..., 1] < -my) | (xy[..., 1] > h + my)
+        out[off] = np.nan
     return out
 
 
@@ -237,7 +251,7 @@ def clean(series: PoseSeries) -> CleanSeries:
     """Gate, de-spike, fill, filter, level and classify a pose series."""
     t = series.time_s
     vis = series.image[..., 2]
-    xy = gate(series.image[..., :2], vis)
+    xy = gate(series.image[..., :2], vis, size=(series.width, series.height))
     fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
     diag = float(np.hypot(series.width, series.height))
     xy = hampel(xy, max(1, int(round(HAMPEL_HALF_WINDOW_S * fps))), floor=0.01 * diag)

@@ -84,7 +84,17 @@ def summary(analysis) -> str:
         lines.extend(rows)
     for note in p["notes"]:
         lines.append(f"Note       {note}")
-    lines.append(f"Pattern    {r['pattern']}  reps: {len(r['reps'])}")
+    lines.append(f"Pattern    {r['pattern']}" + (" (inferred from the movement)" if r.get("pattern_source") == "inferred" else "")
+                 + f"   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r.get("score") is not None else ""))
+    for note in r.get("analysis_notes", []):
+        lines.append(f"Note       {note}")
+    for rep in r["reps"]:
+        m = rep["metrics"]
+        shown = [f"{k.replace('_deg', '')} {m[k]:.0f}" for k in ("trunk_inclination_deg", "hip_flexion_deg",
+                 "knee_flexion_deg", "spinal_flexion_deg") if m.get(k) is not None]
+        faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
+                           for f in rep["faults"]) or "no fault"
+        lines.append(f"  rep {rep['index'] + 1}  bottom {rep['bottom_s']:5.1f} s  " + "  ".join(shown) + f"  | {faults}")
     lines.append(f"Wrote      {analysis.result_path}, {analysis.csv_path}"
                  + (f", {analysis.video_path}" if analysis.video_path else ""))
     return "\n".join(lines)
@@ -100,7 +110,7 @@ def cmd_analyze(args) -> int:
     long_video = info.is_webcam or info.duration_s > 5
     progress = Progress(long_video and not args.quiet)
     analysis = analyze_video(source, out, pattern=args.pattern, progress=progress, model_file=args.model_file,
-                             annotated_video=not args.no_video, info=info)
+                             annotated_video=not args.no_video, info=info, thresholds=args.thresholds)
     print(summary(analysis))
     return 0
 
@@ -122,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: the full model built into mediapipe")
     a.add_argument("--max-duration", type=float, default=20 * 60, metavar="SECONDS",
                    help="refuse longer videos (default 1200)")
+    a.add_argument("--thresholds", metavar="TOML",
+                   help="fault thresholds to use instead of the built-in ones (a copy of screening/thresholds.toml; "
+                        "only the values it changes are needed)")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=cmd_analyze)

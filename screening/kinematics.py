@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clean import SIDE_BELOW, CleanSeries, quiet, spread_ratio, upright_frames
+from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, quiet, spread_ratio, upright_frames
 
 SIDE = ("side",)
 FRONT = ("front",)
@@ -258,9 +258,12 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             source = "none"
         window = None
     seg = segments(xy, rows)
-    # single frames that do not match the clip's view (the person turned toward the camera mid-clip)
+    # single frames that clearly belong to the other view (the person turned toward the camera mid-clip).
+    # The other view's own threshold, not the boundary between the two: a side view filmed a little
+    # obliquely reads ~0.45-0.5 standing and goes past 0.5 at the bottom of every rep, when the leaning
+    # trunk turns toward the camera (the good mornings clip lost every bottom that way).
     r = spread_ratio(xy, over_trunk_length=True)
-    frame_ok = {"side": ~(r > SIDE_BELOW), "front": ~(r < SIDE_BELOW)}
+    frame_ok = {"side": ~(r > FRONT_ABOVE), "front": ~(r < SIDE_BELOW)}
     if view.kind in frame_ok:
         off = cs.detected & ~frame_ok[view.kind]
         if off.mean() > 0.05:

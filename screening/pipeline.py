@@ -10,6 +10,9 @@ import numpy as np
 import tempfile
 
 from .annotate import BaseRecorder, write_annotated
+from .config import load_thresholds
+from .findings import PatternResult
+from .hinge import analyze_hinge
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics
@@ -55,9 +58,40 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
     return series, cs, kinematics(cs)
 
 
+def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
+    """Hinge or lunge, from the movement itself (``--pattern auto``).
+
+    A lunge splits the feet (front-to-back in a side view, or a wide lateral step in a front view) and
+    bends the knees; a hinge keeps the feet together under the hips and leans the trunk. The test is the
+    ankles' horizontal distance over leg length at the frames where the mid-hip is lowest."""
+    xy = cs.xy
+    leg = kin.segments.leg if np.isfinite(kin.segments.leg) else np.nan
+    hip_y = (xy[:, 23, 1] + xy[:, 24, 1]) / 2
+    spread = np.abs(xy[:, 27, 0] - xy[:, 28, 0]) / leg
+    ok = np.isfinite(hip_y) & np.isfinite(spread)
+    if ok.sum() < 10 or not np.isfinite(leg):
+        return "unknown"
+    low = ok & (hip_y >= np.nanpercentile(hip_y[ok], 85))  # image y grows downward: the lowest hips
+    split = float(np.nanmedian(spread[low]))
+    drop = (np.nanpercentile(hip_y[ok], 95) - np.nanpercentile(hip_y[ok], 5)) / leg
+    trunk = kin.change("trunk_inclination_deg")
+    lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
+    if split > (0.6 if kin.view_kind == "side" else 0.9) and drop > 0.12:
+        return "lunge"
+    if kin.view_kind == "side" and np.isfinite(lean) and lean > 25:
+        return "hinge"
+    return "lunge" if drop > 0.2 else "hinge" if kin.view_kind != "side" else "unknown"
+
+
+def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult | None:
+    if pattern == "hinge":
+        return analyze_hinge(cs, kin, th)
+    return None  # the lunge analysis lands with issue 5
+
+
 def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", progress: Progress | None = None,
                   model_file=None, annotated_video: bool = True, max_duration_s: float | None = None,
-                  info: VideoInfo | None = None) -> Analysis:
+                  info: VideoInfo | None = None, thresholds=None) -> Analysis:
     """Analyse one video and write result.json, angles.csv and annotated.mp4 into ``out_dir``.
 
     ``info`` is the video's :func:`probe` result when the caller already has it."""
@@ -73,8 +107,9 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         finally:
             if recorder is not None:
                 recorder.close()
-        # the hinge and lunge analyses land in later issues: until then no reps and pattern "unknown"
-        result = build_result(info, series, cs, kin, pattern="unknown" if pattern == "auto" else pattern)
+        found, source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
+        movement = analyze_pattern(found, cs, kin, load_thresholds(thresholds))
+        result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=source)
         out.mkdir(parents=True, exist_ok=True)
         video_path = None
         if recorder is not None:

@@ -15,9 +15,13 @@ spine) is not shifted.
 The segmentation mask is reduced per frame to :class:`TrunkOutline` stations (the silhouette's extent on
 each side of the hip-shoulder chord), so a 10-minute 1080p video never holds its masks in memory.
 
-Several people in view: a census runs once a second on the decoding thread (the second core) with the
-wheel's full model through the Tasks API. The central, largest person is the one analysed; frames where
-the tracker followed somebody else are left out, and the result says so.
+Several people in view: a census runs every 2 s of video, on its own thread, with the wheel's full model
+through the Tasks API (on the whole frame and on three tiles). The central, largest person is the one
+analysed; frames where the tracker followed somebody else are left out, and the result says so.
+
+Speed: a clip of 6 s or more is cut at keyframes into stretches that two pose graphs track side by
+side, longest first (:func:`track`); one MediaPipe graph keeps one core busy, so the second core would
+otherwise only decode.
 """
 from __future__ import annotations
 
@@ -91,6 +95,9 @@ class PoseSeries:
     backend: str
     people_in_view: int = 1
     notes: list[str] = field(default_factory=list)
+    #: (N, 33) the person mask's probability under each landmark (NaN: no mask, or off the picture).
+    #: A joint MediaPipe places where the silhouette is not (legs behind a plate) is a guess.
+    on_mask: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -443,6 +450,18 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     return edge
 
 
+def mask_under(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
+    """(33,) the mask's probability at each landmark (NaN without a mask or off the picture)."""
+    out = np.full(N_LANDMARKS, np.nan)
+    if mask is None:
+        return out
+    h, w = mask.shape[:2]
+    x, y = image[:, 0], image[:, 1]
+    inside = np.isfinite(x) & np.isfinite(y) & (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    out[inside] = mask[y[inside].astype(np.int64), x[inside].astype(np.int64)]
+    return out
+
+
 # --------------------------------------------------------------------------------------------- tracking
 def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
               sink: Callable[[Frame], None] | None = None):
@@ -530,6 +549,7 @@ class _Stretch:
     images: list = field(default_factory=list)
     worlds: list = field(default_factory=list)
     outlines: list = field(default_factory=list)
+    on_mask: list = field(default_factory=list)
     boxes: list = field(default_factory=list)
     report: ReadReport = field(default_factory=ReadReport)
     backend_name: str = "unknown"
@@ -562,9 +582,11 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
             out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
             out.outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
+            out.on_mask.append(np.full(N_LANDMARKS, np.nan))
             out.boxes.append(None)
         else:
             out.outlines.append(trunk_outline(person.mask, person.image))
+            out.on_mask.append(mask_under(person.mask, person.image))
             out.images.append(person.image * scale)
             out.worlds.append(person.world)
             out.boxes.append(bbox(person.image * scale))
@@ -652,6 +674,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
     images = [x for p in parts for x in p.images]
     worlds = [x for p in parts for x in p.worlds]
     outlines = [x for p in parts for x in p.outlines]
+    on_mask = [x for p in parts for x in p.on_mask]
     tracked_boxes = [x for p in parts for x in p.boxes]
     width, height = info.width, info.height
     series = PoseSeries(
@@ -662,6 +685,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         width=width,
         height=height,
         backend=parts[0].backend_name,
+        on_mask=np.asarray(on_mask, dtype=np.float64).reshape(-1, N_LANDMARKS),
     )
     if report.truncated_at_s is not None:
         series.notes.append(
@@ -703,6 +727,8 @@ def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray
     series.image[sel] = np.nan
     series.world[sel] = np.nan
     series.outline.extent[sel] = np.nan
+    if series.on_mask is not None:
+        series.on_mask[sel] = np.nan
     dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
     note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
             "and followed through the clip.")

@@ -33,7 +33,8 @@ def _num(x, digits: int = 3):
 
 
 def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics,
-                 pattern: str = "unknown", reps: list | None = None) -> dict:
+                 pattern: str = "unknown", analysis=None, pattern_source: str = "given") -> dict:
+    """The result.json dict; ``analysis`` is the movement analysis (:class:`screening.findings.PatternResult`)."""
     detected = float(series.detected.mean()) if len(series) else 0.0
     notes = list(dict.fromkeys(cs.notes + kin.notes))
     hidden = {k: v for k, v in cs.longest_gap_s.items() if v > 1.0}
@@ -53,8 +54,11 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
         "view": {"kind": cs.view.kind, "facing": cs.view.facing, "near_side": cs.view.near_side,
                  "shoulder_spread_ratio": _num(cs.view.spread_ratio), "camera_roll_deg": _num(cs.roll_deg, 2)},
         "pattern": pattern,
-        "reps": reps or [],
-        "score": None,
+        "pattern_source": pattern_source,
+        "measurable": analysis.measurable if analysis is not None else None,
+        "analysis_notes": list(analysis.notes) if analysis is not None else [],
+        "reps": [r.as_dict() for r in analysis.reps] if analysis is not None else [],
+        "score": analysis.score if analysis is not None else None,
         "placement": None,
         "baseline": {"source": kin.baseline_source,
                      "window_s": [_num(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,

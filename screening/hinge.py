@@ -1,0 +1,136 @@
+"""Hinge analysis (side view): hip-spine dissociation per rep (../shared/spec/metrics.md, "Hinge").
+
+kinematics + clean series -> reps (from trunk inclination) -> per-rep metrics -> faults -> score.
+
+Per rep, with the standing baseline subtracted (the names of result-contract.md):
+
+- ``trunk_inclination_deg``, ``hip_flexion_deg``, ``knee_flexion_deg``: peaks in the rep;
+- ``spinal_flexion_deg``: the segmentation-mask estimate (:mod:`screening.spine`) over the bottom of the
+  rep (the frames within 90% of the rep's peak trunk inclination);
+- ``hip_spine_ratio``: the share of the upper trunk's forward lean made at the hip (0 all spine .. 1 all
+  hip). The hip->shoulder chord turns by the pelvis's rotation P plus about half the spinal flexion S
+  (a uniformly bent spine's chord bisects it), so P = T - S/2 from the chord's inclination T, and the
+  thorax turns P + S: ratio = P / (P + S);
+- ``spine_lead_s``: how much earlier spinal flexion starts than hip flexion in the descent (positive =
+  spine first; onset = the first time a signal passes 20% of its value at the bottom; Laird 2019);
+- ``knee_hip_ratio``: knee over hip flexion at the bottom (squat > 0.5 > hinge; Stoop-Squat Index);
+- ``hip_shift_leg_lengths``: the mid-hip's largest move behind the ankles, over leg length (SFMA);
+- ``head_angle_change_deg``: the largest change of the head angle (dowel contact);
+- ``descent_s``, ``ascent_s``, ``sparc`` (smoothness of the trunk's angular speed).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .clean import CleanSeries, quiet
+from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .kinematics import Kinematics
+from .reps import segment_reps
+from .spine import spinal_flexion, spine_shape
+
+BOTTOM_SHARE = 0.9  # the bottom of a rep: frames within this share of its peak trunk inclination
+
+
+def _nanmax(x: np.ndarray) -> float:
+    with quiet():
+        return float(np.nanmax(x)) if np.isfinite(x).any() else float("nan")
+
+
+def _nanmedian(x: np.ndarray) -> float:
+    with quiet():
+        return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
+
+
+def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
+    """The first time ``x`` reaches ``level`` (NaN if never)."""
+    hit = np.flatnonzero(np.isfinite(x) & (x >= level))
+    return float(t[hit[0]]) if len(hit) else float("nan")
+
+
+def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
+    notes: list[str] = []
+    if kin.view_kind != "side":
+        return PatternResult("hinge", False, [], None, [
+            f"The hinge is measured from the side; this clip was filmed from the {kin.view_kind} "
+            f"(shoulder spread ratio {cs.view.spread_ratio:.2f}), so trunk inclination, hip and spinal "
+            "flexion are not measurable here. Film the person side-on, the camera at hip height."])
+    t = kin.time_s
+    trunk = kin.change("trunk_inclination_deg")
+    if not np.isfinite(trunk).any():
+        trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+    r = th["reps"]
+    seg = segment_reps(t, trunk, r["hinge_prominence_deg"], r["min_separation_s"], r["return_fraction"])
+    if seg.cut_off:
+        notes.append(f"{seg.cut_off} rep(s) cut off by the end of the clip were left out.")
+    if seg.partial:
+        notes.append(f"{seg.partial} partial movement(s) too small to be a rep were left out.")
+    hip = kin.change("hip_flexion_deg")
+    knee = kin.change("knee_flexion_deg")
+    shift = kin.change("hip_shift_leg_lengths")
+    head = kin.change("head_angle_deg")
+    shape = spine_shape(cs.outline, cs.view.facing_sign)
+    window = kin.baseline_window_s
+    if window is None:  # no standing phase: the most upright frames stand in
+        up = np.isfinite(trunk) & (trunk <= np.nanpercentile(trunk, 10))
+        window = (float(t[up][0]), float(t[up][-1])) if up.any() else None
+    spine, _ = spinal_flexion(shape, t, window)
+    h = th["hinge"]
+    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    reps: list[RepResult] = []
+    for rep in seg.reps:
+        sl = slice(rep.start_i, rep.end_i + 1)
+        down = slice(rep.start_i, rep.bottom_i + 1)
+        tr_peak = _nanmax(trunk[sl])
+        bottom = np.zeros(len(t), bool)
+        bottom[sl] = np.isfinite(trunk[sl]) & (trunk[sl] >= BOTTOM_SHARE * tr_peak)
+        hip_peak = _nanmax(hip[sl])
+        knee_peak = _nanmax(knee[sl])
+        spinal = _nanmedian(spine[bottom])
+        hip_bottom, knee_bottom, trunk_bottom = _nanmedian(hip[bottom]), _nanmedian(knee[bottom]), _nanmedian(trunk[bottom])
+        s_pos = max(spinal, 0.0) if np.isfinite(spinal) else np.nan
+        pelvis = trunk_bottom - s_pos / 2
+        ratio = float(np.clip(pelvis / (pelvis + s_pos), 0, 1)) if np.isfinite(pelvis + s_pos) and pelvis + s_pos > 1 else np.nan
+        f = h["spine_first"]["onset_fraction"]
+        spine_lead = np.nan
+        if np.isfinite(spinal) and spinal >= h["lumbar_flexion"]["minor"] / 2 and np.isfinite(hip_bottom) and hip_bottom > 5:
+            spine_lead = _onset(t[down], hip[down], f * hip_bottom) - _onset(t[down], spine[down], f * spinal)
+        knee_hip = knee_bottom / hip_bottom if np.isfinite(hip_bottom) and hip_bottom > 10 else np.nan
+        head_change = float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else np.nan
+        speed = np.abs(np.gradient(trunk[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])
+        metrics = {
+            "trunk_inclination_deg": tr_peak, "hip_flexion_deg": hip_peak, "knee_flexion_deg": knee_peak,
+            "spinal_flexion_deg": spinal, "hip_spine_ratio": ratio, "spine_lead_s": spine_lead,
+            "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": _nanmax(shift[sl]),
+            "head_angle_change_deg": head_change, "descent_s": rep.bottom_s - rep.start_s,
+            "ascent_s": rep.end_s - rep.bottom_s, "sparc": sparc(speed, fs) if len(speed) else np.nan,
+        }
+        rep_notes = []
+        if rep.starts_at_bottom:
+            rep_notes.append("The clip starts at the bottom of this rep (a lift from the floor): its descent is not seen.")
+        cover = shape.coverage[bottom]
+        if not np.isfinite(spinal) or (len(cover) and np.nanmedian(cover) < 0.85):
+            rep_notes.append("The back's outline was not clear at the bottom of this rep (arms, a bar, loose "
+                             "clothing or hair over it): spinal flexion is of low confidence.")
+        if np.isnan(knee[sl]).mean() > 0.5:
+            rep_notes.append("The legs were hidden in most of this rep: knee flexion and the knee/hip ratio "
+                             "are not measured.")
+        t_bottom = rep.bottom_s
+        faults = [x for x in (
+            graded("lumbar_flexion", spinal, h["lumbar_flexion"], "spinal_flexion_deg", t_bottom),
+            graded("squatted_hinge", knee_hip, h["squatted_hinge"], "knee_hip_ratio", t_bottom),
+            graded("short_hip_range", hip_peak, h["short_hip_range"], "hip_flexion_deg", t_bottom, above=False),
+            graded("no_posterior_shift", metrics["hip_shift_leg_lengths"], h["no_posterior_shift"],
+                   "hip_shift_leg_lengths", t_bottom, above=False),
+            graded("head_out_of_line", head_change, h["head_out_of_line"], "head_angle_change_deg", t_bottom),
+        ) if x is not None]
+        if np.isfinite(spine_lead) and spine_lead >= h["spine_first"]["lead_s"]:
+            faults.append(Fault("spine_first", "minor", float(spine_lead), float(h["spine_first"]["lead_s"]),
+                                rep.start_s, "spine_lead_s", h["spine_first"].get("source", "")))
+        if rep.ends_at_bottom:
+            faults.append(Fault("unfinished_rep", "major", float(trunk[rep.end_i]), 0.0, rep.end_s,
+                                "trunk_inclination_deg", "metrics.md Score: an unfinished rep scores 1"))
+        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, None, metrics, faults, rep_notes))
+    if not reps:
+        notes.append("No hinge repetition was found (the trunk never leaned forward by "
+                     f"{r['hinge_prominence_deg']:.0f} deg and back).")
+    return PatternResult("hinge", True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine})

@@ -1,0 +1,109 @@
+"""Spinal flexion from the person segmentation mask: the shape of the back outline (side view).
+
+The landmarks cannot see the spine: with the shoulder-hip line held, 0-50 deg of spinal flexion left the
+landmark hip angle unchanged (../shared/spec/synthetic.md). The back's outline can: as the thoracic and
+lumbar spine flex, the dorsal contour between the hip and the shoulder bows outward (Wenghofer 2024;
+Clin Biomech 2023;111:106146; a flexicurve on the skin is within ~6 deg of radiographs, Tillotson &
+Burton 1991).
+
+Per frame, the tracking stage kept the silhouette's extent on both sides of the hip->shoulder chord at
+25 stations (:class:`screening.pose.TrunkOutline`, in chord lengths). Here the dorsal side is chosen
+from the facing, and its shape is reduced to features:
+
+- ``back_bend_deg``: the angle between straight lines fitted to the lower and the upper part of the
+  dorsal contour (positive = bowed outward, a flexed back);
+- ``back_bulge``: the contour's largest outward deviation from the straight line through its ends,
+  over the chord length;
+
+each minus its median over the standing baseline window. The estimate of spinal flexion in degrees is a
+linear map of one feature, fitted on the rendered corpus (bodies and cameras) and tested on clips it was
+not fitted on (tests/test_spine.py; the numbers are in bench/accuracy.md).
+
+Limits (reported as low confidence where they apply): loose clothing and long hair change the contour,
+not the spine; arms, a bar or a kettlebell held against the back side; a person filmed obliquely (the
+contour is then not the midline); and the neck is never measured (contour-neck correlation r < 0.15,
+metrics.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clean import quiet
+from .pose import TrunkOutline
+
+#: stations (hip 0 .. shoulder 1) of the lower and upper parts of the back contour
+LOWER = (0.05, 0.45)
+UPPER = (0.55, 0.90)
+#: the contour between these stations (the neck and the buttocks excluded)
+SPAN = (0.05, 0.90)
+#: spinal flexion (deg) per degree of back bend, from the rendered corpus (see module docstring)
+DEG_PER_BEND = 1.0
+#: at least this share of the stations in the span must have an edge for a frame to count
+MIN_STATIONS = 0.7
+
+
+@dataclass(frozen=True)
+class SpineShape:
+    back_bend_deg: np.ndarray  # (N,) absolute, per frame
+    back_bulge: np.ndarray  # (N,)
+    coverage: np.ndarray  # (N,) share of stations in SPAN with an edge
+
+
+def back_contour(outline: TrunkOutline, facing_sign: int) -> np.ndarray:
+    """(N, K) dorsal extent (chord lengths) per station: side 0 (image-left of the hip->shoulder chord)
+    is behind a person facing image-right."""
+    side = 0 if facing_sign >= 0 else 1
+    return outline.extent[:, :, side]
+
+
+def _line_fit(s: np.ndarray, e: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Slope of a least-squares line through (s, e) for stations in [lo, hi], per frame (NaN-aware)."""
+    sel = (s >= lo) & (s <= hi)
+    x = s[sel][None, :]
+    y = e[:, sel]
+    ok = np.isfinite(y)
+    n = ok.sum(axis=1)
+    with np.errstate(all="ignore"), quiet():
+        xm = np.where(ok, x, np.nan)
+        mx = np.nanmean(xm, axis=1, keepdims=True)
+        my = np.nanmean(y, axis=1, keepdims=True)
+        slope = np.nansum((xm - mx) * (y - my), axis=1) / np.nansum((xm - mx) ** 2, axis=1)
+    slope[n < 3] = np.nan
+    return slope
+
+
+def spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
+    s = outline.stations
+    e = back_contour(outline, facing_sign)
+    span = (s >= SPAN[0]) & (s <= SPAN[1])
+    coverage = np.isfinite(e[:, span]).mean(axis=1)
+    lower = _line_fit(s, e, *LOWER)
+    upper = _line_fit(s, e, *UPPER)
+    # outward is +extent; the lower part rising outward and the upper part coming back in = a bow
+    bend = np.degrees(np.arctan(lower) - np.arctan(upper))
+    ends = e[:, span]
+    ss = s[span]
+    with np.errstate(all="ignore"), quiet():
+        first = np.array([row[np.isfinite(row)][0] if np.isfinite(row).any() else np.nan for row in ends])
+        last = np.array([row[np.isfinite(row)][-1] if np.isfinite(row).any() else np.nan for row in ends])
+        line = first[:, None] + (last - first)[:, None] * (ss - ss[0])[None, :] / (ss[-1] - ss[0])
+        bulge = np.nanmax(ends - line, axis=1)
+    bad = coverage < MIN_STATIONS
+    bend[bad] = np.nan
+    bulge[bad] = np.nan
+    return SpineShape(bend, bulge, coverage)
+
+
+def spinal_flexion(shape: SpineShape, time_s: np.ndarray, baseline_window_s: tuple[float, float] | None,
+                   deg_per_bend: float = DEG_PER_BEND) -> tuple[np.ndarray, float]:
+    """Estimated spinal flexion from standing (deg, per frame) and the standing bend it is relative to."""
+    if baseline_window_s is not None:
+        a, b = baseline_window_s
+        sel = (time_s >= a - 1e-9) & (time_s <= b + 1e-9)
+    else:
+        sel = np.zeros(len(time_s), bool)
+    with quiet():
+        base = float(np.nanmedian(shape.back_bend_deg[sel])) if sel.any() else np.nan
+    return deg_per_bend * (shape.back_bend_deg - base), base
