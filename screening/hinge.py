@@ -127,8 +127,8 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             faults.append(Fault("spine_first", "minor", float(spine_lead), float(h["spine_first"]["lead_s"]),
                                 rep.start_s, "spine_lead_s", h["spine_first"].get("source", "")))
         if rep.ends_at_bottom:
-            faults.append(Fault("unfinished_rep", "major", float(trunk[rep.end_i]), 0.0, rep.end_s,
-                                "trunk_inclination_deg", "metrics.md Score: an unfinished rep scores 1"))
+            rep_notes.append("The person left the view (or the view changed) before this rep came back up: "
+                             "its ascent is not seen.")
         reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, None, metrics, faults, rep_notes))
     if not reps:
         notes.append("No hinge repetition was found (the trunk never leaned forward by "

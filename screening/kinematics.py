@@ -37,6 +37,10 @@ class AngleDef:
     source: str
 
 
+#: trunk inclinations (deg) a standing exercise can reach: beyond, the detection is wrong (a toe touch is
+#: ~120-130, a single-leg RDL ~90-100; the tracker's inverted bodies in close-ups read 160-180)
+PLAUSIBLE_TRUNK_DEG = (-60.0, 140.0)
+
 #: The one table of per-frame measures. Units: degrees unless the name ends otherwise.
 ANGLES: tuple[AngleDef, ...] = (
     AngleDef("trunk_inclination_deg", "segment_from_vertical_forward", ("mid_hip", "mid_shoulder"), SIDE,
@@ -269,6 +273,16 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         if off.mean() > 0.05:
             notes.append(f"In {off.mean():.0%} of the frames the person was turned away from the {view.kind} "
                          f"view: {view.kind}-view measures are left out there.")
+    if view.kind == "side":
+        # a body upside down is a wrong detection, not a pose (close-ups of the lower legs only: MediaPipe
+        # drew the whole body inverted, shoulders below hips, in the single-leg RDL clip)
+        trunk = _compute(angle_def("trunk_inclination_deg"), xy, facing, near, seg)
+        with np.errstate(invalid="ignore"):
+            wrong = (trunk < PLAUSIBLE_TRUNK_DEG[0]) | (trunk > PLAUSIBLE_TRUNK_DEG[1])
+        frame_ok["side"] &= ~wrong
+        if wrong.mean() > 0.02:
+            notes.append(f"In {wrong.mean():.0%} of the frames the body read upside down or folded beyond "
+                         f"{PLAUSIBLE_TRUNK_DEG[1]:.0f} deg (a close-up, or the body not in view): left out.")
     values: dict[str, np.ndarray] = {}
     baseline: dict[str, float] = {}
     for d in ANGLES:

@@ -13,6 +13,7 @@ from .annotate import BaseRecorder, write_annotated
 from .config import load_thresholds
 from .findings import PatternResult
 from .hinge import analyze_hinge
+from .plots import rhythm_plot
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics
@@ -61,26 +62,27 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
 def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     """Hinge or lunge, from the movement itself (``--pattern auto``).
 
-    A lunge splits the feet (front-to-back in a side view, or a wide lateral step in a front view) and
-    bends the knees; a hinge keeps the feet together under the hips and leans the trunk. The test is the
-    ankles' horizontal distance over leg length at the frames where the mid-hip is lowest."""
+    Side view: a hinge leans the trunk (its 95th percentile more than 30 deg past standing), a lunge keeps
+    it up while the hips drop between split feet. Front view: the hips drop by more than 0.2 leg lengths
+    in a lunge (split or lateral), much less in a hinge. Oblique views: "unknown"."""
     xy = cs.xy
-    leg = kin.segments.leg if np.isfinite(kin.segments.leg) else np.nan
+    leg = kin.segments.leg
     hip_y = (xy[:, 23, 1] + xy[:, 24, 1]) / 2
-    spread = np.abs(xy[:, 27, 0] - xy[:, 28, 0]) / leg
-    ok = np.isfinite(hip_y) & np.isfinite(spread)
-    if ok.sum() < 10 or not np.isfinite(leg):
+    ok = np.isfinite(hip_y)
+    if ok.sum() < 10:
         return "unknown"
-    low = ok & (hip_y >= np.nanpercentile(hip_y[ok], 85))  # image y grows downward: the lowest hips
-    split = float(np.nanmedian(spread[low]))
-    drop = (np.nanpercentile(hip_y[ok], 95) - np.nanpercentile(hip_y[ok], 5)) / leg
-    trunk = kin.change("trunk_inclination_deg")
-    lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
-    if split > (0.6 if kin.view_kind == "side" else 0.9) and drop > 0.12:
-        return "lunge"
-    if kin.view_kind == "side" and np.isfinite(lean) and lean > 25:
-        return "hinge"
-    return "lunge" if drop > 0.2 else "hinge" if kin.view_kind != "side" else "unknown"
+    drop = (np.nanpercentile(hip_y[ok], 95) - np.nanpercentile(hip_y[ok], 5)) / leg if np.isfinite(leg) else np.nan
+    if kin.view_kind == "side":
+        trunk = kin.change("trunk_inclination_deg")
+        if not np.isfinite(kin.baseline.get("trunk_inclination_deg", np.nan)):
+            trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+        lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
+        if np.isfinite(lean) and lean > 30:
+            return "hinge"
+        return "lunge" if np.isfinite(drop) and drop > 0.12 else "unknown"
+    if kin.view_kind == "front":
+        return "lunge" if np.isfinite(drop) and drop > 0.2 else "hinge"
+    return "unknown"
 
 
 def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult | None:
@@ -108,7 +110,8 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
             if recorder is not None:
                 recorder.close()
         found, source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
-        movement = analyze_pattern(found, cs, kin, load_thresholds(thresholds))
+        th = load_thresholds(thresholds)
+        movement = analyze_pattern(found, cs, kin, th)
         result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=source)
         out.mkdir(parents=True, exist_ok=True)
         video_path = None
@@ -118,6 +121,14 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                 write_annotated(tmp, recorder.paths, info, cs, kin,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
+    plot_path = None
+    if movement is not None and movement.pattern == "hinge" and movement.reps:
+        plot_path = out / "rhythm.png"
+        with atomic_path(plot_path) as tmp:
+            rhythm_plot(tmp, kin.change("hip_flexion_deg"), movement.series["spinal_flexion_deg"],
+                        movement.reps, kin.time_s, th["hinge"]["lumbar_flexion"]["minor"],
+                        th["hinge"]["lumbar_flexion"]["major"])
+        result["files"] = {"rhythm_plot": plot_path.name}
     write_json(result, out / "result.json")
     if progress:
         progress(1.0, "done")

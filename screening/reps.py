@@ -94,8 +94,9 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
         peaks = np.clip(peaks[ok], 0, len(seg) - 1)
         peaks = peaks[seg[peaks] - floor >= prominence]  # a rep rises by the prominence from standing
         peaks = _merge_shallow_valleys(seg, peaks, floor, valley_fraction)
-        if len(peaks) and seg[-1] - floor > 0.5 * (seg[peaks[-1]] - floor) and peaks[-1] >= len(seg) - 2:
-            cut_off += 1  # the clip ends on the way down: a rep cut off by the end, not a rep
+        if len(peaks) and b == len(x) and seg[-1] - floor > 0.5 * (seg[peaks[-1]] - floor):
+            # the clip ends in the bottom half of its last rep: nobody can see whether it was finished
+            cut_off += 1
             peaks = peaks[:-1]
         for j, p in enumerate(peaks):
             lo = peaks[j - 1] if j > 0 else 0
@@ -112,7 +113,8 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
             # the excursion from the run's own standing level decides whether the edges are the bottom
             excursion = seg[p] - floor
             starts_at_bottom = j == 0 and seg[0] - floor > 0.5 * excursion
-            ends_at_bottom = j == len(peaks) - 1 and seg[-1] - floor > 0.5 * excursion
+            # the run breaks off (the person leaves the view) before the rep comes back up
+            ends_at_bottom = j == len(peaks) - 1 and b < len(x) and seg[-1] - floor > 0.5 * excursion
             reps.append(Rep(0, a + start, a + p, a + end, float(t[a + start]), float(t[a + p]), float(t[a + end]),
                             float(seg[p]), bool(starts_at_bottom), bool(ends_at_bottom)))
         # an excursion at either end of the run that rises but never reaches the prominence
