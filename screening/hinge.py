@@ -11,8 +11,10 @@ Per rep, with the standing baseline subtracted (the names of result-contract.md)
   hip). The hip->shoulder chord turns by the pelvis's rotation P plus about half the spinal flexion S
   (a uniformly bent spine's chord bisects it), so P = T - S/2 from the chord's inclination T, and the
   thorax turns P + S: ratio = P / (P + S);
-- ``spine_lead_s``: how much earlier spinal flexion starts than hip flexion in the descent (positive =
-  spine first; onset = the first time a signal passes 20% of its value at the bottom; Laird 2019);
+- ``spine_lead_s``: how much earlier spinal flexion starts than the pelvis turns in the descent (positive =
+  spine first; onset = the first time a signal passes 20% of its value at the bottom; Laird 2019). The
+  pelvis is the lower back line's inclination (the chord's minus the line's angle to it), since the
+  chord and the trunk-thigh angle also turn when only the upper spine flexes;
 - ``knee_hip_ratio``: knee over hip flexion at the bottom (squat > 0.5 > hinge; Stoop-Squat Index);
 - ``hip_shift_leg_lengths``: the mid-hip's largest move behind the ankles, over leg length (SFMA);
 - ``head_angle_change_deg``: the largest change of the head angle (dowel contact);
@@ -42,9 +44,17 @@ def _nanmedian(x: np.ndarray) -> float:
 
 
 def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
-    """The first time ``x`` reaches ``level`` (NaN if never)."""
-    hit = np.flatnonzero(np.isfinite(x) & (x >= level))
-    return float(t[hit[0]]) if len(hit) else float("nan")
+    """When ``x`` last rose through ``level`` before the end of the window (the bottom): NaN if it never
+    was below it in the window."""
+    if not np.isfinite(level):
+        return float("nan")
+    below = np.flatnonzero(np.isfinite(x) & (x < level))
+    if len(below) == 0 or below[-1] + 1 >= len(t):
+        return float("nan")
+    i = below[-1]  # interpolate between the last sample below and the next
+    a, b = x[i], x[i + 1]
+    frac = (level - a) / (b - a) if np.isfinite(b) and b != a else 0.0
+    return float(t[i] + frac * (t[i + 1] - t[i]))
 
 
 def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
@@ -68,18 +78,24 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     knee = kin.change("knee_flexion_deg")
     shift = kin.change("hip_shift_leg_lengths")
     head = kin.change("head_angle_deg")
-    shape = spine_shape(cs.outline, cs.view.facing_sign)
+    shape = spine_shape(cs.outline, cs.view.facing_sign, t)
     window = kin.baseline_window_s
     if window is None:  # no standing phase: the most upright frames stand in
         up = np.isfinite(trunk) & (trunk <= np.nanpercentile(trunk, 10))
         window = (float(t[up][0]), float(t[up][-1])) if up.any() else None
-    spine, _ = spinal_flexion(shape, t, window)
+    spine, bend_base = spinal_flexion(shape, t, window, hip)
+    in_window = (t >= window[0] - 1e-9) & (t <= window[1] + 1e-9) if window else np.zeros(len(t), bool)
+    lower_base = _nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
     h = th["hinge"]
     fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
     reps: list[RepResult] = []
+    prev_end = 0
     for rep in seg.reps:
         sl = slice(rep.start_i, rep.end_i + 1)
-        down = slice(rep.start_i, rep.bottom_i + 1)
+        # the descent, from standing (the previous rep's end) to the bottom: onsets happen before the
+        # rep's start, which is where the trunk is already a quarter of the way down
+        down = slice(prev_end, rep.bottom_i + 1)
+        prev_end = rep.end_i
         tr_peak = _nanmax(trunk[sl])
         bottom = np.zeros(len(t), bool)
         bottom[sl] = np.isfinite(trunk[sl]) & (trunk[sl] >= BOTTOM_SHARE * tr_peak)
@@ -93,7 +109,16 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         f = h["spine_first"]["onset_fraction"]
         spine_lead = np.nan
         if np.isfinite(spinal) and spinal >= h["lumbar_flexion"]["minor"] / 2 and np.isfinite(hip_bottom) and hip_bottom > 5:
-            spine_lead = _onset(t[down], hip[down], f * hip_bottom) - _onset(t[down], spine[down], f * spinal)
+            # the chord (and the trunk-thigh angle) turn with the upper spine too, so the hips' onset is
+            # read from the lower back line (the pelvis), the spine's from the spinal estimate
+            pelvis_line = trunk[down] - (shape.lower_back_deg[down] - lower_base)
+            bottom_pelvis = _nanmedian(pelvis_line[bottom[down]]) if bottom[down].any() else np.nan
+            # onset levels: 20% of the way from standing (0) to the bottom
+            # (the spine's onset from the outline's bend itself: the calibrated estimate's offset for the
+            # buttocks' rounding would delay it)
+            bend = shape.back_bend_deg[down] - bend_base
+            bottom_bend = _nanmedian(bend[bottom[down]]) if bottom[down].any() else np.nan
+            spine_lead = _onset(t[down], pelvis_line, f * bottom_pelvis) - _onset(t[down], bend, f * bottom_bend)
         knee_hip = knee_bottom / hip_bottom if np.isfinite(hip_bottom) and hip_bottom > 10 else np.nan
         head_change = float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else np.nan
         speed = np.abs(np.gradient(trunk[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])

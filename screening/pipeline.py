@@ -62,8 +62,9 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
 def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     """Hinge or lunge, from the movement itself (``--pattern auto``).
 
-    Side view: a hinge leans the trunk (its 95th percentile more than 30 deg past standing), a lunge keeps
-    it up while the hips drop between split feet. Front view: the hips drop by more than 0.2 leg lengths
+    Side view: a hinge leans the trunk (its 95th percentile more than 25 deg past standing); a lunge keeps
+    it up while the hips drop (more than 0.15 leg lengths); a short hinge leans 10-25 deg with the hips
+    staying up. Front view: the hips drop by more than 0.2 leg lengths
     in a lunge (split or lateral), much less in a hinge. Oblique views: "unknown"."""
     xy = cs.xy
     leg = kin.segments.leg
@@ -77,9 +78,11 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
         if not np.isfinite(kin.baseline.get("trunk_inclination_deg", np.nan)):
             trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
         lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
-        if np.isfinite(lean) and lean > 30:
+        if np.isfinite(lean) and lean > 25:
             return "hinge"
-        return "lunge" if np.isfinite(drop) and drop > 0.12 else "unknown"
+        if np.isfinite(drop) and drop > 0.15:
+            return "lunge"
+        return "hinge" if np.isfinite(lean) and lean > 10 else "unknown"
     if kin.view_kind == "front":
         return "lunge" if np.isfinite(drop) and drop > 0.2 else "hinge"
     return "unknown"
