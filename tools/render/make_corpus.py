@@ -1,0 +1,513 @@
+"""Re-make the rendered ground-truth corpus in sample_videos/.
+
+    /work/render-venv/bin/python tools/render/make_corpus.py            # every clip (2 worker processes)
+    /work/render-venv/bin/python tools/render/make_corpus.py --only NAME [--only NAME2]
+    /work/render-venv/bin/python tools/render/make_corpus.py --list
+
+Needs torch==2.13.0 (CPU) and anny==0.6.2 in their own environment, away from the app's:
+`python3 -m venv /work/render-venv && /work/render-venv/bin/pip install -e ".[render]"` (the `render` extra), or
+just `pip install torch==2.13.0 anny==0.6.2 "numpy<2" opencv-python-headless av`. Every clip is deterministic
+from its spec (seeded); the README table and corpus.json are rewritten after every run. The first anny load
+takes ~90 s and writes ~790 MB to ~/.cache/anny; the whole corpus renders in ~9 minutes on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+ROOT = HERE.parent.parent
+OUT = ROOT / "sample_videos"
+
+import cv2  # noqa: E402
+
+import motions  # noqa: E402
+import raster  # noqa: E402
+from rig import Body, rodrigues, rot_x, rot_y  # noqa: E402
+
+FPS = motions.FPS
+SS = 2  # supersampling
+
+BODIES = {
+    "m_avg": dict(gender=0.0, age=0.80, muscle=0.55, weight=0.50, height=0.39, proportions=0.5),
+    "f_slim": dict(gender=1.0, age=0.76, muscle=0.45, weight=0.35, height=0.41, proportions=0.5),
+    "m_heavy": dict(gender=0.1, age=0.92, muscle=0.40, weight=0.80, height=0.37, proportions=0.6),
+    "f_tall": dict(gender=0.9, age=0.82, muscle=0.60, weight=0.50, height=0.52, proportions=0.4),
+    "m_short": dict(gender=0.0, age=0.86, muscle=0.60, weight=0.62, height=0.27, proportions=0.5),
+    "f_curvy": dict(gender=1.0, age=0.88, muscle=0.40, weight=0.70, height=0.34, proportions=0.6),
+}
+SECOND = dict(gender=0.6, age=0.62, muscle=0.5, weight=0.45, height=0.45, proportions=0.5)
+
+HT = [(0.9, 0.2, 0.8), (1.0, 0.25, 0.85), (0.85, 0.2, 0.8)]  # hinge tempos (down, hold, up) s
+HT3 = [(0.65, 0.12, 0.6), (0.7, 0.12, 0.62), (0.6, 0.12, 0.58)]
+LT = [(0.85, 0.2, 0.75), (0.8, 0.2, 0.7)]
+LT3 = [(0.7, 0.15, 0.65)]
+
+
+def H(name, body, az, faults=(), seed=0, portrait=False, reps=2, tempo=None, hip=70.0, spine=0.0, knee=18.0,
+      shin=-2.0, **kw):
+    return dict(name=name, pattern="hinge", motion="hip_hinge", az=az, body=body, faults=list(faults), seed=seed,
+                portrait=portrait,
+                p=dict(reps=reps, tempo=tempo or (HT3 if reps == 3 else HT), hip=hip, spine=spine, knee=knee,
+                       shin=shin, **({"gap": 0.2} if reps == 3 else {}), **kw))
+
+
+def Lg(name, body, az, kind, leads, faults=(), seed=0, portrait=False, knee_h=0.12, tempo=None, **kw):
+    if az == 0 and "shallow" not in faults:
+        knee_h = 0.18  # front view: a little less deep, so the front thigh is not level and FPPA is well defined
+    return dict(name=name, pattern="lunge", motion=kind, az=az, body=body, faults=list(faults), seed=seed,
+                portrait=portrait, p=dict(kind=kind, leads=leads, knee_h=knee_h,
+                                          tempo=tempo or (LT3 if len(leads) == 3 else LT), **kw))
+
+
+CLIPS = [
+    # ---- hinge, side view
+    H("hinge_side_clean_a", "m_avg", 90, seed=1),
+    H("hinge_side_clean_b", "f_slim", -90, seed=2, reps=3),
+    H("hinge_side_clean_portrait", "m_heavy", -90, seed=3, portrait=True, hip=68.0),
+    H("hinge_side_flex10", "f_tall", 90, ["lumbar_flexion"], seed=4, hip=60.0, spine=10.0),
+    H("hinge_side_flex20", "m_short", -90, ["lumbar_flexion"], seed=5, hip=50.0, spine=20.0, reps=3),
+    H("hinge_side_flex30", "f_curvy", 90, ["lumbar_flexion"], seed=6, hip=40.0, spine=30.0, second=True),
+    H("hinge_side_flex40", "m_avg", -90, ["lumbar_flexion"], seed=7, hip=32.0, spine=40.0),
+    H("hinge_side_spine_first", "f_slim", 90, ["spine_first", "lumbar_flexion"], seed=8, hip=50.0, spine=22.0,
+      spine_lead=0.45, tempo=[(1.15, 0.2, 0.85), (1.2, 0.2, 0.85)]),
+    H("hinge_side_squatted", "m_heavy", 90, ["squatted_hinge"], seed=9, hip=88.0, knee=85.0, shin=32.0),
+    H("hinge_side_short_range", "f_tall", -90, ["short_hip_range"], seed=10, hip=35.0, reps=3),
+    H("hinge_oblique45_clean", "m_short", 45, seed=11),
+    # ---- lunge, side view
+    Lg("lunge_side_split_clean", "m_avg", 90, "split_squat", ["left", "left"], seed=21),
+    Lg("lunge_side_reverse_clean", "f_curvy", -90, "reverse_lunge", ["right", "right"], seed=22),
+    Lg("lunge_side_forward_clean", "f_tall", 90, "forward_lunge", ["right", "right"], seed=23, pitch=9.0),
+    Lg("lunge_side_split_shallow", "m_short", -90, "split_squat", ["left", "left"], ["shallow"], seed=24,
+       knee_h=0.32, portrait=True),
+    # ---- lunge, front view
+    Lg("lunge_front_clean_left", "f_slim", 0, "split_squat", ["left", "left"], seed=31),
+    Lg("lunge_front_clean_right", "m_heavy", 0, "split_squat", ["right", "right"], seed=32, portrait=True),
+    Lg("lunge_front_valgus05", "m_avg", 0, "split_squat", ["left", "left"], ["knee_valgus"], seed=33, valgus=5.0),
+    Lg("lunge_front_valgus10", "f_curvy", 0, "split_squat", ["right", "right"], ["knee_valgus"], seed=34,
+       valgus=10.0),
+    Lg("lunge_front_valgus15", "m_short", 0, "split_squat", ["left", "left"], ["knee_valgus"], seed=35,
+       valgus=15.0, second=True),
+    Lg("lunge_front_valgus20", "f_tall", 0, "split_squat", ["right", "right"], ["knee_valgus"], seed=36,
+       valgus=20.0),
+    Lg("lunge_front_pelvic_drop", "m_avg", 0, "split_squat", ["right", "right"], ["pelvic_drop"], seed=37,
+       drop=9.0),
+    Lg("lunge_front_trunk_lean", "f_slim", 0, "split_squat", ["left", "left"], ["lateral_trunk_lean"], seed=38,
+       lean=13.0),
+    Lg("lunge_front_wobble", "m_heavy", 0, "split_squat", ["left", "left"], ["balance_loss"], seed=39, sway=0.075),
+    Lg("lunge_front_alternating", "f_curvy", 0, "reverse_lunge", ["left", "right", "left"], seed=40, gap=0.15),
+]
+PRIORITY = ["hinge_side", "lunge_front_valgus", "hinge_oblique", "lunge_front", "lunge_side"]
+
+SKIN = [(224, 184, 160), (198, 150, 120), (160, 110, 80), (110, 75, 55), (235, 200, 180)]
+HAIR = [(40, 30, 25), (90, 60, 35), (160, 120, 70), (20, 20, 20), (120, 110, 100)]
+TEE = [(40, 90, 170), (200, 60, 60), (60, 140, 80), (230, 230, 230), (50, 50, 55), (220, 160, 40), (120, 70, 150)]
+SHORTS = [(30, 30, 35), (40, 50, 90), (90, 90, 95), (20, 60, 40), (110, 80, 60)]
+SHOES = [(240, 240, 240), (30, 30, 30), (200, 50, 50), (60, 90, 160)]
+WALL = [(215, 210, 200), (190, 200, 205), (220, 205, 185), (180, 190, 175), (200, 200, 200)]
+FLOOR = [(150, 110, 75), (175, 140, 100), (120, 90, 65), (160, 150, 140)]
+
+
+def face_colours(body, rng, pants=False):
+    I = body.idx
+    lab = body.labels
+    V = body.rest_verts
+    h = body.rest_heads
+    vb = body.vert_bone
+    skin, hair = np.array(SKIN[rng.integers(len(SKIN))], float), np.array(HAIR[rng.integers(len(HAIR))], float)
+    tee, shorts = np.array(TEE[rng.integers(len(TEE))], float), np.array(SHORTS[rng.integers(len(SHORTS))], float)
+    shoes = np.array(SHOES[rng.integers(len(SHOES))], float)
+    col = np.tile(skin, (len(V), 1))
+    name = np.array(lab)[vb]
+    z = V[:, 2]
+    waist = h[I["spine04"], 2] + 0.01
+    hip_z = h[I["upperleg01.L"], 2]
+    knee_z = h[I["lowerleg01.L"], 2]
+    short_bot = knee_z - 0.05 if pants is False and False else hip_z - 0.45 * (hip_z - knee_z)
+    ankle_z = h[I["foot.L"], 2]
+    trunk = np.isin(name, ["root", "pelvis.L", "pelvis.R", "spine05", "spine04", "spine03", "spine02", "spine01",
+                           "clavicle.L", "clavicle.R", "shoulder01.L", "shoulder01.R"])
+    thigh = np.char.startswith(name, "upperleg")
+    shank = np.char.startswith(name, "lowerleg")
+    col[(trunk | thigh) & (z > waist)] = tee
+    col[(trunk | thigh) & (z <= waist) & (z > short_bot)] = shorts
+    if pants:
+        col[(thigh | shank) & (z <= waist) & (z > ankle_z + 0.05)] = shorts
+    for s in "LR":
+        a = h[I[f"upperarm01.{s}"]]
+        b = h[I[f"lowerarm01.{s}"]]
+        ax = (b - a) / np.linalg.norm(b - a)
+        arm = np.isin(name, [f"upperarm01.{s}", f"upperarm02.{s}", f"shoulder01.{s}"])
+        along = (V - a) @ ax
+        col[arm & (along < 0.42 * np.linalg.norm(b - a))] = tee
+    sock = shank & (z < ankle_z + 0.06)
+    col[sock] = (235, 235, 235)
+    foot = np.char.startswith(name, "foot") | np.char.startswith(name, "toe")
+    col[foot] = shoes
+    head = np.isin(name, ["head"])
+    hz = h[I["head"], 2]
+    top = V[head, 2].max()
+    hy = h[I["head"], 1]
+    hairm = head & ((z > hz + 0.62 * (top - hz)) | ((V[:, 1] > hy + 0.03) & (z > hz - 0.02)))
+    col[hairm] = hair
+    col[np.char.startswith(name, "eye")] = (45, 35, 30)
+    fcol = col[body.faces].mean(1)
+    # faces that mix tee/skin etc. take the first vertex's colour to keep clean edges
+    fcol = col[body.faces[:, 0]]
+    jitter = rng.normal(0, 3, fcol.shape)
+    return np.clip(fcol + jitter, 0, 255)
+
+
+def solve_swivel(body, st):
+    """Knee swivel per frame so that the 3D frontal-plane FPPA of a leg reaches st['fppa{s}'] (deg)."""
+    R_root = np.einsum("bij,bjk->bik", rot_y(np.radians(st["obliq"])), rot_x(np.radians(st["tilt"])))
+    grid = np.radians(np.arange(-70, 70.01, 0.25))
+    for s in "LR":
+        if f"fppa{s}" not in st:
+            continue
+        tgt = st[f"fppa{s}"]
+        hip = st["root"] + np.einsum("bij,j->bi", R_root, body.hip_off[s])
+        ank = st[f"ankle{s}"]
+        F = np.stack([fppa(hip, body.solve_leg(s, hip, ank, st[f"pole{s}"], np.full(len(tgt), g)), ank, s)
+                      for g in grid], 1)  # (B, grid)
+        gd = np.degrees(grid)
+        best = np.zeros(len(tgt))
+        prev = 0.0
+        for i in range(len(tgt)):
+            # continuous in time: stay within 4 deg of the previous frame's swivel
+            e = np.abs(F[i] - tgt[i]) + 0.002 * np.abs(gd) + np.where(np.abs(gd - prev) > 4.0, 1e3, 0.0)
+            prev = best[i] = 0.0 if tgt[i] == 0 else gd[np.argmin(e)]
+        st[f"swivel{s}"] = best
+
+
+def _ang(a, b):
+    """Signed angle (deg) from 2D vectors a to b (counter-clockwise positive in (x, y) axes)."""
+    return np.degrees(np.arctan2(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], (a * b).sum(-1)))
+
+
+def fppa(hip, knee, ank, side, lu=lambda p: p[..., [0, 2]]):
+    a = lu(knee) - lu(hip)
+    b = lu(ank) - lu(knee)
+    g = _ang(a, b)
+    return g if side == "L" else -g
+
+
+def angle_set(J, fu, lu):
+    """J: dict of joint arrays; fu/lu map points to (forward, up) and (left, up) 2D coordinates. None skips."""
+    out = {}
+    if fu is not None:
+        hip = 0.5 * (J["left_hip"] + J["right_hip"])
+        sh = 0.5 * (J["left_shoulder"] + J["right_shoulder"])
+        v = fu(sh) - fu(hip)
+        out["trunk_inclination_deg"] = np.degrees(np.arctan2(v[..., 0], v[..., 1]))
+        for side in ("left", "right"):
+            H_, K_, A_, S_ = (fu(J[f"{side}_{n}"]) for n in ("hip", "knee", "ankle", "shoulder"))
+            out[f"hip_flexion_{side}_deg"] = _ang(H_ - S_, K_ - H_)
+        for side in ("left", "right"):
+            H_, K_, A_ = (fu(J[f"{side}_{n}"]) for n in ("hip", "knee", "ankle"))
+            out[f"knee_flexion_{side}_deg"] = -_ang(K_ - H_, A_ - K_)
+    if lu is not None:
+        for side, s in (("left", "L"), ("right", "R")):
+            out[f"knee_valgus_fppa_{side}_deg"] = fppa(J[f"{side}_hip"], J[f"{side}_knee"], J[f"{side}_ankle"], s, lu)
+        v = lu(J["left_hip"]) - lu(J["right_hip"])
+        out["pelvic_obliquity_deg"] = np.degrees(np.arctan2(v[..., 1], v[..., 0]))
+        hip = 0.5 * (J["left_hip"] + J["right_hip"])
+        sh = 0.5 * (J["left_shoulder"] + J["right_shoulder"])
+        v = lu(sh) - lu(hip)
+        out["lateral_trunk_lean_deg"] = np.degrees(np.arctan2(v[..., 0], v[..., 1]))
+    return out
+
+
+def joints3d(body, heads, verts):
+    I = body.idx
+    J = {}
+    for side, s in (("left", "L"), ("right", "R")):
+        J[f"{side}_hip"] = heads[:, I[f"upperleg01.{s}"]]
+        J[f"{side}_knee"] = heads[:, I[f"lowerleg01.{s}"]]
+        J[f"{side}_ankle"] = heads[:, I[f"foot.{s}"]]
+        J[f"{side}_heel"] = verts[:, body.lm_vert[f"heel{s}"]]
+        J[f"{side}_toe"] = verts[:, body.lm_vert[f"toe{s}"]]
+        J[f"{side}_shoulder"] = heads[:, I[f"upperarm01.{s}"]]
+        J[f"{side}_ear"] = verts[:, body.lm_vert[f"ear{s}"]]
+    return J
+
+
+def rnd3(x):
+    return np.round(np.asarray(x, float), 3).tolist()
+
+
+def render_clip(spec, verbose=True):
+    t_start = time.time()
+    name = spec["name"]
+    rng = np.random.default_rng(spec["seed"])
+    body = Body(BODIES[spec["body"]])
+    gen = motions.hinge if spec["pattern"] == "hinge" else motions.lunge
+    st, t, reps, fparams = gen(body, spec["p"], rng)
+    solve_swivel(body, st)
+    G, D, _ = body.pose(st)
+    verts, heads = body.forward(D)
+    B = len(t)
+    # ---- camera
+    portrait = spec["portrait"]
+    W, Hh = (480, 640) if portrait else (640, 480)
+    az = spec["az"]
+    dist = float(rng.uniform(2.6, 3.8))
+    cam_h = float(rng.uniform(0.8, 1.3))
+    roll = float(rng.uniform(-4, 4))
+    pts = verts[:, ::25].reshape(-1, 3)
+    lo, hi = pts.min(0), pts.max(0)
+    target = 0.5 * (lo + hi)
+    cam = raster.Camera(W, Hh, az, dist, cam_h, roll, target)
+    cam.fit(pts, margin=float(rng.uniform(0.78, 0.9)))
+    # ---- room, light, colours
+    room = dict(wall_dist=float(rng.uniform(1.3, 2.2)), plank_w=float(rng.uniform(0.12, 0.2)),
+                floor=FLOOR[rng.integers(len(FLOOR))], wall=WALL[rng.integers(len(WALL))],
+                skirt=(235, 235, 230), skirt_h=0.09)
+    # ---- second person
+    second = spec["p"].get("second", False)
+    extra = None
+    if second:
+        b2 = Body(SECOND)
+        st2 = motions._base_state(b2, 1)
+        for s in "LR":
+            st2[f"ankle{s}"] = np.array([[b2.hip_off[s][0], 0.0, b2.ankle_h[s]]])
+        st2["root"] = np.array([[0, 0, b2.standing_hip_z]])
+        _, D2, _ = b2.pose(st2)
+        v2, _ = b2.forward(D2)
+        sidev = cam.right.copy()
+        sidev[2] = 0
+        back = cam.fwd.copy()
+        back[2] = 0
+        back /= np.linalg.norm(back)
+        sgn = 1 if rng.uniform() < 0.5 else -1
+        shift = target * np.array([1, 1, 0]) + back * (room["wall_dist"] - 0.45) + sgn * sidev / np.linalg.norm(sidev) * 1.0
+        yaw = float(rng.uniform(-0.8, 0.8))
+        Rz = np.array([[np.cos(yaw), -np.sin(yaw), 0], [np.sin(yaw), np.cos(yaw), 0], [0, 0, 1]])
+        v2 = v2[0] @ Rz.T + shift
+        extra = (v2, b2.faces, face_colours(b2, np.random.default_rng(spec["seed"] + 100)))
+    la = np.radians(rng.uniform(0, 360))
+    el = np.radians(rng.uniform(62, 82))
+    light_dir = -np.array([np.cos(la) * np.cos(el), np.sin(la) * np.cos(el), np.sin(el)])
+    light = dict(spot_off=float(rng.uniform(-1.5, 1.5)), bg_gain=float(rng.uniform(0.8, 1.05)))
+    ambient = float(rng.uniform(0.35, 0.5))
+    pants = bool(rng.uniform() < 0.3)
+    fcol = face_colours(body, rng, pants=pants) * float(rng.uniform(0.85, 1.05))
+    bg = raster.background(cam, SS, room, light)
+    noise = float(np.round(rng.uniform(1.5, 5.0), 2))
+    blur = float(np.round(rng.uniform(0.0, 1.0), 2))
+    crf = int(rng.integers(23, 27))
+    # ---- truth
+    J = joints3d(body, heads, verts)
+    ang = angle_set(J, lambda p: np.stack([-p[..., 1], p[..., 2]], -1), lambda p: p[..., [0, 2]])
+    I = body.idx
+    tilt = st["tilt"] - st["tilt"][0]
+    ang["pelvis_tilt_deg"] = tilt
+    sp = st["spine_flex"] - st["spine_flex"][0]
+    ang["spinal_flexion_deg"] = sp.sum(1)
+    ang["lumbar_flexion_deg"] = sp[:, :2].sum(1)
+    ang["thoracic_flexion_deg"] = sp[:, 2:].sum(1)
+    for side, s in (("left", "L"), ("right", "R")):
+        d = J[f"{side}_knee"] - J[f"{side}_hip"]
+        dp = np.einsum("bji,bj->bi", G[0], d)
+        hj = np.degrees(np.arctan2(-dp[:, 1], -dp[:, 2]))
+        ang[f"hip_joint_flexion_{side}_deg"] = hj - hj[0]
+    J2 = {k: cam.project(v)[0] for k, v in J.items()}
+    # facing in the image: where a point in front of the head goes
+    hd = heads[0, I["head"]]
+    p0 = cam.project(hd)[0]
+    p1 = cam.project(hd + np.array([0, -0.3, 0]))[0]
+    view = "front" if az == 0 else ("side" if abs(az) == 90 else "oblique45")
+    if view == "front":
+        facing = "camera"
+        fu, lu = None, (lambda p: np.stack([p[..., 0], -p[..., 1]], -1))
+    else:
+        facing = "right" if p1[0] > p0[0] else "left"
+        sg = 1.0 if facing == "right" else -1.0
+        fu = lambda p: np.stack([sg * p[..., 0], -p[..., 1]], -1)  # noqa: E731
+        lu = (lambda p: np.stack([p[..., 0], -p[..., 1]], -1)) if view == "oblique45" else None
+    ang_img = angle_set(J2, fu, lu)
+    near = None if az == 0 else ("left" if az > 0 else "right")
+    # ---- render
+    OUT.mkdir(exist_ok=True)
+    import av
+
+    path = OUT / f"{name}.mp4"
+    cont = av.open(str(path), "w")
+    stream = cont.add_stream("libx264", rate=FPS)
+    stream.width, stream.height = W, Hh
+    stream.pix_fmt = "yuv420p"
+    stream.options = {"crf": str(crf), "preset": "medium"}
+    nrng = np.random.default_rng(spec["seed"] + 7)
+    t_r = time.time()
+    for i in range(B):
+        img = bg.copy()
+        vs = verts[i]
+        sm = raster.shadow_mask(cam, SS, vs if extra is None else np.concatenate([vs, extra[0]]), light_dir)
+        img *= (1 - 0.45 * sm)[..., None]
+        if extra is None:
+            raster.draw_mesh(img, cam, SS, vs, body.faces, fcol, light_dir, ambient)
+        else:
+            allv = np.concatenate([vs, extra[0]])
+            allf = np.concatenate([body.faces, extra[1] + len(vs)])
+            allc = np.concatenate([fcol, extra[2]])
+            raster.draw_mesh(img, cam, SS, allv, allf, allc, light_dir, ambient)
+        small = cv2.resize(img, (W, Hh), interpolation=cv2.INTER_AREA)
+        if blur > 0.05:
+            small = cv2.GaussianBlur(small, (0, 0), blur)
+        small = small + nrng.normal(0, noise, small.shape).astype(np.float32)
+        frame = av.VideoFrame.from_ndarray(np.clip(small, 0, 255).astype(np.uint8), format="rgb24")
+        for pk in stream.encode(frame):
+            cont.mux(pk)
+        if i == 0 or i == int(np.argmax(ang["trunk_inclination_deg"] if view != "front"
+                                        else np.abs(ang["knee_flexion_left_deg"]) + np.abs(ang["knee_flexion_right_deg"]))):
+            cv2.imwrite(f"/tmp/render_png/{name}_{i:03d}.png", cv2.cvtColor(np.clip(small, 0, 255).astype(np.uint8),
+                                                                         cv2.COLOR_RGB2BGR))
+    for pk in stream.encode():
+        cont.mux(pk)
+    cont.close()
+    t_render = time.time() - t_r
+    truth = {
+        "clip": name, "pattern": spec["pattern"], "motion": spec["motion"], "view": view, "facing": facing,
+        "near_side": near, "fps": FPS, "width": W, "height": Hh, "portrait": portrait,
+        "camera": {"distance_m": round(dist, 3), "height_m": round(cam_h, 3), "roll_deg": round(roll, 3),
+                   "azimuth_deg": az, "focal_px": round(float(cam.f), 2)},
+        "body": {**{k: round(v, 3) for k, v in body.phenotype.items()}, "preset": spec["body"],
+                 "stature_m": round(body.stature, 3)},
+        "degradations": {"noise": noise, "blur": blur, "crf": crf, "second_person": bool(second)},
+        "faults": spec["faults"],
+        "fault_params": fparams,
+        "reps": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in reps],
+        "frames": {
+            "time_s": rnd3(t),
+            "joints_2d": {k: rnd3(v) for k, v in J2.items()},
+            "angles": {k: rnd3(v) for k, v in ang.items()},
+            "angles_image": {k: rnd3(v) for k, v in ang_img.items()},
+        },
+    }
+    (OUT / f"{name}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
+    dt = time.time() - t_start
+    info = dict(name=name, frames=B, seconds=round(B / FPS, 2), render_s=round(dt, 1),
+                per_frame_ms=round(1000 * t_render / B, 1), mb=round(path.stat().st_size / 1e6, 3))
+    if verbose:
+        print(json.dumps(info), flush=True)
+    with open("/tmp/render_log.jsonl", "a") as f:
+        f.write(json.dumps(info) + "\n")
+    return info
+
+
+def write_index():
+    rows = []
+    for c in CLIPS:
+        tp = OUT / f"{c['name']}.truth.json"
+        if not tp.exists():
+            continue
+        d = json.loads(tp.read_text())
+        rows.append(d)
+    corpus = [dict(clip=d["clip"], pattern=d["pattern"], motion=d["motion"], view=d["view"], facing=d["facing"],
+                   faults=d["faults"], fault_params=d["fault_params"]) for d in rows]
+    (OUT / "corpus.json").write_text(json.dumps(corpus, indent=1))
+    lines = [
+        "# Rendered ground-truth clips",
+        "",
+        "Synthetic videos of a parametric human body (anny 0.6.2) posed by exact bone angles and rendered on the CPU",
+        "(painter's algorithm, flat shading, wall, plank floor, soft shadow, then sensor noise, blur and H.264). Each",
+        "`NAME.mp4` has `NAME.truth.json` beside it: exact 3D angles per frame, the true joint centres projected into the",
+        "video's pixels (`joints_2d`, pixel centres at +0.5), the same angles measured from those 2D points",
+        "(`angles_image`), the reps and the intended faults. `corpus.json` lists the clips.",
+        "Every clip starts with 0.85 s of standing still (the standing baseline), feet together.",
+        "",
+        "| clip | pattern | motion | view | facing | faults | body | camera |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for d in rows:
+        fp = ", ".join(f"{k}={v}" for k, v in d["fault_params"].items() if k in ("spinal_flexion_deg", "valgus_deg",
+                       "pelvic_drop_deg", "lateral_trunk_lean_deg", "sway_m", "rear_knee_height_m",
+                       "hip_joint_flexion_deg", "knee_flexion_deg"))
+        b = d["body"]
+        c = d["camera"]
+        lines.append(
+            f"| {d['clip']} | {d['pattern']} | {d['motion']} | {d['view']} | {d['facing']} | "
+            f"{', '.join(d['faults']) or 'none'} ({fp}) | {b['preset']}: {b['stature_m']} m, gender {b['gender']}, "
+            f"weight {b['weight']}, age {b['age']} | {d['width']}x{d['height']}, {c['distance_m']} m, "
+            f"h {c['height_m']} m, roll {c['roll_deg']}, az {c['azimuth_deg']}"
+            f"{', 2nd person' if d['degradations']['second_person'] else ''} |")
+    lines += [
+        "",
+        "## Re-making",
+        "",
+        "Rendering needs its own environment (torch stays out of the app's install):",
+        "",
+        "```",
+        "python3 -m venv /work/render-venv",
+        "/work/render-venv/bin/pip install torch==2.13.0 anny==0.6.2 \"numpy<2\" opencv-python-headless av",
+        "# (or: pip install -e '.[render]' plus \"numpy<2\")",
+        "/work/render-venv/bin/python tools/render/make_corpus.py              # all clips, 2 processes",
+        "/work/render-venv/bin/python tools/render/make_corpus.py --only hinge_side_flex20",
+        "```",
+        "",
+        "The first `anny.Anny()` takes about a minute and writes ~790 MB to `~/.cache/anny`. Clips are deterministic",
+        "from their specs in `tools/render/make_corpus.py` (seeded); the H.264 bytes may differ across encoder builds.",
+        "",
+        "Angle conventions (all degrees): `angles` are exact 3D truth in the body's planes (sagittal: forward positive;",
+        "frontal: the person's left positive, FPPA knee-medial positive, obliquity left hip higher positive);",
+        "`pelvis_tilt_deg`, `spinal_flexion_deg` (spine04..spine01, lumbar = spine04+spine03, thoracic =",
+        "spine02+spine01) and `hip_joint_flexion_*` are relative to the first (standing) frame. `angles_image` holds",
+        "the sagittal set for side views, the frontal set for front views, and both (as projected) for oblique45.",
+        "FPPA is meaningful for the lead (front) leg of a lunge; the rear leg's shank is near level at the bottom, so",
+        "its frontal projection is degenerate and its FPPA swings to +-180 there (kept as computed).",
+        "Hip/knee flexion in `angles` are measured in the body's sagittal plane (signed: hip extension and knee",
+        "hyperextension negative). Joint centres: hip = head of upperleg01, knee = head of lowerleg01, ankle = head of",
+        "foot, shoulder = head of upperarm01; heel, toe and ear are fixed mesh vertices. The floor is z = 0.",
+        "",
+        "Fault parameters: `spinal_flexion_deg` is spread over spine04..spine01 (weights 0.30/0.30/0.22/0.18), hips",
+        "correspondingly less; `valgus_deg` is the 3D FPPA of the lead knee at the bottom (reached by swivelling the",
+        "knee about the hip-ankle axis, feet planted); `pelvic_drop_deg` lowers the rear-leg side of the pelvis;",
+        "`lateral_trunk_lean_deg` bends the spine toward the lead leg; `sway_m` is the medio-lateral amplitude of the",
+        "pelvis during the second rep. Front-view lunges go a little less deep (rear knee 0.18 m) than side ones (0.12 m).",
+        "",
+        "Checks: `python tools/render/check_truth.py` (angles_image recomputed from joints_2d, still standing start)",
+        "and `/work/venv/bin/python tools/render/check_mediapipe.py` (runs `screening analyze` on each clip).",
+        "",
+    ]
+    (OUT / "README.md").write_text("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", action="append")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--index", action="store_true", help="only rewrite corpus.json and README.md")
+    ap.add_argument("--jobs", type=int, default=2)
+    a = ap.parse_args()
+    if a.list:
+        for c in CLIPS:
+            print(c["name"])
+        return
+    if a.index:
+        write_index()
+        return
+    os.makedirs("/tmp/render_png", exist_ok=True)
+    specs = [c for c in CLIPS if not a.only or c["name"] in a.only]
+    if a.only and len(specs) != len(a.only):
+        sys.exit(f"unknown clip in {a.only}")
+    specs.sort(key=lambda c: next((i for i, p in enumerate(PRIORITY) if c["name"].startswith(p)), 99))
+    if a.jobs > 1 and len(specs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(a.jobs) as ex:
+            list(ex.map(render_clip, specs))
+    else:
+        for s in specs:
+            render_clip(s)
+    write_index()
+
+
+if __name__ == "__main__":
+    main()
