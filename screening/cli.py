@@ -88,9 +88,11 @@ def summary(analysis) -> str:
                  + f"   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r.get("score") is not None else ""))
     for note in r.get("analysis_notes", []):
         lines.append(f"Note       {note}")
+    if r["reps"]:
+        lines.append("Reps (peak change from standing, degrees):")
     for rep in r["reps"]:
         m = rep["metrics"]
-        shown = [f"{k.replace('_deg', '')} {m[k]:.0f}" for k in ("trunk_inclination_deg", "hip_flexion_deg",
+        shown = [f"{k.replace('_deg', '').replace('_inclination', '').replace('_flexion', '')} {m[k]:.0f}" for k in ("trunk_inclination_deg", "hip_flexion_deg",
                  "knee_flexion_deg", "spinal_flexion_deg") if m.get(k) is not None]
         faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
                            for f in rep["faults"]) or "no fault"
