@@ -1,10 +1,11 @@
 """Per-rep results and faults with their evidence, shared by the hinge and lunge analyses."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .result import _num
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,6 @@ def pattern_score(reps: list[RepResult]) -> int | None:
     if any(f.severity == "major" or f.code in ("balance_loss", "unfinished_rep") for f in faults):
         return 1
     return 2 if faults else 3
-
-
-def _num(v):
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    v = float(v)
-    return None if not math.isfinite(v) else round(v, 3)
 
 
 def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:

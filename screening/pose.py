@@ -95,9 +95,6 @@ class PoseSeries:
     backend: str
     people_in_view: int = 1
     notes: list[str] = field(default_factory=list)
-    #: (N, 33) the person mask's probability under each landmark (NaN: no mask, or off the picture).
-    #: A joint MediaPipe places where the silhouette is not (legs behind a plate) is a guess.
-    on_mask: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -450,18 +447,6 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     return edge
 
 
-def mask_under(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
-    """(33,) the mask's probability at each landmark (NaN without a mask or off the picture)."""
-    out = np.full(N_LANDMARKS, np.nan)
-    if mask is None:
-        return out
-    h, w = mask.shape[:2]
-    x, y = image[:, 0], image[:, 1]
-    inside = np.isfinite(x) & np.isfinite(y) & (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    out[inside] = mask[y[inside].astype(np.int64), x[inside].astype(np.int64)]
-    return out
-
-
 # --------------------------------------------------------------------------------------------- tracking
 def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
               sink: Callable[[Frame], None] | None = None):
@@ -549,7 +534,6 @@ class _Stretch:
     images: list = field(default_factory=list)
     worlds: list = field(default_factory=list)
     outlines: list = field(default_factory=list)
-    on_mask: list = field(default_factory=list)
     boxes: list = field(default_factory=list)
     report: ReadReport = field(default_factory=ReadReport)
     backend_name: str = "unknown"
@@ -582,11 +566,9 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
             out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
             out.outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
-            out.on_mask.append(np.full(N_LANDMARKS, np.nan))
             out.boxes.append(None)
         else:
             out.outlines.append(trunk_outline(person.mask, person.image))
-            out.on_mask.append(mask_under(person.mask, person.image))
             out.images.append(person.image * scale)
             out.worlds.append(person.world)
             out.boxes.append(bbox(person.image * scale))
@@ -674,7 +656,6 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
     images = [x for p in parts for x in p.images]
     worlds = [x for p in parts for x in p.worlds]
     outlines = [x for p in parts for x in p.outlines]
-    on_mask = [x for p in parts for x in p.on_mask]
     tracked_boxes = [x for p in parts for x in p.boxes]
     width, height = info.width, info.height
     series = PoseSeries(
@@ -685,7 +666,6 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         width=width,
         height=height,
         backend=parts[0].backend_name,
-        on_mask=np.asarray(on_mask, dtype=np.float64).reshape(-1, N_LANDMARKS),
     )
     if report.truncated_at_s is not None:
         series.notes.append(
@@ -727,8 +707,6 @@ def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray
     series.image[sel] = np.nan
     series.world[sel] = np.nan
     series.outline.extent[sel] = np.nan
-    if series.on_mask is not None:
-        series.on_mask[sel] = np.nan
     dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
     note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
             "and followed through the clip.")

@@ -12,8 +12,6 @@ from the facing, and its shape is reduced to features:
 
 - ``back_bend_deg``: the angle between straight lines fitted to the lower and the upper part of the
   dorsal contour (positive = bowed outward, a flexed back);
-- ``back_bulge``: the contour's largest outward deviation from the straight line through its ends,
-  over the chord length;
 - ``lower_back_deg``: the lower back line's angle to the chord; the chord's inclination minus it is the
   lower back's (the pelvis's) own inclination, which starts to move only when the hips do (spine-first
   timing compares the two onsets);
@@ -55,7 +53,6 @@ MIN_STATIONS = 0.7
 @dataclass(frozen=True)
 class SpineShape:
     back_bend_deg: np.ndarray  # (N,) absolute, per frame
-    back_bulge: np.ndarray  # (N,)
     lower_back_deg: np.ndarray  # (N,) the lower back line's angle from the hip->shoulder chord (outward +)
     coverage: np.ndarray  # (N,) share of stations in SPAN with an edge
 
@@ -94,7 +91,7 @@ def spine_shape(outline: TrunkOutline, facing_sign: int, time_s: np.ndarray | No
     def smooth(x: np.ndarray) -> np.ndarray:
         return lowpass(time_s, hampel(x, half))
 
-    return SpineShape(smooth(raw.back_bend_deg), smooth(raw.back_bulge), smooth(raw.lower_back_deg), raw.coverage)
+    return SpineShape(smooth(raw.back_bend_deg), smooth(raw.lower_back_deg), raw.coverage)
 
 
 def _spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
@@ -106,19 +103,11 @@ def _spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
     upper = _line_fit(s, e, *UPPER)
     # outward is +extent; the lower part rising outward and the upper part coming back in = a bow
     bend = np.degrees(np.arctan(lower) - np.arctan(upper))
-    ends = e[:, span]
-    ss = s[span]
-    with np.errstate(all="ignore"), quiet():
-        first = np.array([row[np.isfinite(row)][0] if np.isfinite(row).any() else np.nan for row in ends])
-        last = np.array([row[np.isfinite(row)][-1] if np.isfinite(row).any() else np.nan for row in ends])
-        line = first[:, None] + (last - first)[:, None] * (ss - ss[0])[None, :] / (ss[-1] - ss[0])
-        bulge = np.nanmax(ends - line, axis=1)
     bad = coverage < MIN_STATIONS
     bend[bad] = np.nan
-    bulge[bad] = np.nan
     lower_deg = np.degrees(np.arctan(lower))
     lower_deg[bad] = np.nan
-    return SpineShape(bend, bulge, lower_deg, coverage)
+    return SpineShape(bend, lower_deg, coverage)
 
 
 def spinal_flexion(shape: SpineShape, time_s: np.ndarray, baseline_window_s: tuple[float, float] | None,
