@@ -144,6 +144,16 @@ def score_clip(name: str, analysis, pairs: dict[tuple[str, str], Pairs]) -> dict
             "facing_true": truth.get("facing"), "facing_read": analysis.clean.view.facing,
             "detected": round(float(analysis.series.detected.mean()), 3)}
     lead = lead_leg_per_frame(truth, tt)
+    if view == "side":  # posterior hip shift, from the true joint centres in the picture (change from standing)
+        j = truth["frames"]["joints_2d"]
+        hip = (np.asarray(j["left_hip"], float) + np.asarray(j["right_hip"], float)) / 2
+        ankle = (np.asarray(j["left_ankle"], float) + np.asarray(j["right_ankle"], float)) / 2
+        leg = float(np.median(np.linalg.norm((hip - ankle)[tt < 0.5], axis=1)))
+        sign = 1.0 if truth.get("facing") == "right" else -1.0
+        shift = -(hip[:, 0] - ankle[:, 0]) * sign / leg
+        true_change = shift[ti] - truth_baseline(truth, tt, shift, kin.baseline_window_s)
+        pairs.setdefault(("hip_shift_leg_lengths@change", view), Pairs()).add(
+            name, kin.change("hip_shift_leg_lengths")[mi], true_change)
     for mname, (tname, views) in SCORED.items():
         if view not in views:
             continue
@@ -187,6 +197,7 @@ FAULTS = {
     "squatted_hinge": ("hinge", ("side",), None, None),
     "spine_first": ("hinge", ("side",), None, None),
     "short_hip_range": ("hinge", ("side",), None, None),
+    "no_posterior_shift": ("hinge", ("side",), None, None),
     "knee_valgus": ("lunge", ("front",), "valgus_deg", ("lunge", "knee_valgus", "minor")),
     "pelvic_drop": ("lunge", ("front",), None, None),
     "lateral_trunk_lean": ("lunge", ("front",), None, None),
@@ -268,11 +279,11 @@ def report(pairs: dict[tuple[str, str], Pairs]) -> tuple[dict, str]:
             continue
         metrics[f"{key}:{view}"] = {k: s[k] for k in ("mae", "p95", "bias", "n")}
         by_range = []
-        for lo, hi in RANGES:
+        for lo, hi in RANGES if "_deg" in key else []:  # ranges of motion are in degrees
             r = p.summary(lo, hi)
             by_range.append(f"{r['mae']:.1f} ({r['n']})" if r else "-")
         lines.append(f"| {key} | {view} | {s['mae']:.2f} | {s['p95']:.2f} | {s['bias']:+.2f} | {s['n']} | "
-                     f"{s['clips']} | {' / '.join(by_range)} |")
+                     f"{s['clips']} | {' / '.join(by_range) or '-'} |")
     return metrics, "\n".join(lines)
 
 

@@ -148,6 +148,9 @@ def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
         assert m[f"{name}:side"]["p95"] <= 8.0, (name, m[f"{name}:side"])
     for name in ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg"):
         assert m[f"{name}@change:side"]["mae"] <= 2.5, (name, m[f"{name}@change:side"])
+    # posterior hip shift (leg lengths), against the true hip and ankle joint centres
+    assert m["hip_shift_leg_lengths@change:side"]["mae"] <= 0.03, m["hip_shift_leg_lengths@change:side"]
+    assert m["hip_shift_leg_lengths@change:side"]["n"] >= 1000
 
 
 @pytest.mark.real_video
@@ -170,6 +173,7 @@ def test_hinge_faults_on_the_rendered_corpus(hinge_scores):
     (per rep; spinal flexion of 10 deg, on the threshold itself, is too close to call)."""
     faults = accuracy.fault_table(hinge_scores[0])
     need = {"lumbar_flexion": 0.9, "squatted_hinge": 0.85, "spine_first": 0.85}
+    assert faults["no_posterior_shift"]["specificity"] >= 0.9, faults["no_posterior_shift"]  # no render lacks it
     for code, floor in need.items():
         f = faults[code]
         assert f["tp"] + f["fn"] >= 2 and f["tn"] + f["fp"] >= 10, (code, f)
