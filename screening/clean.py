@@ -59,6 +59,7 @@ class CleanSeries:
     height: int
     notes: list[str] = field(default_factory=list)
     longest_gap_s: dict[str, float] = field(default_factory=dict)
+    shank_width: np.ndarray | None = None  # (N, 2) left, right: see screening.pose.shank_width
 
 
 # ------------------------------------------------------------------------------------------ signal steps
@@ -278,4 +279,5 @@ def clean(series: PoseSeries) -> CleanSeries:
     if detected.any() and not up[detected].any():
         notes.append("The person is never upright in this clip (is the video sideways, or the person lying "
                      "down?): standing-baseline values are taken from the most upright frames.")
-    return CleanSeries(t, xy, vis, detected, roll, view, series.outline, series.width, series.height, notes, longest)
+    return CleanSeries(t, xy, vis, detected, roll, view, series.outline, series.width, series.height, notes, longest,
+                       series.shank_width)

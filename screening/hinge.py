@@ -31,6 +31,13 @@ from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
 
 BOTTOM_SHARE = 0.9  # the bottom of a rep: frames within this share of its peak trunk inclination
+#: the back outline stands for the spine only in a true side view: rendered side views read 0.1-0.2, the
+#: deadlift clips 0.05-0.1; a 45-degree camera ~0.5 (the good mornings clip: 0.48, and spinal flexion read
+#: 50-150 deg there, with the arms raised behind the head)
+SPINE_MAX_SPREAD = 0.35
+#: a standing hinge does not flex the spine further than this (full lumbar + thoracic flexion is ~60-80):
+#: a larger estimate means the outline is not the back (arms, a bar, clothing), and it is not reported
+SPINE_MAX_DEG = 60.0
 
 
 def _nanmax(x: np.ndarray) -> float:
@@ -84,6 +91,11 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         up = np.isfinite(trunk) & (trunk <= np.nanpercentile(trunk, 10))
         window = (float(t[up][0]), float(t[up][-1])) if up.any() else None
     spine, bend_base = spinal_flexion(shape, t, window, hip)
+    if cs.view.spread_ratio > SPINE_MAX_SPREAD:
+        spine[:] = np.nan
+        notes.append(f"The back's outline is the spine's only in a true side view; this clip was filmed at an angle "
+                     f"(shoulder spread ratio {cs.view.spread_ratio:.2f} > {SPINE_MAX_SPREAD}), so spinal flexion, "
+                     "the hip-spine ratio and spine-first timing are not measured. Film exactly side-on for them.")
     in_window = (t >= window[0] - 1e-9) & (t <= window[1] + 1e-9) if window else np.zeros(len(t), bool)
     lower_base = _nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
     h = th["hinge"]
@@ -102,6 +114,10 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         hip_peak = _nanmax(hip[sl])
         knee_peak = _nanmax(knee[sl])
         spinal = _nanmedian(spine[bottom])
+        spinal_read = spinal
+        implausible = np.isfinite(spinal) and spinal > SPINE_MAX_DEG
+        if implausible:
+            spinal = np.nan
         hip_bottom, knee_bottom, trunk_bottom = _nanmedian(hip[bottom]), _nanmedian(knee[bottom]), _nanmedian(trunk[bottom])
         s_pos = max(spinal, 0.0) if np.isfinite(spinal) else np.nan
         pelvis = trunk_bottom - s_pos / 2
@@ -133,12 +149,20 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         if rep.starts_at_bottom:
             rep_notes.append("The clip starts at the bottom of this rep (a lift from the floor): its descent is not seen.")
         cover = shape.coverage[bottom]
-        if not np.isfinite(spinal) or (len(cover) and np.nanmedian(cover) < 0.85):
+        if implausible:
+            rep_notes.append(f"Spinal flexion read {spinal_read:.0f} deg, more than a spine bends in a hinge: the "
+                             "outline was not the back (arms, a bar, loose clothing), so it is not reported.")
+        elif cs.view.spread_ratio > SPINE_MAX_SPREAD:
+            pass  # said once for the clip
+        elif not np.isfinite(spinal) or (len(cover) and np.nanmedian(cover) < 0.85):
             rep_notes.append("The back's outline was not clear at the bottom of this rep (arms, a bar, loose "
                              "clothing or hair over it): spinal flexion is of low confidence.")
         if np.isnan(knee[sl]).mean() > 0.5:
-            rep_notes.append("The legs were hidden in most of this rep: knee flexion and the knee/hip ratio "
-                             "are not measured.")
+            rep_notes.append("The lower legs were hidden in most of this rep: knee flexion, the knee/hip ratio "
+                             "and the hip shift are not measured.")
+            for name in ("knee_flexion_deg", "knee_hip_ratio", "hip_shift_leg_lengths"):
+                metrics[name] = np.nan
+            knee_hip = np.nan
         t_bottom = rep.bottom_s
         faults = [x for x in (
             graded("lumbar_flexion", spinal, h["lumbar_flexion"], "spinal_flexion_deg", t_bottom),

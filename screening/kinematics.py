@@ -51,6 +51,31 @@ KNEE_OFFSET_DEG = 2.7
 #: the same for the front leg's FPPA in the picture (10 front-view lunge clips): 3.7 -> 3.0 deg MAE
 FPPA_OFFSET_DEG = 2.5
 
+#: silhouette width across the mid-shank (shank lengths) above which the lower legs count as hidden: a leg
+#: reads 0.28-0.45 (good mornings, deadlifts with the shins clear), a plate in front of them 0.9-1.7
+LEGS_HIDDEN_WIDTH = 0.7
+
+
+def legs_hidden(cs: CleanSeries) -> np.ndarray:
+    """(N,) side view: frames where the near leg's shank is behind something (see ``LEGS_HIDDEN_WIDTH``),
+    widened by 0.2 s either side and with gaps under 1 s between such frames closed: the width is read
+    once a frame, and a plate's edges come and go as the legs move behind it."""
+    n = len(cs.time_s)
+    if cs.shank_width is None or cs.view.kind != "side" or cs.view.near_side is None or n == 0:
+        return np.zeros(n, bool)
+    wide = cs.shank_width[:, 0 if cs.view.near_side == "left" else 1] > LEGS_HIDDEN_WIDTH
+    if not wide.any():
+        return wide
+    dt = float(np.median(np.diff(cs.time_s))) if n > 1 else 1 / 30
+    k = max(1, int(round(0.2 / dt)))
+    hidden = np.convolve(wide.astype(float), np.ones(2 * k + 1), mode="same") > 0
+    idx = np.flatnonzero(hidden)
+    for a, b in zip(idx[:-1], idx[1:]):
+        if b - a > 1 and cs.time_s[b] - cs.time_s[a] < 1.0:
+            hidden[a:b] = True
+    return hidden
+
+
 #: trunk inclinations (deg) a standing exercise can reach: beyond, the detection is wrong (a toe touch is
 #: ~120-130, a single-leg RDL ~90-100; the tracker's inverted bodies in close-ups read 160-180)
 PLAUSIBLE_TRUNK_DEG = (-60.0, 140.0)
@@ -297,12 +322,21 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         if wrong.mean() > 0.02:
             notes.append(f"In {wrong.mean():.0%} of the frames the body read upside down or folded beyond "
                          f"{PLAUSIBLE_TRUNK_DEG[1]:.0f} deg (a close-up, or the body not in view): left out.")
+    hidden = legs_hidden(cs)
+    if hidden.mean() > 0.02:
+        ts = cs.time_s[hidden]
+        notes.append(f"Something stood in front of the lower legs (a barbell plate or a bench: the silhouette across "
+                     f"the shins was over {LEGS_HIDDEN_WIDTH:g} shank lengths wide) in {hidden.mean():.0%} of the "
+                     f"frames, between {ts[0]:.1f} and {ts[-1]:.1f} s: the knees and ankles there are the tracker's "
+                     "guesses, so knee flexion and the hip shift are left out there.")
     values: dict[str, np.ndarray] = {}
     baseline: dict[str, float] = {}
     for d in ANGLES:
         if view.kind in d.views:
             v = _compute(d, xy, facing, near, seg) + d.offset_deg
             v[~frame_ok[view.kind]] = np.nan
+            if any(p.split("_", 1)[1] in ("ankle", "heel", "toe") for p in d.points):
+                v[hidden] = np.nan  # measures that need the lower legs
         else:
             v = np.full(len(xy), np.nan)
         values[d.name] = v

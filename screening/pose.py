@@ -95,6 +95,9 @@ class PoseSeries:
     backend: str
     people_in_view: int = 1
     notes: list[str] = field(default_factory=list)
+    #: (N, 2) silhouette width across the middle of the left / right shank, in shank lengths (a leg is
+    #: ~0.3; a barbell plate or a bench in front of the shins makes it ~1): see :func:`shank_width`
+    shank_width: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -447,6 +450,38 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     return edge
 
 
+def shank_width(mask: np.ndarray | None, image: np.ndarray, reach: float = 1.2, samples: int = 48) -> np.ndarray:
+    """(2,) silhouette width across the middle of the left and right shank, in shank lengths.
+
+    A bare or trousered shank is ~0.3 wide; where something the segmentation counts as the person stands in
+    front of the legs (a barbell plate held at the shins, a bench) the silhouette there is ~1 wide, and the
+    knee and ankle landmarks behind it are MediaPipe's guesses (it still gives them visibility ~0.9). 0 when
+    the middle of the shank is not on the silhouette at all. NaN without a mask or a shank."""
+    out = np.full(2, np.nan)
+    if mask is None:
+        return out
+    h, w = mask.shape[:2]
+    s = np.linspace(0, reach, samples)
+    for j, (k, a) in enumerate(((25, 27), (26, 28))):
+        d = image[a, :2] - image[k, :2]
+        length = float(np.hypot(*d))
+        if not np.isfinite(length) or length < 5:
+            continue
+        u = d / length
+        n = np.array([u[1], -u[0]])
+        mid = image[k, :2] + d / 2
+        pts = mid[None, None, :] + np.array([1.0, -1.0])[:, None, None] * n[None, None, :] * (s * length)[None, :, None]
+        xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
+        yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+        inside = (mask[yi, xi] > 0.5) & (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+        if not inside[:, 0].all():
+            out[j] = 0.0
+            continue
+        first_out = np.where((~inside).any(axis=1), np.argmax(~inside, axis=1), samples - 1)
+        out[j] = float(s[first_out].sum())
+    return out
+
+
 # --------------------------------------------------------------------------------------------- tracking
 def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
               sink: Callable[[Frame], None] | None = None):
@@ -534,6 +569,7 @@ class _Stretch:
     images: list = field(default_factory=list)
     worlds: list = field(default_factory=list)
     outlines: list = field(default_factory=list)
+    shanks: list = field(default_factory=list)
     boxes: list = field(default_factory=list)
     report: ReadReport = field(default_factory=ReadReport)
     backend_name: str = "unknown"
@@ -566,9 +602,11 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
             out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
             out.outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
+            out.shanks.append(np.full(2, np.nan))
             out.boxes.append(None)
         else:
             out.outlines.append(trunk_outline(person.mask, person.image))
+            out.shanks.append(shank_width(person.mask, person.image))
             out.images.append(person.image * scale)
             out.worlds.append(person.world)
             out.boxes.append(bbox(person.image * scale))
@@ -656,6 +694,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
     images = [x for p in parts for x in p.images]
     worlds = [x for p in parts for x in p.worlds]
     outlines = [x for p in parts for x in p.outlines]
+    shanks = [x for p in parts for x in p.shanks]
     tracked_boxes = [x for p in parts for x in p.boxes]
     width, height = info.width, info.height
     series = PoseSeries(
@@ -666,6 +705,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         width=width,
         height=height,
         backend=parts[0].backend_name,
+        shank_width=np.asarray(shanks, dtype=np.float64).reshape(-1, 2),
     )
     if report.truncated_at_s is not None:
         series.notes.append(
@@ -707,6 +747,8 @@ def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray
     series.image[sel] = np.nan
     series.world[sel] = np.nan
     series.outline.extent[sel] = np.nan
+    if series.shank_width is not None:
+        series.shank_width[sel] = np.nan
     dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
     note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
             "and followed through the clip.")
