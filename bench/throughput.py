@@ -7,7 +7,7 @@
 - bare: the same MediaPipe configuration (legacy full model, segmentation on) over the same frames
   (decoded at the same analysis size beforehand, in chunks, outside the timed region): MediaPipe alone.
 
-The two are measured alternately ``--repeat`` times (default 3) and the medians reported: on these
+The two are measured alternately ``--repeat`` times (default 5) and the medians reported: on these
 shared 2-core virtual machines one pass of either can be 15% slower than the next for no reason of its own.
 
 The last line printed is one JSON object: {"pipeline_fps", "bare_fps", "ratio", "peak_rss_mb", ...}
@@ -77,7 +77,7 @@ def bare(video: str, chunk: int = 64) -> tuple[int, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("video")
-    p.add_argument("--repeat", type=int, default=3, help="rounds of pipeline + bare loop (default 3)")
+    p.add_argument("--repeat", type=int, default=5, help="rounds of pipeline + bare loop (default 5)")
     p.add_argument("--child", metavar="OUT", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
