@@ -223,3 +223,28 @@ def test_spinal_flexion_estimate_generalises_to_unseen_bodies(hinge_scores):
     est, true = np.array(per_rep, float).T
     assert np.corrcoef(est, true)[0, 1] >= 0.8
     assert np.mean(np.abs(est - true)) <= 8.0
+
+
+@pytest.mark.real_video
+def test_hip_spine_ratio_against_the_truth(hinge_scores):
+    """hip_spine_ratio (0 all spine .. 1 all hip) against the truth's pelvis tilt / (pelvis tilt + spinal
+    flexion) at each rep's bottom: within 0.1 on average, 0.25 at worst."""
+    errors = []
+    for n in hinge_scores[0]:
+        truth = accuracy.load_truth(n)
+        angles, tt = truth["frames"]["angles"], np.asarray(truth["frames"]["time_s"])
+        for rep_t, rep in zip(truth["reps"], accuracy.analyse_clip(n).result["reps"]):
+            j = int(np.argmin(np.abs(tt - rep_t["bottom_s"])))
+            pelvis, spine = angles["pelvis_tilt_deg"][j], angles["spinal_flexion_deg"][j]
+            errors.append(abs(rep["metrics"]["hip_spine_ratio"] - pelvis / (pelvis + spine)))
+    assert len(errors) >= 20
+    assert np.mean(errors) <= 0.1 and np.max(errors) <= 0.25, errors
+
+
+@pytest.mark.real_video
+def test_pattern_auto_tells_a_hinge_from_a_lunge(hinge_scores, lunge_scores):
+    side_lunges = _clips("lunge", "side")
+    for n in hinge_scores[0] + FRONT_LUNGES + side_lunges:
+        got = accuracy.analyse_clip(n).result
+        assert got["pattern"] == accuracy.load_truth(n)["pattern"], n
+        assert got["pattern_source"] == "inferred"
