@@ -156,6 +156,16 @@ def score_clip(name: str, analysis, pairs: dict[tuple[str, str], Pairs]) -> dict
         true_change = shift[ti] - truth_baseline(truth, tt, shift, kin.baseline_window_s)
         pairs.setdefault(("hip_shift_leg_lengths@change", view), Pairs()).add(
             name, kin.change("hip_shift_leg_lengths")[mi], true_change)
+        # head alignment: the tool's own definition applied to the true ear, shoulder and hip (in the picture)
+        from screening.kinematics import _compute, angle_def
+
+        xy = np.full((len(tt), 33, 2), np.nan)
+        for part, (li, ri) in {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24)}.items():
+            xy[:, li] = np.asarray(j[f"left_{part}"], float)
+            xy[:, ri] = np.asarray(j[f"right_{part}"], float)
+        head = _compute(angle_def("head_angle_deg"), xy, int(sign), near, kin.segments)
+        true_change = head[ti] - truth_baseline(truth, tt, head, kin.baseline_window_s)
+        pairs.setdefault(("head_angle_deg@change", view), Pairs()).add(name, kin.change("head_angle_deg")[mi], true_change)
     for mname, (tname, views) in SCORED.items():
         if view not in views:
             continue

@@ -151,6 +151,8 @@ def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
     # posterior hip shift (leg lengths), against the true hip and ankle joint centres
     assert m["hip_shift_leg_lengths@change:side"]["mae"] <= 0.03, m["hip_shift_leg_lengths@change:side"]
     assert m["hip_shift_leg_lengths@change:side"]["n"] >= 1000
+    # head alignment (ear-shoulder vs shoulder-hip), change from standing: the head_out_of_line fault's input
+    assert m["head_angle_deg@change:side"]["mae"] <= 4.5, m["head_angle_deg@change:side"]
 
 
 @pytest.mark.real_video
