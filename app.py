@@ -46,8 +46,10 @@ def run_analysis(name: str, data: bytes, pattern: str) -> dict:
         finally:
             bar.empty()
         # Read everything now: the temporary folder is deleted when this block ends.
+        rhythm = analysis.result_path.parent / analysis.result.get("files", {}).get("rhythm_plot", "-")
         return {
             "result": analysis.result,
+            "rhythm_png": rhythm.read_bytes() if rhythm.is_file() else None,
             "video": analysis.video_path.read_bytes(),
             "result_json": analysis.result_path.read_bytes(),
             "angles_csv": analysis.csv_path.read_bytes(),
@@ -92,6 +94,44 @@ def show_summary(result: dict) -> None:
         st.info(note)
 
 
+#: per-rep columns of the repetitions table: result.json metric -> heading
+REP_COLUMNS = {"trunk_inclination_deg": "trunk (°)", "hip_flexion_deg": "hip (°)", "knee_flexion_deg": "knee (°)",
+               "spinal_flexion_deg": "spine (°)", "hip_spine_ratio": "hip share", "knee_hip_ratio": "knee/hip"}
+
+
+def reps_frame(reps: list[dict]) -> pd.DataFrame:
+    """One row per rep: its bottom, the key metrics (changes from standing) and its faults in words."""
+    rows = []
+    for rep in reps:
+        row = {"rep": rep["index"] + 1, "bottom (s)": rep["bottom_s"]}
+        row.update({head: rep["metrics"].get(name) for name, head in REP_COLUMNS.items()})
+        row["faults"] = "; ".join(f"{f['code'].replace('_', ' ')} ({f['severity']}: {f['value']:.2f} vs "
+                                  f"{f['threshold']:.2f})" for f in rep["faults"]) or "none"
+        rows.append(row)
+    frame = pd.DataFrame(rows).set_index("rep")
+    return frame.round({h: 2 if "°" not in h else 1 for h in REP_COLUMNS.values()})
+
+
+def show_reps(output: dict) -> None:
+    result = output["result"]
+    if result.get("pattern") not in ("hinge", "lunge") or result.get("measurable") is None:
+        return
+    st.subheader("Repetitions")
+    score = result.get("score")
+    if score is not None:
+        st.metric("Score (3 = no fault, 2 = minor, 1 = major)", str(score))
+    for note in result.get("analysis_notes", []):
+        st.info(note)
+    if result["reps"]:
+        st.caption("Peak change from standing in each rep; each fault with its measured value against its threshold.")
+        st.dataframe(reps_frame(result["reps"]))
+        for rep in result["reps"]:
+            for note in rep.get("notes", []):
+                st.caption(f"Rep {rep['index'] + 1}: {note}")
+    if output.get("rhythm_png"):
+        st.image(output["rhythm_png"], caption="Hip flexion against spinal flexion through each rep")
+
+
 def show(output: dict, stem: str) -> None:
     if "error" in output:
         message, what_to_do = output["error"]
@@ -100,6 +140,7 @@ def show(output: dict, stem: str) -> None:
     st.video(output["video"], format="video/mp4")
     st.subheader("Summary")
     show_summary(output["result"])
+    show_reps(output)
     st.subheader("Angles over time")
     st.line_chart(output["angles"], x_label="time (s)", y_label="degrees")
     left, right = st.columns(2)

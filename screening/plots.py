@@ -64,8 +64,8 @@ def rhythm_plot(path: Path, hip: np.ndarray, spine: np.ndarray, reps: list, time
             cv2.circle(img, tuple(int(v) for v in pts[np.argmax(x[ok])]), 4, colour, -1, cv2.LINE_AA)
             cv2.putText(img, f"rep {i + 1}", (w - right - 70, top + 18 * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
                         colour, 1, cv2.LINE_AA)
-    cv2.putText(img, "Lumbopelvic rhythm: hip flexion vs spinal flexion, from standing (deg)", (left, 25),
+    cv2.putText(img, "Lumbopelvic rhythm: hip flexion vs spinal flexion, from standing (deg)", (left, 18),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
     cv2.putText(img, "hip flexion (deg)", (w // 2 - 60, h - 15), cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
-    cv2.putText(img, "spine", (8, top + 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
+    cv2.putText(img, "spine (deg)", (8, top - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
     cv2.imwrite(str(path), img[..., ::-1])

@@ -156,6 +156,15 @@ def test_upload_shows_video_summary_and_chart(page, tmp_path):
     box = chart.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100, f"chart not drawn: {box}"
 
+    # the hinge analysis: its one pull, the per-rep table and the rhythm plot
+    page.get_by_text("Repetitions").first.wait_for()
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for()
+    assert table.bounding_box()["height"] > 30
+    image = page.locator('[data-testid="stImage"] img').first
+    image.wait_for()
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 100
+
     assert page.get_by_text("Download result.json").count() == 1
     assert page.get_by_text("Download angles CSV").count() == 1
     assert "Traceback" not in _body_text(page)
