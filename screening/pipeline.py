@@ -88,6 +88,15 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     return "unknown"
 
 
+#: what the result says when no movement analysis ran
+UNANALYSED = {
+    "lunge": "Lunge repetitions, faults and the score are not analysed yet (the next release); the angles of "
+             "every frame are in angles.csv.",
+    "unknown": "The movement was not recognised as a hinge or a lunge (an oblique camera, or too little "
+               "movement): give it with --pattern hinge or --pattern lunge.",
+}
+
+
 def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult | None:
     if pattern == "hinge":
         return analyze_hinge(cs, kin, th)
@@ -116,6 +125,8 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         th = load_thresholds(thresholds)
         movement = analyze_pattern(found, cs, kin, th)
         result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=source)
+        if movement is None:
+            result["analysis_notes"] = [UNANALYSED.get(found, UNANALYSED["unknown"])]
         out.mkdir(parents=True, exist_ok=True)
         video_path = None
         if recorder is not None:
