@@ -136,7 +136,8 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
     plot_path = None
-    if movement is not None and movement.pattern == "hinge" and movement.reps:
+    if (movement is not None and movement.pattern == "hinge" and movement.reps
+            and np.isfinite(movement.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
         plot_path = out / "rhythm.png"
         with atomic_path(plot_path) as tmp:
             rhythm_plot(tmp, kin.change("hip_flexion_deg"), movement.series["spinal_flexion_deg"],

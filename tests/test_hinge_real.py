@@ -37,7 +37,7 @@ def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, cap
     r = analyse(shared_videos, "tomnotch_good_mornings.mp4", tmp_path, capsys)
     assert r["pattern"] == "hinge" and r["pattern_source"] == "inferred"
     np.testing.assert_allclose(bottoms(r), [7.76, 11.14, 14.8, 18.5, 21.9], atol=0.4)
-    assert (tmp_path / "rhythm.png").stat().st_size > 5000
+    assert not (tmp_path / "rhythm.png").exists()  # filmed at ~45 deg: no spine measured, nothing to plot
     for rep in r["reps"][:4]:  # the wide shot: the trunk goes well forward, the knees stay nearly straight
         assert rep["metrics"]["trunk_inclination_deg"] > 45
         assert rep["metrics"]["knee_flexion_deg"] < 25
@@ -91,3 +91,16 @@ def test_clear_legs_are_not_called_hidden(shared_videos, tmp_path, capsys):
     # filmed at about 45 degrees (shoulder spread ratio ~0.48): the back outline is not the spine's there
     assert all(rep["metrics"]["spinal_flexion_deg"] is None for rep in r["reps"])
     assert any("filmed at an angle" in n for n in r["analysis_notes"])
+
+
+def test_rhythm_plot_beside_the_result(tmp_path, capsys):
+    """A rendered side-view hinge (sample_videos/, 30 deg of spinal flexion): the plot is written, named in
+    result.json, and is a real picture."""
+    import cv2
+    from pathlib import Path
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "hinge_side_flex30.mp4"
+    r = analyse(clip.parent, clip.name, tmp_path, capsys)
+    assert r["files"]["rhythm_plot"] == "rhythm.png"
+    img = cv2.imread(str(tmp_path / "rhythm.png"))
+    assert img is not None and img.shape[0] > 300 and img.std() > 20
