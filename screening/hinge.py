@@ -64,6 +64,14 @@ def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
     return float(t[i] + frac * (t[i + 1] - t[i]))
 
 
+def trunk_change(kin: Kinematics) -> np.ndarray:
+    """Trunk inclination from standing; without a standing baseline, from its own lowest 5%."""
+    trunk = kin.change("trunk_inclination_deg")
+    if not np.isfinite(trunk).any() and np.isfinite(kin.values["trunk_inclination_deg"]).any():
+        trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+    return trunk
+
+
 def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     notes: list[str] = []
     if kin.view_kind != "side":
@@ -72,9 +80,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             f"(shoulder spread ratio {cs.view.spread_ratio:.2f}), so trunk inclination, hip and spinal "
             "flexion are not measurable here. Film the person side-on, the camera at hip height."])
     t = kin.time_s
-    trunk = kin.change("trunk_inclination_deg")
-    if not np.isfinite(trunk).any():
-        trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+    trunk = trunk_change(kin)
     r = th["reps"]
     seg = segment_reps(t, trunk, r["hinge_prominence_deg"], r["min_separation_s"], r["return_fraction"])
     if seg.cut_off:

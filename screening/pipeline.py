@@ -12,11 +12,11 @@ import tempfile
 from .annotate import BaseRecorder, write_annotated
 from .config import load_thresholds
 from .findings import PatternResult
-from .hinge import analyze_hinge
+from .hinge import analyze_hinge, trunk_change
 from .plots import rhythm_plot
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
-from .kinematics import Kinematics, kinematics
+from .kinematics import Kinematics, kinematics, resolve_point
 from .pose import PoseSeries, track
 from .result import atomic_path, build_result, write_csv, write_json
 from .video import ReadReport, Source, VideoInfo, probe
@@ -66,17 +66,14 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     it up while the hips drop (more than 0.15 leg lengths); a short hinge leans 10-25 deg with the hips
     staying up. Front view: the hips drop by more than 0.2 leg lengths
     in a lunge (split or lateral), much less in a hinge. Oblique views: "unknown"."""
-    xy = cs.xy
     leg = kin.segments.leg
-    hip_y = (xy[:, 23, 1] + xy[:, 24, 1]) / 2
+    hip_y = resolve_point(cs.xy, "mid_hip", None)[:, 1]
     ok = np.isfinite(hip_y)
     if ok.sum() < 10:
         return "unknown"
     drop = (np.nanpercentile(hip_y[ok], 95) - np.nanpercentile(hip_y[ok], 5)) / leg if np.isfinite(leg) else np.nan
     if kin.view_kind == "side":
-        trunk = kin.change("trunk_inclination_deg")
-        if not np.isfinite(kin.baseline.get("trunk_inclination_deg", np.nan)):
-            trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+        trunk = trunk_change(kin)
         lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
         if np.isfinite(lean) and lean > 25:
             return "hinge"
@@ -135,7 +132,6 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                 write_annotated(tmp, recorder.paths, info, cs, kin,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
-    plot_path = None
     if (movement is not None and movement.pattern == "hinge" and movement.reps
             and np.isfinite(movement.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
         plot_path = out / "rhythm.png"

@@ -392,7 +392,6 @@ class Census:
                 if all(_overlap_of_smaller(b, k) <= 0.5 for k in boxes):
                     boxes.append(b)
         self.samples.append((frame.time_s, boxes))
-        self.samples.sort(key=lambda sample: sample[0])
 
     def _detect(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Person boxes in this image's pixels."""
@@ -407,11 +406,13 @@ class Census:
         return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h)]
 
     def close(self) -> None:
-        """Finish the samples handed over so far, then free the model."""
+        """Finish the samples handed over so far (and put them in time order: stretches hand them over
+        out of order), then free the model."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+        self.samples.sort(key=lambda sample: sample[0])
         if self._lm is not None:
             self._lm.close()
             self._lm = None
@@ -420,6 +421,19 @@ class Census:
 
 
 # --------------------------------------------------------------------------------------------- outline
+def _inside_along(mask: np.ndarray, base: np.ndarray, n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """(K, 2, M) whether the silhouette covers the points ``d`` pixels from each of the K ``base`` points,
+    along the unit normal ``n`` (side 0) and against it (side 1); off the picture is outside."""
+    sides = np.stack([n, -n])  # (2, 2)
+    pts = base[:, None, None, :] + sides[None, :, None, :] * d[None, None, :, None]  # (K, 2, M, 2)
+    h, w = mask.shape[:2]
+    xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
+    yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+    inside = mask[yi, xi] > 0.5
+    inside &= (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    return inside
+
+
 def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     """Silhouette extent either side of the hip->shoulder chord at :data:`OUTLINE_STATIONS`, (K, 2)."""
     k = len(OUTLINE_STATIONS)
@@ -436,13 +450,7 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     n = np.array([u[1], -u[0]])  # chord rotated +90 deg on screen (y down): image-left of the chord
     d = np.linspace(0, OUTLINE_REACH, OUTLINE_SAMPLES) * length
     base = hip[None, :] + OUTLINE_STATIONS[:, None] * chord[None, :]  # (K, 2)
-    sides = np.stack([n, -n])  # (2, 2)
-    pts = base[:, None, None, :] + sides[None, :, None, :] * d[None, None, :, None]  # (K, 2, M, 2)
-    h, w = mask.shape[:2]
-    xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
-    yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
-    inside = mask[yi, xi] > 0.5
-    inside &= (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+    inside = _inside_along(mask, base, n, d)
     # edge = the first sample outside the silhouette, walking out from the chord
     first_out = np.argmax(~inside, axis=2)  # (K, 2); 0 when the chord point is itself outside
     all_in = inside.all(axis=2)
@@ -460,7 +468,6 @@ def shank_width(mask: np.ndarray | None, image: np.ndarray, reach: float = 1.2, 
     out = np.full(2, np.nan)
     if mask is None:
         return out
-    h, w = mask.shape[:2]
     s = np.linspace(0, reach, samples)
     for j, (k, a) in enumerate(((25, 27), (26, 28))):
         d = image[a, :2] - image[k, :2]
@@ -468,12 +475,7 @@ def shank_width(mask: np.ndarray | None, image: np.ndarray, reach: float = 1.2, 
         if not np.isfinite(length) or length < 5:
             continue
         u = d / length
-        n = np.array([u[1], -u[0]])
-        mid = image[k, :2] + d / 2
-        pts = mid[None, None, :] + np.array([1.0, -1.0])[:, None, None] * n[None, None, :] * (s * length)[None, :, None]
-        xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
-        yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
-        inside = (mask[yi, xi] > 0.5) & (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+        inside = _inside_along(mask, (image[k, :2] + d / 2)[None, :], np.array([u[1], -u[0]]), s * length)[0]
         if not inside[:, 0].all():
             out[j] = 0.0
             continue
