@@ -25,6 +25,12 @@ Track the person with MediaPipe Pose and measure the movement. Writes into --out
   angles.csv     every angle, one row per frame
   annotated.mp4  the video with the skeleton and key angles drawn on it
 Exit code 0 on success, 2 when the input cannot be analysed (the message says why and what to do).
+
+Two clips of one lunge set, one filmed side-on and one face-on (two phones, or the set filmed twice):
+  screening analyze --side side.mp4 --front front.mp4 --out results/
+analyses each into results/side/ and results/front/ and merges them into results/result.json, each
+measure taken from the view that shows it (depth and trunk from the side, knee valgus and pelvis from
+the front).
 """
 
 
@@ -89,23 +95,72 @@ def summary(analysis) -> str:
     for note in r.get("analysis_notes", []):
         lines.append(f"Note       {note}")
     if r["reps"]:
-        lines.append("Reps (peak change from standing, degrees):")
+        lines.append("Reps (lunge: at the bottom; hinge: peak change from standing, degrees):")
     for rep in r["reps"]:
         m = rep["metrics"]
-        shown = [f"{k.replace('_deg', '').replace('_inclination', '').replace('_flexion', '')} {m[k]:.0f}" for k in ("trunk_inclination_deg", "hip_flexion_deg",
-                 "knee_flexion_deg", "spinal_flexion_deg") if m.get(k) is not None]
+        keys = LUNGE_SHOWN if r["pattern"] == "lunge" else HINGE_SHOWN
+        shown = [f"{label} {m[k]:{fmt}}" for k, (label, fmt) in keys.items() if m.get(k) is not None]
+        if rep.get("lead_leg"):
+            shown.insert(0, f"{rep['lead_leg']:<5} leg")
         faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
                            for f in rep["faults"]) or "no fault"
         lines.append(f"  rep {rep['index'] + 1}  bottom {rep['bottom_s']:5.1f} s  " + "  ".join(shown) + f"  | {faults}")
+    lines += lunge_lines(r)
     lines.append(f"Wrote      {analysis.result_path}, {analysis.csv_path}"
                  + (f", {analysis.video_path}" if analysis.video_path else ""))
     return "\n".join(lines)
 
 
+HINGE_SHOWN = {"trunk_inclination_deg": ("trunk", ".0f"), "hip_flexion_deg": ("hip", ".0f"),
+               "knee_flexion_deg": ("knee", ".0f"), "spinal_flexion_deg": ("spine", ".0f")}
+LUNGE_SHOWN = {"hip_drop_leg_lengths": ("hip drop", ".2f"), "front_knee_flexion_deg": ("front knee", ".0f"),
+               "rear_knee_height_shanks": ("rear knee height", ".2f"), "knee_valgus_fppa_deg": ("FPPA", ".0f"),
+               "pelvic_obliquity_change_deg": ("pelvis", ".0f"), "lateral_trunk_lean_deg": ("lean", ".0f")}
+
+
+def lunge_lines(r: dict) -> list[str]:
+    lu = r.get("lunge")
+    if not lu:
+        return []
+    lines = [f"Lunge      {lu['variant']}; reps per leg: "
+             + ", ".join(f"{leg} {s['reps']}" for leg, s in lu["legs"].items())]
+    if lu["asymmetry_pct"]:
+        lines.append("Asymmetry  " + ", ".join(f"{k} {v:.0f}%" for k, v in lu["asymmetry_pct"].items()))
+    for f in lu["faults"]:
+        lines.append(f"  {f['code']} on {f['metric']}: {f['value']:.0f}% vs {f['threshold']:.0f}% ({f.get('leg')} leg worse)")
+    return lines
+
+
 def cmd_analyze(args) -> int:
-    from .pipeline import analyze_video  # heavy imports only when analysing
+    from .pipeline import analyze_two_views, analyze_video  # heavy imports only when analysing
     from .video import probe
 
+    if args.side or args.front:
+        if not (args.side and args.front) or args.video:
+            raise ScreeningError("Two views need both --side and --front, and no other video.",
+                                 "Run: screening analyze --side SIDE.mp4 --front FRONT.mp4 --out DIR")
+        out = args.out or (os.path.splitext(os.path.basename(str(args.side)))[0] + "_screening")
+        progress = Progress(not args.quiet)
+        two = analyze_two_views(args.side, args.front, out, pattern=args.pattern,
+                                progress=progress, model_file=args.model_file, annotated_video=not args.no_video,
+                                max_duration_s=args.max_duration, thresholds=args.thresholds)
+        r = two.result
+        lines = [f"Two views  side {r['views']['side']['video']['path']}, front {r['views']['front']['video']['path']}",
+                 f"Pattern    lunge   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r['score'] is not None else "")]
+        lines += [f"Note       {n}" for n in r["analysis_notes"]]
+        for rep in r["reps"]:
+            m = rep["metrics"]
+            shown = [f"{label} {m[k]:{fmt}}" for k, (label, fmt) in LUNGE_SHOWN.items() if m.get(k) is not None]
+            faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
+                               for f in rep["faults"]) or "no fault"
+            lines.append(f"  rep {rep['index'] + 1}  {rep['lead_leg'] or '?':<5} leg  " + "  ".join(shown) + f"  | {faults}")
+        lines += lunge_lines(r)
+        lines.append(f"Wrote      {two.result_path} (and each clip's own results in {out}/side, {out}/front)")
+        print("\n".join(lines))
+        return 0
+    if not args.video:
+        raise ScreeningError("No video was given.", "Run: screening analyze VIDEO --out DIR "
+                             "(or --side SIDE.mp4 --front FRONT.mp4 for two views of one lunge set)")
     source = _source(args.video)
     out = args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening")
     info = probe(source, max_duration_s=args.max_duration)
@@ -125,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     a = sub.add_parser("analyze", help="analyse a video (hinge or lunge)", description=ANALYZE_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    a.add_argument("video", metavar="VIDEO", help="a video file, or a webcam index such as 0")
+    a.add_argument("video", metavar="VIDEO", nargs="?", help="a video file, or a webcam index such as 0")
+    a.add_argument("--side", metavar="VIDEO", help="a lunge set filmed side-on (with --front: two views of one set)")
+    a.add_argument("--front", metavar="VIDEO", help="the same set filmed face-on (with --side)")
     a.add_argument("--pattern", choices=["auto", "hinge", "lunge"], default="auto",
                    help="the movement filmed (default: auto)")
     a.add_argument("--out", metavar="DIR", help="output folder (default: VIDEO_screening next to where you are)")

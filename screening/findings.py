@@ -19,11 +19,15 @@ class Fault:
     time_s: float
     metric: str  # the metric the value is
     source: str  # where the threshold comes from
+    leg: str | None = None  # set-level lunge faults (asymmetry): the leg that did worse
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "value": _num(self.value),
-                "threshold": _num(self.threshold), "time_s": round(self.time_s, 3), "metric": self.metric,
-                "source": self.source}
+        d = {"code": self.code, "severity": self.severity, "value": _num(self.value),
+             "threshold": _num(self.threshold), "time_s": round(self.time_s, 3), "metric": self.metric,
+             "source": self.source}
+        if self.leg:
+            d["leg"] = self.leg
+        return d
 
 
 @dataclass
@@ -54,6 +58,7 @@ class PatternResult:
     score: int | None
     notes: list[str] = field(default_factory=list)
     series: dict[str, np.ndarray] = field(default_factory=dict)  # extra per-frame series (e.g. spinal flexion)
+    extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
 
 
 def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True) -> Fault | None:

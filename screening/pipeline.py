@@ -13,12 +13,13 @@ from .annotate import BaseRecorder, write_annotated
 from .config import load_thresholds
 from .findings import PatternResult
 from .hinge import analyze_hinge, trunk_change
+from .lunge import analyze_lunge, merge_views
 from .plots import rhythm_plot
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics, resolve_point
 from .pose import PoseSeries, track
-from .result import atomic_path, build_result, write_csv, write_json
+from .result import atomic_path, build_result, lunge_summary, write_csv, write_json
 from .video import ReadReport, Source, VideoInfo, probe
 
 #: fewer frames with a person than this and there is nothing to measure
@@ -38,6 +39,7 @@ class Analysis:
     result_path: Path
     csv_path: Path
     video_path: Path | None
+    movement: PatternResult | None = None
 
     @property
     def angles(self) -> dict[str, np.ndarray]:
@@ -87,8 +89,6 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
 
 #: what the result says when no movement analysis ran
 UNANALYSED = {
-    "lunge": "Lunge repetitions, faults and the score are not analysed yet (the next release); the angles of "
-             "every frame are in angles.csv.",
     "unknown": "The movement was not recognised as a hinge or a lunge (an oblique camera, or too little "
                "movement): give it with --pattern hinge or --pattern lunge.",
 }
@@ -97,7 +97,9 @@ UNANALYSED = {
 def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult | None:
     if pattern == "hinge":
         return analyze_hinge(cs, kin, th)
-    return None  # the lunge analysis lands with issue 5
+    if pattern == "lunge":
+        return analyze_lunge(cs, kin, th)
+    return None
 
 
 def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", progress: Progress | None = None,
@@ -143,4 +145,67 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
     write_json(result, out / "result.json")
     if progress:
         progress(1.0, "done")
-    return Analysis(info, series, cs, kin, result, out / "result.json", out / "angles.csv", video_path)
+    return Analysis(info, series, cs, kin, result, out / "result.json", out / "angles.csv", video_path, movement)
+
+
+@dataclass
+class TwoViewAnalysis:
+    """A side clip and a front clip of one set, each analysed in its own folder, and the merged result."""
+
+    side: Analysis
+    front: Analysis
+    result: dict
+    result_path: Path
+
+
+def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern: str = "lunge",
+                      progress: Progress | None = None, model_file=None, annotated_video: bool = True,
+                      max_duration_s: float | None = None, thresholds=None) -> TwoViewAnalysis:
+    """Analyse a side clip and a front clip of the same set (``screening analyze --side A --front B``):
+    each into its own folder (``out/side``, ``out/front``: complete single-view results), then one merged
+    ``out/result.json`` where each measure comes from the view that shows it (:func:`screening.lunge.merge_views`)."""
+    if pattern not in ("auto", "lunge"):
+        raise ScreeningError(f"Two views of one set are merged for the lunge; '{pattern}' was asked.",
+                             "The hinge is measured from the side only: analyse the side clip alone.")
+    out = Path(out_dir)
+    th = load_thresholds(thresholds)
+    done = []
+    for role, src in (("side", side), ("front", front)):
+        step = (lambda f, stage, r=role: progress(f, f"{r} clip: {stage}")) if progress else None
+        a = analyze_video(src, out / role, pattern="lunge", progress=step, model_file=model_file,
+                          annotated_video=annotated_video, max_duration_s=max_duration_s, thresholds=thresholds)
+        kind = a.result["view"]["kind"]
+        if kind != role:
+            raise ScreeningError(
+                f"The clip given as the {role} view ({a.info.path}) looks filmed from the {kind} "
+                f"(shoulder spread ratio {a.clean.view.spread_ratio:.2f}).",
+                "Check which clip is which: --side takes the clip filmed side-on, --front the one filmed face-on.")
+        done.append(a)
+    s, f = done
+    merged = merge_views(s.movement, f.movement, th)
+    result = build_two_view_result(s.result, f.result, merged)
+    write_json(result, out / "result.json")
+    return TwoViewAnalysis(s, f, result, out / "result.json")
+
+
+def build_two_view_result(side: dict, front: dict, merged: PatternResult) -> dict:
+    """result.json of a merged set: the contract's fields from the side clip (its video, view and time
+    axis), the reps, score and lunge summary from the merge, and both clips under ``views``."""
+    result = dict(side)
+    result.update({
+        "pattern": "lunge",
+        "pattern_source": "given",
+        "measurable": merged.measurable,
+        "analysis_notes": list(merged.notes),
+        "reps": [r.as_dict() for r in merged.reps],
+        "score": merged.score,
+        "lunge": lunge_summary(merged),
+        "views": {role: {"result": f"{role}/result.json", "video": r["video"], "view": r["view"],
+                         "person": r["person"], "reps": len(r["reps"])} for role, r in (("side", side), ("front", front))},
+        "files": {},
+    })
+    result["person"] = {"detected_fraction": min(side["person"]["detected_fraction"] or 0, front["person"]["detected_fraction"] or 0),
+                        "notes": [f"side clip: {n}" for n in side["person"]["notes"]]
+                        + [f"front clip: {n}" for n in front["person"]["notes"]],
+                        "people_in_view": max(side["person"].get("people_in_view", 1), front["person"].get("people_in_view", 1))}
+    return result

@@ -94,7 +94,10 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
         peaks = np.clip(peaks[ok], 0, len(seg) - 1)
         peaks = peaks[seg[peaks] - floor >= prominence]  # a rep rises by the prominence from standing
         peaks = _merge_shallow_valleys(seg, peaks, floor, valley_fraction)
-        if len(peaks) and b == len(x) and seg[-1] - floor > 0.5 * (seg[peaks[-1]] - floor):
+        # (measured from the level the last rep started from: a split squat's stance stays split, below
+        # the run's standing level, to the end)
+        last_base = float(np.min(seg[peaks[-2]:peaks[-1] + 1] if len(peaks) > 1 else seg[:peaks[-1] + 1])) if len(peaks) else floor
+        if len(peaks) and b == len(x) and seg[-1] - last_base > 0.5 * (seg[peaks[-1]] - last_base):
             # the clip ends in the bottom half of its last rep: nobody can see whether it was finished
             cut_off += 1
             peaks = peaks[:-1]
@@ -114,7 +117,7 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
             excursion = seg[p] - floor
             starts_at_bottom = j == 0 and seg[0] - floor > 0.5 * excursion
             # the run breaks off (the person leaves the view) before the rep comes back up
-            ends_at_bottom = j == len(peaks) - 1 and b < len(x) and seg[-1] - floor > 0.5 * excursion
+            ends_at_bottom = j == len(peaks) - 1 and b < len(x) and seg[-1] - base_before > 0.5 * (seg[p] - base_before)
             reps.append(Rep(0, a + start, a + p, a + end, float(t[a + start]), float(t[a + p]), float(t[a + end]),
                             float(seg[p]), bool(starts_at_bottom), bool(ends_at_bottom)))
         # an excursion at either end of the run that rises but never reaches the prominence

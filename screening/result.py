@@ -64,7 +64,18 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
                      "window_s": [_num(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,
                      "values": {k: _num(v, 2) for k, v in kin.baseline.items()}},
         "pose_backend": series.backend,
+        **({"lunge": lunge_summary(analysis)} if analysis is not None and analysis.pattern == "lunge" else {}),
     }
+
+
+def lunge_summary(analysis) -> dict:
+    """The lunge's set-level results: which lunge, per-leg means, asymmetry between legs and its faults."""
+    ex = analysis.extras
+    if ex is None:
+        return {"variant": None, "legs": {}, "asymmetry_pct": {}, "faults": []}
+    return {"variant": ex.variant, "legs": {leg: s.as_dict() for leg, s in ex.legs.items()},
+            "asymmetry_pct": {k: _num(v, 1) for k, v in ex.asymmetry_pct.items()},
+            "faults": [f.as_dict() for f in ex.set_faults]}
 
 
 @contextmanager

@@ -1,0 +1,525 @@
+"""Lunge analysis: control per leg, from the side and from the front (../shared/spec/metrics.md, "Lunge").
+
+clean series + kinematics -> reps (from the hips' drop) -> which leg leads each rep -> per-rep metrics
+(what this view can show; the rest is null with a note) -> faults -> per-leg summaries and asymmetry
+-> score. A side clip and a front clip of the same set are analysed one by one and merged
+(:func:`merge_views`): each view gives what it shows.
+
+Repetitions come from the drop of the mid-hip below its standing height, over leg length: it is the same
+in every lunge (split squat, forward, reverse, walking, lateral, in-line) and in both views, where a
+knee angle is not (the front view cannot show knee flexion).
+
+Every per-rep measure is a row of :data:`REP_METRICS` (data, not code: its view, its unit, where it is
+read in the rep, its source) and every fault a row of :data:`FAULT_RULES`; thresholds come from
+screening/thresholds.toml.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clean import CleanSeries, quiet
+from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .kinematics import Kinematics, resolve_point
+from .reps import Rep, segment_reps
+
+#: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
+BOTTOM_SHARE = 0.9
+#: the loaded part of a rep, where the front foot must stay put (a forward or walking lunge places it before)
+LOADED_SHARE = 0.75
+#: foot length over shank length (anthropometric tables: foot 0.152, shank 0.246 of stature; Winter 2009),
+#: for the front view, where the foot points at the camera and its length cannot be seen
+FOOT_PER_SHANK = 0.62
+#: a lateral lunge moves the hips sideways by more than this many hip widths (a split stance by ~0.1-0.3)
+LATERAL_SHIFT_HIP_WIDTHS = 0.6
+#: ... and, from the side, keeps the ankles within this many shank lengths of each other along the floor
+LATERAL_SIDE_SPLIT_SHANKS = 0.6
+
+#: FPPA is read where the hips are at this share of the rep's drop (see fppa_frames)
+FPPA_DEPTH = 0.5
+#: MediaPipe's hip line tilts toward the rear leg at the bottom of a split lunge, with the true pelvis level:
+#: 4.4 deg, the median over the 8 rendered front-view lunge clips without a pelvic drop (3.0-7.4); its hip
+#: landmarks sit on the top of the thighs, and the rear thigh hangs down. Subtracted, like the joint-centre
+#: offsets of screening.kinematics
+LUNGE_HIP_LINE_OFFSET_DEG = 4.4
+
+#: legs whose landmarks jump this far (shank lengths) from their 0.5 s running median are a tracking glitch
+GLITCH_SHANKS = 0.5
+STEADY_WINDOW_S = 1.0
+
+SIDE, FRONT, BOTH = ("side",), ("front",), ("side", "front")
+
+
+@dataclass(frozen=True)
+class RepMetric:
+    name: str  # result-contract.md metric name where it has one
+    views: tuple[str, ...]
+    definition: str
+    source: str
+    lateral: bool = True  # measurable in a lateral lunge too
+
+
+#: every per-rep lunge measure: the one table
+REP_METRICS: tuple[RepMetric, ...] = (
+    RepMetric("hip_drop_leg_lengths", BOTH, "largest drop of the mid-hip below its standing height, over leg "
+              "length (hip-ankle)", "metrics.md Lunge: depth"),
+    RepMetric("front_knee_flexion_deg", SIDE, "knee flexion of the front (lead) leg at the bottom",
+              "metrics.md Lunge; FMS in-line lunge", lateral=True),
+    RepMetric("rear_knee_height_shanks", SIDE, "rear knee height above the floor at the bottom, over shank "
+              "length; the floor is the front heel's and both toes' lowest line", "metrics.md Lunge; Kritz 2009",
+              lateral=False),
+    RepMetric("trunk_pitch_change_deg", SIDE, "largest change of the trunk's sagittal inclination from standing "
+              "in the rep", "metrics.md Lunge; FMS: minimal torso movement"),
+    RepMetric("knee_past_toe_foot_lengths", SIDE, "front knee ahead of the front foot's toe, horizontally, at "
+              "its furthest, over foot length", "metrics.md Lunge (coaching norm, weak evidence)", lateral=False),
+    RepMetric("step_length_tibias", SIDE, "front heel to rear toe along the floor at the bottom, over shank "
+              "length", "metrics.md Lunge; FMS sets the step at tibia length", lateral=False),
+    RepMetric("knee_valgus_fppa_deg", FRONT, "frontal plane projection angle of the front (lead) leg at half "
+              "depth (front knee ~60 deg; at the bottom the thigh points at the camera), knee medial positive",
+              "metrics.md Lunge; Herrington 2014"),
+    RepMetric("pelvic_obliquity_change_deg", FRONT, "change of the hip line from standing at the bottom, the "
+              "rear-leg side lower positive (a pelvic drop); split lunges corrected for the landmarks' offset",
+              "metrics.md Lunge"),
+    RepMetric("lateral_trunk_lean_deg", FRONT, "change of the thorax's sideways lean (the shoulder line from "
+              "horizontal) from standing at the bottom, either side", "metrics.md Lunge"),
+    RepMetric("ml_sway_hip_widths", FRONT, "range of the mid-hip's side-to-side position while loaded, over "
+              "hip width", "metrics.md Lunge: medio-lateral sway", lateral=False),
+    RepMetric("front_foot_movement_foot_lengths", BOTH, "largest move of the front ankle from its place at "
+              "the bottom while loaded, over foot length", "metrics.md Lunge: a step is a balance loss"),
+    RepMetric("descent_s", BOTH, "from the rep's start to its bottom", "metrics.md Both: tempo"),
+    RepMetric("ascent_s", BOTH, "from the bottom to the rep's end", "metrics.md Both: tempo"),
+    RepMetric("sparc", BOTH, "spectral arc length of the hips' vertical speed (closer to 0 is smoother)",
+              "metrics.md Both: smoothness; Balasubramanian 2015"),
+)
+METRIC_NAMES = tuple(m.name for m in REP_METRICS)
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    code: str
+    metric: str
+    config: str  # the [lunge.<config>] table of thresholds.toml
+    key: str | None = None  # a single threshold key (balance loss has two); None: graded minor/major
+
+
+FAULT_RULES: tuple[FaultRule, ...] = (
+    FaultRule("knee_valgus", "knee_valgus_fppa_deg", "knee_valgus"),
+    FaultRule("pelvic_drop", "pelvic_obliquity_change_deg", "pelvic_drop"),
+    FaultRule("lateral_trunk_lean", "lateral_trunk_lean_deg", "lateral_trunk_lean"),
+    FaultRule("trunk_pitch", "trunk_pitch_change_deg", "trunk_pitch"),
+    FaultRule("shallow", "rear_knee_height_shanks", "shallow"),
+    FaultRule("balance_loss", "front_foot_movement_foot_lengths", "balance_loss", "foot_lengths"),
+    FaultRule("balance_loss", "ml_sway_hip_widths", "balance_loss", "sway_hip_widths"),
+)
+
+#: per-leg measures compared between legs (metrics.md: depth, FPPA or trunk lean), each with the smallest
+#: difference that counts: below it two legs differ by measurement noise, whatever the percentage
+ASYMMETRY_METRICS = {
+    "rear_knee_height_shanks": 0.10,
+    "hip_drop_leg_lengths": 0.05,
+    "knee_valgus_fppa_deg": 5.0,  # smallest detectable change of 2D FPPA: 4.7-9.7 deg (metrics.md)
+    "lateral_trunk_lean_deg": 5.0,
+    "trunk_pitch_change_deg": 5.0,
+    "front_knee_flexion_deg": 10.0,
+}
+
+
+@dataclass
+class LegSummary:
+    leg: str
+    reps: int
+    means: dict[str, float]
+
+    def as_dict(self) -> dict:
+        from .result import _num
+
+        return {"reps": self.reps, "means": {k: _num(v) for k, v in self.means.items()}}
+
+
+@dataclass
+class LungeExtras:
+    """What a lunge result holds beyond the per-rep list."""
+
+    variant: str  # "split" (split squat, forward, reverse, walking, in-line) | "lateral"
+    legs: dict[str, LegSummary] = field(default_factory=dict)
+    asymmetry_pct: dict[str, float] = field(default_factory=dict)
+    set_faults: list[Fault] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _nanmedian(x: np.ndarray) -> float:
+    with quiet():
+        return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
+
+
+def _nanmax(x: np.ndarray) -> float:
+    with quiet():
+        return float(np.nanmax(x)) if np.isfinite(x).any() else float("nan")
+
+
+def _range(x: np.ndarray) -> float:
+    with quiet():
+        return float(np.nanmax(x) - np.nanmin(x)) if np.isfinite(x).sum() >= 2 else float("nan")
+
+
+def _pt(cs: CleanSeries, name: str) -> np.ndarray:
+    return resolve_point(cs.xy, name, None)
+
+
+def running_median(t: np.ndarray, x: np.ndarray, window_s: float = STEADY_WINDOW_S) -> np.ndarray:
+    """x (N, ...) with each sample replaced by the median of the ``window_s`` around it (NaN-aware)."""
+    n = len(t)
+    if n < 3:
+        return x.copy()
+    dt = float(np.median(np.diff(t)))
+    h = max(1, int(round(window_s / dt / 2)))
+    pad = np.concatenate([np.repeat(x[:1], h, 0), x, np.repeat(x[-1:], h, 0)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * h + 1, axis=0)
+    with quiet():
+        return np.nanmedian(win, axis=-1)
+
+
+def steady_frames(cs: CleanSeries, smooth_xy: np.ndarray, shank: float) -> np.ndarray:
+    """(N,) frames where no leg landmark is more than :data:`GLITCH_SHANKS` shank lengths from its running
+    median (over :data:`STEADY_WINDOW_S`): when the legs cross in a side view, MediaPipe can swap or fold them for a
+    few frames (the rendered shallow split squat: the front ankle jumped 170 px back for 0.3 s at one bottom)."""
+    legs = list(range(25, 33))
+    with quiet():
+        d = np.nanmax(np.linalg.norm(cs.xy[:, legs] - smooth_xy[:, legs], axis=-1), axis=1)
+    glitch = d > GLITCH_SHANKS * shank
+    if glitch.any() and len(cs.time_s) > 1:  # the low-pass filter smears a glitch's edges: widen it by 0.1 s
+        k = max(1, int(round(0.1 / float(np.median(np.diff(cs.time_s))))))
+        glitch = np.convolve(glitch.astype(float), np.ones(2 * k + 1), mode="same") > 0
+    return ~glitch
+
+
+def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
+    """(N,) the mid-hip's drop below its standing height, in leg lengths (positive = lower)."""
+    y = _pt(cs, "mid_hip")[:, 1]
+    w = kin.baseline_window_s
+    if w is not None:
+        sel = (cs.time_s >= w[0] - 1e-9) & (cs.time_s <= w[1] + 1e-9)
+        base = _nanmedian(y[sel])
+    else:
+        with quiet():
+            base = float(np.nanpercentile(y, 5)) if np.isfinite(y).any() else float("nan")
+    return (y - base) / kin.segments.leg
+
+
+def _person_left(cs: CleanSeries) -> np.ndarray:
+    """(N,) +1 where the person's left is image-right (front views; from the hips, smoothed over the clip)."""
+    d = cs.xy[:, 23, 0] - cs.xy[:, 24, 0]
+    return np.full(len(d), 1.0 if _nanmedian(d) >= 0 else -1.0)
+
+
+# ---------------------------------------------------------------------------------------------- lead leg
+def lead_leg(cs: CleanSeries, bottom: np.ndarray, lateral: bool, rep_window: np.ndarray) -> str | None:
+    """The front leg of a rep (the bent, working leg of a lateral lunge), from its bottom frames.
+
+    Side view: the ankle further forward where the person faces (lateral lunge: the more flexed knee).
+    Front view: the knee higher in the picture (the rear knee goes down toward the floor and back, the
+    front knee stays over the front foot); lateral lunge: the side the hips moved to."""
+    xy = cs.xy
+    if cs.view.kind == "side":
+        if lateral:
+            return None
+        ahead = (xy[bottom, 27, 0] - xy[bottom, 28, 0]) * cs.view.facing_sign
+        v = _nanmedian(ahead)
+        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+    if cs.view.kind == "front":
+        if lateral:
+            hip_x = _pt(cs, "mid_hip")[:, 0] * _person_left(cs)
+            start = _nanmedian(hip_x[rep_window][:3])
+            v = _nanmedian(hip_x[bottom]) - start
+            return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+        higher = xy[bottom, 26, 1] - xy[bottom, 25, 1]  # > 0: the left knee is higher (smaller y)
+        v = _nanmedian(higher)
+        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+    return None
+
+
+def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -> str:
+    """"lateral" when the hips move sideways (front view) or the feet stay level along the floor (side
+    view) at the bottoms; otherwise "split" (split squat, forward, reverse, walking, in-line lunge)."""
+    if not bottoms:
+        return "split"
+    votes = []
+    for b in bottoms:
+        if cs.view.kind == "front":
+            hip_x = _pt(cs, "mid_hip")[:, 0]
+            feet = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0])
+            # the hips sit toward one foot, the feet far apart sideways
+            votes.append(_nanmedian(feet) / kin.segments.hip_width > 2.5
+                         and _nanmedian(np.abs(hip_x[b] - (cs.xy[b, 27, 0] + cs.xy[b, 28, 0]) / 2))
+                         / kin.segments.hip_width > LATERAL_SHIFT_HIP_WIDTHS)
+        elif cs.view.kind == "side":
+            split = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0]) / kin.segments.shank
+            votes.append(_nanmedian(split) < LATERAL_SIDE_SPLIT_SHANKS)
+    return "lateral" if np.mean(votes) > 0.5 else "split"
+
+
+# ---------------------------------------------------------------------------------------------- per rep
+def _side_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom: np.ndarray,
+                  lateral: bool, steady: np.ndarray) -> dict[str, float]:
+    xy = cs.xy
+    knee_f, knee_r = (25, 26) if lead == "left" else (26, 25)
+    heel_f = 29 if lead == "left" else 30
+    toe_f, toe_r = (31, 32) if lead == "left" else (32, 31)
+    seg = kin.segments
+    sign = cs.view.facing_sign or 1
+    out = {"front_knee_flexion_deg": _nanmedian(kin.values[f"knee_flexion_{lead}_deg"][bottom])}
+    trunk = kin.change("trunk_inclination_deg")[sl]
+    out["trunk_pitch_change_deg"] = _nanmax(np.abs(trunk))
+    if lateral:
+        return out
+    with quiet():
+        floor = np.nanmax(xy[bottom][:, [heel_f, toe_f, toe_r], 1], axis=1)
+    out["rear_knee_height_shanks"] = _nanmedian((floor - xy[bottom, knee_r, 1]) / seg.shank)
+    past = (xy[sl, knee_f, 0] - xy[sl, toe_f, 0]) * sign / seg.foot
+    past[~steady[sl]] = np.nan
+    out["knee_past_toe_foot_lengths"] = _nanmax(past)
+    out["step_length_tibias"] = _nanmedian((xy[bottom, heel_f, 0] - xy[bottom, toe_r, 0]) * sign / seg.shank)
+    return out
+
+
+def fppa_frames(window: np.ndarray, drop: np.ndarray, depth: float, fppa: np.ndarray) -> np.ndarray:
+    """The frames a rep's FPPA is read from: on the way down and up, where the hips are at
+    :data:`FPPA_DEPTH` (+-0.1) of the rep's drop; the front knee is bent ~55-65 deg there (rendered corpus),
+    as in the single-leg squat the published values come from (Herrington 2014: 45-60 deg). At the bottom
+    of a deep lunge filmed at hip height the front thigh points at the camera: hip and knee nearly meet in
+    the picture and the 2D angle loses its meaning (rendered corpus: 23-40% of the thigh's length seen; the
+    error of FPPA grew from 2.1 deg MAE at half depth to 5.5 deg at 90%)."""
+    with np.errstate(invalid="ignore"):
+        return window & np.isfinite(fppa) & (np.abs(drop / depth - FPPA_DEPTH) <= 0.1)
+
+
+def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom: np.ndarray,
+                   lateral: bool, loaded: np.ndarray, fppa_at: np.ndarray) -> dict[str, float]:
+    # the rear-leg side (the side off the front foot) lower: positive
+    rear_down = -1.0 if lead == "right" else 1.0  # obliquity is positive when the left hip is higher
+    obliquity = rear_down * _nanmedian(kin.change("pelvic_obliquity_deg")[bottom])
+    if not lateral:
+        obliquity -= LUNGE_HIP_LINE_OFFSET_DEG
+    out = {"knee_valgus_fppa_deg": _nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
+           "pelvic_obliquity_change_deg": obliquity,
+           "lateral_trunk_lean_deg": abs(_nanmedian(kin.change("shoulder_line_deg")[bottom]))}
+    if not lateral:
+        out["ml_sway_hip_widths"] = _range(kin.values["ml_sway_hip_widths"][loaded])
+    return out
+
+
+def _foot_movement(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray, loaded: np.ndarray) -> float:
+    ankle = cs.xy[:, 27 if lead == "left" else 28]
+    with quiet():
+        at_bottom = np.nanmedian(ankle[bottom], axis=0) if bottom.any() else np.full(2, np.nan)
+    if not np.isfinite(at_bottom).all():
+        return float("nan")
+    foot = kin.segments.foot if cs.view.kind == "side" else FOOT_PER_SHANK * kin.segments.shank
+    d = np.linalg.norm(ankle[loaded] - at_bottom, axis=1)
+    return _nanmax(d) / foot
+
+
+def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
+    """Reps, lead legs, per-rep metrics and faults, per-leg summaries and asymmetry, and the score."""
+    notes: list[str] = []
+    if kin.view_kind not in ("side", "front"):
+        return PatternResult("lunge", False, [], None, [
+            f"The lunge is measured from the side (depth, knee and trunk) or from the front (knee valgus, pelvis, "
+            f"balance); this clip was filmed at an angle (shoulder spread ratio {cs.view.spread_ratio:.2f}), where "
+            "neither can be read. Film side-on or face-on, the camera at hip height."])
+    t = kin.time_s
+    drop = hip_drop(cs, kin)
+    r = th["reps"]
+    seg = segment_reps(t, drop, r["lunge_prominence_leg_lengths"], r["min_separation_s"], r["return_fraction"])
+    if seg.cut_off:
+        notes.append(f"{seg.cut_off} rep(s) cut off by the end of the clip were left out.")
+    if seg.partial:
+        notes.append(f"{seg.partial} partial movement(s) too small to be a rep were left out.")
+    # the bottom and the loaded part of a rep leave out the frames where the legs glitched (steady_frames)
+    steady = steady_frames(cs, running_median(t, cs.xy), kin.segments.shank)
+    bottoms = []
+    for rep in seg.reps:
+        b = np.zeros(len(t), bool)
+        sl = slice(rep.start_i, rep.end_i + 1)
+        b[sl] = np.isfinite(drop[sl]) & (drop[sl] >= BOTTOM_SHARE * rep.depth)
+        if (b & steady).sum() >= 2:
+            b &= steady
+        bottoms.append(b)
+    variant = lunge_variant(cs, kin, bottoms)
+    lateral = variant == "lateral"
+    lu = th["lunge"]
+    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    reps: list[RepResult] = []
+    fppa_used = np.zeros(len(t), bool)
+    for rep, bottom in zip(seg.reps, bottoms):
+        sl = slice(rep.start_i, rep.end_i + 1)
+        window = np.zeros(len(t), bool)
+        window[sl] = True
+        loaded = window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth) & steady
+        lead = lead_leg(cs, bottom, lateral, window)
+        metrics: dict[str, float | None] = {m: float("nan") for m in METRIC_NAMES}
+        metrics["hip_drop_leg_lengths"] = rep.depth
+        rep_notes: list[str] = []
+        if lead is None:
+            rep_notes.append("Which leg led this rep could not be told from this view: the per-leg measures are "
+                             "left out.")
+        elif cs.view.kind == "side":
+            metrics.update(_side_metrics(cs, kin, lead, sl, bottom, lateral, steady))
+        else:
+            at = fppa_frames(window, drop, rep.depth, kin.values[f"knee_valgus_fppa_{lead}_deg"])
+            fppa_used |= at
+            metrics.update(_front_metrics(cs, kin, lead, sl, bottom, lateral, loaded, at))
+            if not at.any():
+                rep_notes.append("Knee valgus (FPPA) could not be read: the front knee was not seen at half depth.")
+        if lead is not None:
+            metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
+        speed = np.abs(np.gradient(drop[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])
+        metrics.update(descent_s=rep.bottom_s - rep.start_s, ascent_s=rep.end_s - rep.bottom_s,
+                       sparc=sparc(speed, fs) if len(speed) else np.nan)
+        faults = rep_faults(metrics, lu, rep.bottom_s)
+        if rep.ends_at_bottom:
+            faults.append(Fault("unfinished_rep", "major", rep.depth, 0.0, rep.bottom_s, "hip_drop_leg_lengths",
+                                "metrics.md Score: an unfinished rep scores 1"))
+            rep_notes.append("The person left the view (or the view changed) before this rep came back up.")
+        if rep.starts_at_bottom:
+            rep_notes.append("The clip starts at the bottom of this rep: its descent is not seen.")
+        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes))
+    notes += view_notes(cs.view.kind, lateral)
+    extras = summarise_legs(reps, lu)
+    extras.variant = variant
+    if not reps:
+        notes.append("No lunge repetition was found (the hips never dropped by "
+                     f"{r['lunge_prominence_leg_lengths']:g} leg lengths and came back up).")
+    return lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
+
+
+def rep_faults(metrics: dict, lu: dict, time_s: float) -> list[Fault]:
+    """The faults of :data:`FAULT_RULES` that a rep's metrics pass (one balance loss at most)."""
+    faults: list[Fault] = []
+    for rule in FAULT_RULES:
+        cfg = lu[rule.config]
+        sub = {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
+        f = graded(rule.code, metrics.get(rule.metric), sub, rule.metric, time_s)
+        if f is not None and not any(x.code == f.code for x in faults):
+            faults.append(f)
+    return faults
+
+
+def view_notes(kind: str, lateral: bool) -> list[str]:
+    shown = [m.name for m in REP_METRICS if kind in m.views and (m.lateral or not lateral)]
+    hidden = [m.name for m in REP_METRICS if m.name not in shown]
+    notes = []
+    if hidden:
+        why = (f"not measurable from a {kind} view" if not lateral else
+               f"not measurable in a lateral lunge from a {kind} view, or not defined for it")
+        other = "front" if kind == "side" else "side"
+        notes.append(f"{', '.join(hidden)}: {why} (null). Film the same set from the {other} too and analyse "
+                     f"both together (--side A.mp4 --front B.mp4) for them.")
+    return notes
+
+
+def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
+    """Per-leg means of every metric, and the asymmetry |L - R| / max(|L|, |R|) x 100 (Bishop 2018) of the
+    depth, knee valgus and trunk lean measures, with a set-level fault where it passes the threshold and the
+    legs differ by more than measurement noise (:data:`ASYMMETRY_METRICS`)."""
+    legs: dict[str, LegSummary] = {}
+    for leg in ("left", "right"):
+        mine = [r for r in reps if r.lead_leg == leg]
+        if not mine:
+            continue
+        means = {}
+        for name in METRIC_NAMES:
+            vals = np.array([r.metrics.get(name) for r in mine], float)
+            means[name] = _nanmedian(vals) if name == "sparc" else (
+                float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan"))
+        legs[leg] = LegSummary(leg, len(mine), means)
+    asym: dict[str, float] = {}
+    set_faults: list[Fault] = []
+    if len(legs) == 2:
+        rule = lu["asymmetry"]
+        for name, noise in ASYMMETRY_METRICS.items():
+            a, b = legs["left"].means[name], legs["right"].means[name]
+            if not (np.isfinite(a) and np.isfinite(b)):
+                continue
+            big = max(abs(a), abs(b))
+            pct = 100 * abs(a - b) / big if big > 0 else 0.0
+            asym[name] = pct
+            if pct > rule["minor"] and abs(a - b) > noise:
+                # the worse leg: the shallower one for depth, the larger angle for valgus and lean
+                shallower = {"rear_knee_height_shanks": a > b, "hip_drop_leg_lengths": a < b,
+                             "front_knee_flexion_deg": a < b}
+                worse = "left" if shallower.get(name, abs(a) > abs(b)) else "right"
+                set_faults.append(Fault("asymmetry", "minor", pct, float(rule["minor"]), 0.0, name,
+                                        rule.get("source", ""), worse))
+    return LungeExtras("split", legs, asym, set_faults)
+
+
+def lunge_result(reps: list[RepResult], notes: list[str], extras: LungeExtras,
+                 series: dict[str, np.ndarray]) -> PatternResult:
+    score = pattern_score(reps)
+    if score == 3 and extras.set_faults:
+        score = 2  # an asymmetry is a compensation (metrics.md Score: 2 = any minor fault, or compensation)
+    res = PatternResult("lunge", True, reps, score, notes, series)
+    res.extras = extras
+    return res
+
+
+# ---------------------------------------------------------------------------------------------- two views
+def _f(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _pair_reps(a: list[RepResult], b: list[RepResult]) -> list[tuple[RepResult | None, RepResult | None]]:
+    """Pair the reps of two clips of one set in order; where the counts differ, at the shift that makes
+    the most lead legs agree (a clip started late, or ended early, misses reps at one end)."""
+    best, best_shift = -1, 0
+    for shift in range(-len(b) + 1, len(a)):
+        agree = sum(1 for i, r in enumerate(a) if 0 <= i - shift < len(b) and r.lead_leg == b[i - shift].lead_leg)
+        overlap = sum(1 for i in range(len(a)) if 0 <= i - shift < len(b))
+        if (agree, overlap) > (best, 0) or (agree == best and abs(shift) < abs(best_shift)):
+            best, best_shift = agree, shift
+    pairs: list[tuple[RepResult | None, RepResult | None]] = []
+    for i in range(min(0, best_shift), max(len(a), len(b) + best_shift)):
+        j = i - best_shift
+        pairs.append((a[i] if 0 <= i < len(a) else None, b[j] if 0 <= j < len(b) else None))
+    return pairs
+
+
+def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternResult:
+    """One result from a side clip and a front clip of the same set: each metric from the view that shows
+    it (:data:`REP_METRICS`), the lead leg from the front view where it was read (the side view's far leg is
+    the tracker's guess more often), times from the side clip; faults, per-leg summaries and the score
+    recomputed from the merged reps."""
+    lu = th["lunge"]
+    notes = [f"Side clip: {n}" for n in side.notes if "not measurable" not in n and "Film the same set" not in n]
+    notes += [f"Front clip: {n}" for n in front.notes if "not measurable" not in n and "Film the same set" not in n]
+    if len(side.reps) != len(front.reps):
+        notes.append(f"The side clip has {len(side.reps)} reps and the front clip {len(front.reps)}: they were "
+                     "paired by order and lead leg; a rep seen in one clip only has the other view's measures null.")
+    reps: list[RepResult] = []
+    for s, f in _pair_reps(side.reps, front.reps):
+        base = s or f
+        metrics = {m.name: (s.metrics.get(m.name) if s is not None and "side" in m.views else None) for m in REP_METRICS}
+        for m in REP_METRICS:
+            if f is not None and m.views == FRONT:
+                metrics[m.name] = f.metrics.get(m.name)
+            elif f is not None and "front" in m.views and not np.isfinite(_f(metrics[m.name])):
+                metrics[m.name] = f.metrics.get(m.name)
+        rep_notes = [f"side: {n}" for n in (s.notes if s else [])] + [f"front: {n}" for n in (f.notes if f else [])]
+        lead = f.lead_leg if f is not None and f.lead_leg else (s.lead_leg if s is not None else None)
+        if s is not None and f is not None and s.lead_leg and f.lead_leg and s.lead_leg != f.lead_leg:
+            rep_notes.append(f"The side clip read the {s.lead_leg} leg in front and the front clip the {f.lead_leg}: "
+                             "the front clip's reading is used.")
+        if s is None or f is None:
+            rep_notes.append(f"This rep was seen in the {'front' if s is None else 'side'} clip only.")
+        faults = rep_faults({k: (np.nan if v is None else v) for k, v in metrics.items()}, lu, base.bottom_s)
+        faults += [x for x in base.faults if x.code == "unfinished_rep"]
+        reps.append(RepResult(len(reps), base.start_s, base.bottom_s, base.end_s, lead, metrics, faults, rep_notes))
+    extras = summarise_legs(reps, lu)
+    extras.variant = getattr(front.extras, "variant", None) or getattr(side.extras, "variant", "split")
+    if getattr(side.extras, "variant", None) and side.extras.variant != extras.variant:
+        notes.append(f"The side clip read a {side.extras.variant} lunge, the front clip a {extras.variant} one: "
+                     "the front clip's reading is used.")
+    series = {f"side_{k}": v for k, v in side.series.items()} | {f"front_{k}": v for k, v in front.series.items()}
+    return lunge_result(reps, notes, extras, series)
