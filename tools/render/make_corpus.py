@@ -97,6 +97,12 @@ CLIPS = [
        valgus=15.0, second=True),
     Lg("lunge_front_valgus20", "f_tall", 0, "split_squat", ["right", "right"], ["knee_valgus"], seed=36,
        valgus=20.0),
+    # FPPA is read at mid-depth (screening.lunge), where the rendered valgus is about half its value at the
+    # bottom: these two put the true FPPA there above the 10-deg threshold
+    Lg("lunge_front_valgus30", "f_slim", 0, "split_squat", ["right", "right"], ["knee_valgus"], seed=41,
+       valgus=30.0),
+    Lg("lunge_front_valgus40", "m_avg", 0, "split_squat", ["left", "left"], ["knee_valgus"], seed=42,
+       valgus=40.0),
     Lg("lunge_front_pelvic_drop", "m_avg", 0, "split_squat", ["right", "right"], ["pelvic_drop"], seed=37,
        drop=9.0),
     Lg("lunge_front_trunk_lean", "f_slim", 0, "split_squat", ["left", "left"], ["lateral_trunk_lean"], seed=38,
