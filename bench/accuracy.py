@@ -259,6 +259,143 @@ def score_faults(name: str, analysis, counts: dict[str, FaultCounts], thresholds
                 c.fp += reported
 
 
+# ---------------------------------------------------------------------------------------------- lunge reps
+#: per-rep lunge metrics scored against the truth: metric -> views
+LUNGE_SCORED = {
+    "knee_valgus_fppa_deg": ("front",), "pelvic_obliquity_change_deg": ("front",),
+    "lateral_trunk_lean_deg": ("front",), "hip_drop_leg_lengths": ("front", "side"),
+    "front_knee_flexion_deg": ("side",), "rear_knee_height_shanks": ("side",),
+    "trunk_pitch_change_deg": ("side",), "knee_past_toe_foot_lengths": ("side",),
+    "step_length_tibias": ("side",),
+}
+
+
+def _truth_points(truth: dict) -> np.ndarray:
+    """(N, 33, 2) the true joint centres in the picture, in MediaPipe's landmark layout (NaN elsewhere)."""
+    j = truth["frames"]["joints_2d"]
+    xy = np.full((len(truth["frames"]["time_s"]), 33, 2), np.nan)
+    for part, (li, ri) in {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26),
+                           "ankle": (27, 28), "heel": (29, 30), "toe": (31, 32)}.items():
+        xy[:, li] = np.asarray(j[f"left_{part}"], float)
+        xy[:, ri] = np.asarray(j[f"right_{part}"], float)
+    return xy
+
+
+def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, float]:
+    """The true per-rep lunge metrics of one truth rep, by the tool's own definitions applied to the true
+    joint centres in the picture (the exact 3D angle where the truth has one: front knee flexion, trunk
+    pitch). ``used_t``: the times the tool read this rep's FPPA at (the truth's FPPA is read there too)."""
+    tt = np.asarray(truth["frames"]["time_s"], float)
+    xy = _truth_points(truth)
+    lead = rep["lead_leg"]
+    L = lead == "left"
+    stand = tt < 0.5
+    bottom = np.abs(tt - rep["bottom_s"]) <= 0.1
+    window = (tt >= rep["start_s"]) & (tt <= rep["end_s"])
+    A = {k: np.asarray(v, float) for k, v in truth["frames"]["angles"].items()}
+    AI = {k: np.asarray(v, float) for k, v in truth["frames"].get("angles_image", {}).items()}
+    hip = (xy[:, 23] + xy[:, 24]) / 2
+    leg = float(np.median(np.linalg.norm(xy[stand, 23] - xy[stand, 27], axis=1)))
+    shank = float(np.median(np.linalg.norm(xy[stand, 25] - xy[stand, 27], axis=1)))
+    out = {"hip_drop_leg_lengths": float(np.max((hip[window, 1] - np.median(hip[stand, 1])) / leg))}
+    if truth["view"] == "front":
+        idx = [int(np.argmin(np.abs(tt - x))) for x in used_t]
+        out["knee_valgus_fppa_deg"] = float(np.median(AI[f"knee_valgus_fppa_{lead}_deg"][idx])) if idx else np.nan
+        rear_down = -1.0 if lead == "right" else 1.0
+        ob = AI["pelvic_obliquity_deg"]
+        out["pelvic_obliquity_change_deg"] = rear_down * float(np.median(ob[bottom]) - np.median(ob[stand]))
+        sh = xy[:, 11] - xy[:, 12]  # right shoulder -> left shoulder
+        line = np.degrees(np.arctan2(-sh[:, 1], np.abs(sh[:, 0])))
+        out["lateral_trunk_lean_deg"] = abs(float(np.median(line[bottom]) - np.median(line[stand])))
+    else:
+        sign = 1.0 if truth.get("facing") == "right" else -1.0
+        kf, kr = (25, 26) if L else (26, 25)
+        hf, tf, tr = (29, 31, 32) if L else (30, 32, 31)
+        foot = float(np.median(np.linalg.norm(xy[stand, hf] - xy[stand, tf], axis=1)))
+        out["front_knee_flexion_deg"] = float(np.median(A[f"knee_flexion_{lead}_deg"][bottom]))
+        trunk = A["trunk_inclination_deg"]
+        out["trunk_pitch_change_deg"] = float(np.max(np.abs(trunk[window] - np.median(trunk[stand]))))
+        floor = np.max(xy[:, [hf, tf, tr], 1], axis=1)
+        out["rear_knee_height_shanks"] = float(np.median((floor[bottom] - xy[bottom, kr, 1]) / shank))
+        out["knee_past_toe_foot_lengths"] = float(np.max((xy[window, kf, 0] - xy[window, tf, 0]) * sign / foot))
+        out["step_length_tibias"] = float(np.median((xy[bottom, hf, 0] - xy[bottom, tr, 0]) * sign / shank))
+        # the physical depth the clip was rendered with, for reference: rear knee joint height / shank length
+        out["rear_knee_height_m"] = float(truth["fault_params"].get("rear_knee_height_m", np.nan))
+    return out
+
+
+def score_lunge(name: str, analysis) -> dict:
+    """One lunge clip, rep by rep: counts, lead legs, and (measured, true) pairs of every scored metric.
+    Fault truth per rep: the clip's rendered faults, except knee_valgus (true FPPA where the tool read it,
+    over the 10-deg threshold) and balance_loss (the renderer sways the second rep only)."""
+    truth = load_truth(name)
+    mv = analysis.movement
+    reps = analysis.result["reps"]
+    out = {"clip": name, "view": truth["view"], "reps_true": len(truth["reps"]), "reps_found": len(reps),
+           "lead_right": 0, "lead_total": 0, "pairs": {}, "faults": []}
+    t = analysis.kinematics.time_s
+    used = mv.series.get("fppa_frames", np.zeros(len(t), bool)) if mv is not None else np.zeros(len(t), bool)
+    for k, tr in enumerate(truth["reps"]):
+        match = [r for r in reps if abs(r["bottom_s"] - tr["bottom_s"]) <= 0.6]
+        out["lead_total"] += 1
+        if not match:
+            out["faults"].append((k, None, set()))
+            continue
+        r = match[0]
+        out["lead_right"] += r["lead_leg"] == tr["lead_leg"]
+        used_t = t[used & (t >= r["start_s"]) & (t <= r["end_s"])]
+        true = lunge_rep_truth(truth, tr, used_t)
+        for mname, views in LUNGE_SCORED.items():
+            if truth["view"] in views:
+                out["pairs"].setdefault(mname, []).append((r["metrics"].get(mname), true.get(mname)))
+        positive = set(truth["faults"]) - {"knee_valgus", "balance_loss"}
+        if truth["view"] == "front" and np.isfinite(true.get("knee_valgus_fppa_deg", np.nan)) \
+                and true["knee_valgus_fppa_deg"] > 10.0:
+            positive.add("knee_valgus")
+        if "balance_loss" in truth["faults"] and k == min(1, len(truth["reps"]) - 1):
+            positive.add("balance_loss")
+        out["faults"].append((k, {f["code"] for f in r["faults"]}, positive))
+    return out
+
+
+#: lunge fault codes and the views that can show them
+LUNGE_FAULT_VIEWS = {"knee_valgus": "front", "pelvic_drop": "front", "lateral_trunk_lean": "front",
+                     "balance_loss": "front", "shallow": "side", "trunk_pitch": "side"}
+
+
+def lunge_table(names: list[str]) -> dict:
+    """Rep counts, lead legs, per-rep metric errors and per-rep fault sensitivity/specificity over the
+    lunge clips among ``names``."""
+    scored = [score_lunge(n, analyse_clip(n)) for n in names if load_truth(n)["pattern"] == "lunge"]
+    metrics: dict[str, dict] = {}
+    for mname in LUNGE_SCORED:
+        pairs = [(m, t) for s in scored for (m, t) in s["pairs"].get(mname, []) if m is not None and np.isfinite(t)]
+        if not pairs:
+            continue
+        err = np.array([m - t for m, t in pairs])
+        metrics[mname] = {"mae": round(float(np.mean(np.abs(err))), 3), "bias": round(float(np.mean(err)), 3),
+                          "max": round(float(np.max(np.abs(err))), 3), "n": len(err)}
+    faults: dict[str, FaultCounts] = {}
+    for s in scored:
+        for code, view in LUNGE_FAULT_VIEWS.items():
+            if s["view"] != view:
+                continue
+            c = faults.setdefault(code, FaultCounts())
+            for _, reported, positive in s["faults"]:
+                hit = reported is not None and code in reported
+                if code in positive:
+                    c.tp += hit
+                    c.fn += not hit
+                else:
+                    c.tn += not hit
+                    c.fp += hit
+    return {"clips": [{k: s[k] for k in ("clip", "view", "reps_true", "reps_found", "lead_right", "lead_total")}
+                      for s in scored],
+            "rep_counts_exact": sum(s["reps_true"] == s["reps_found"] for s in scored), "n_clips": len(scored),
+            "lead_leg_accuracy": (sum(s["lead_right"] for s in scored) / max(1, sum(s["lead_total"] for s in scored))),
+            "metrics": metrics, "faults": {k: c.summary() for k, c in sorted(faults.items())}}
+
+
 def analyse(names: list[str], progress=print) -> tuple[dict, list[dict]]:
     pairs: dict[tuple[str, str], Pairs] = {}
     clips = []
