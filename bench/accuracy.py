@@ -259,6 +259,35 @@ def score_faults(name: str, analysis, counts: dict[str, FaultCounts], thresholds
                 c.fp += reported
 
 
+#: MediaPipe's landmark indices (left, right) of the truth's joints
+TRUTH_INDEX = {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26), "ankle": (27, 28),
+               "heel": (29, 30), "toe": (31, 32)}
+
+
+def series_from_truth(t: dict):
+    """A pose series whose landmarks are the truth's exact joint centres (near side more visible)."""
+    from screening.pose import OUTLINE_STATIONS, PoseSeries, TrunkOutline
+
+    fr = t["frames"]
+    n = len(fr["time_s"])
+    image = np.zeros((n, 33, 3))
+    image[..., 2] = 0.95
+    for j, (li, ri) in TRUTH_INDEX.items():
+        image[:, li, :2] = np.asarray(fr["joints_2d"][f"left_{j}"], float)
+        image[:, ri, :2] = np.asarray(fr["joints_2d"][f"right_{j}"], float)
+    far = {"left": "right", "right": "left"}.get(t.get("near_side") or "")
+    if far:
+        for j in TRUTH_INDEX.values():
+            image[:, j[0 if far == "left" else 1], 2] = 0.7
+    for i in (0, 1, 2, 3, 4, 5, 6, 9, 10):  # face points at the ears' midpoint
+        image[:, i, :2] = (image[:, 7, :2] + image[:, 8, :2]) / 2
+    for i, s in ((13, 11), (14, 12), (15, 11), (16, 12), (17, 11), (18, 12), (19, 11), (20, 12), (21, 11), (22, 12)):
+        image[:, i, :2] = image[:, s, :2] + [0, 40]
+    return PoseSeries(np.asarray(fr["time_s"], float), image, np.zeros((n, 33, 3)),
+                      TrunkOutline(OUTLINE_STATIONS.copy(), np.full((n, len(OUTLINE_STATIONS), 2), np.nan)),
+                      t["width"], t["height"], "truth")
+
+
 # ---------------------------------------------------------------------------------------------- lunge reps
 #: per-rep lunge metrics scored against the truth: metric -> views
 LUNGE_SCORED = {
@@ -295,8 +324,10 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, flo
     A = {k: np.asarray(v, float) for k, v in truth["frames"]["angles"].items()}
     AI = {k: np.asarray(v, float) for k, v in truth["frames"].get("angles_image", {}).items()}
     hip = (xy[:, 23] + xy[:, 24]) / 2
-    leg = float(np.median(np.linalg.norm(xy[stand, 23] - xy[stand, 27], axis=1)))
-    shank = float(np.median(np.linalg.norm(xy[stand, 25] - xy[stand, 27], axis=1)))
+    def length(*pairs):  # both legs, as the tool's segments() takes them
+        return float(np.median(np.concatenate([np.linalg.norm(xy[stand, a] - xy[stand, b], axis=1) for a, b in pairs])))
+
+    leg, shank = length((23, 27), (24, 28)), length((25, 27), (26, 28))
     out = {"hip_drop_leg_lengths": float(np.max((hip[window, 1] - np.median(hip[stand, 1])) / leg))}
     if truth["view"] == "front":
         idx = [int(np.argmin(np.abs(tt - x))) for x in used_t]
@@ -311,7 +342,7 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, flo
         sign = 1.0 if truth.get("facing") == "right" else -1.0
         kf, kr = (25, 26) if L else (26, 25)
         hf, tf, tr = (29, 31, 32) if L else (30, 32, 31)
-        foot = float(np.median(np.linalg.norm(xy[stand, hf] - xy[stand, tf], axis=1)))
+        foot = length((29, 31), (30, 32))
         out["front_knee_flexion_deg"] = float(np.median(A[f"knee_flexion_{lead}_deg"][bottom]))
         trunk = A["trunk_inclination_deg"]
         out["trunk_pitch_change_deg"] = float(np.max(np.abs(trunk[window] - np.median(trunk[stand]))))

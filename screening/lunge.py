@@ -513,7 +513,8 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
                              "the front clip's reading is used.")
         if s is None or f is None:
             rep_notes.append(f"This rep was seen in the {'front' if s is None else 'side'} clip only.")
-        faults = rep_faults({k: (np.nan if v is None else v) for k, v in metrics.items()}, lu, base.bottom_s)
+        metrics = {k: _f(v) for k, v in metrics.items()}
+        faults = rep_faults(metrics, lu, base.bottom_s)
         faults += [x for x in base.faults if x.code == "unfinished_rep"]
         reps.append(RepResult(len(reps), base.start_s, base.bottom_s, base.end_s, lead, metrics, faults, rep_notes))
     extras = summarise_legs(reps, lu)
