@@ -94,22 +94,47 @@ def show_summary(result: dict) -> None:
         st.info(note)
 
 
-#: per-rep columns of the repetitions table: result.json metric -> heading
-REP_COLUMNS = {"trunk_inclination_deg": "trunk (°)", "hip_flexion_deg": "hip (°)", "knee_flexion_deg": "knee (°)",
-               "spinal_flexion_deg": "spine (°)", "hip_spine_ratio": "hip share", "knee_hip_ratio": "knee/hip"}
+#: per-rep columns of the repetitions table, per pattern: result.json metric -> heading
+REP_COLUMNS = {
+    "hinge": {"trunk_inclination_deg": "trunk (°)", "hip_flexion_deg": "hip (°)", "knee_flexion_deg": "knee (°)",
+              "spinal_flexion_deg": "spine (°)", "hip_spine_ratio": "hip share", "knee_hip_ratio": "knee/hip"},
+    "lunge": {"hip_drop_leg_lengths": "hip drop (legs)", "front_knee_flexion_deg": "front knee (°)",
+              "rear_knee_height_shanks": "rear knee height (shanks)", "trunk_pitch_change_deg": "trunk pitch (°)",
+              "knee_valgus_fppa_deg": "FPPA (°)", "pelvic_obliquity_change_deg": "pelvic drop (°)",
+              "lateral_trunk_lean_deg": "lateral lean (°)", "ml_sway_hip_widths": "sway (hip widths)"},
+}
+CAPTIONS = {
+    "hinge": "Peak change from standing in each rep; each fault with its measured value against its threshold.",
+    "lunge": "Each rep's front leg and its measures at the bottom (FPPA at half depth); a blank is a measure this "
+             "camera view cannot show. Each fault with its measured value against its threshold.",
+}
 
 
-def reps_frame(reps: list[dict]) -> pd.DataFrame:
-    """One row per rep: its bottom, the key metrics (changes from standing) and its faults in words."""
+def reps_frame(reps: list[dict], pattern: str = "hinge") -> pd.DataFrame:
+    """One row per rep: its bottom, (lunges) its front leg, the key metrics and its faults in words."""
+    columns = REP_COLUMNS.get(pattern, REP_COLUMNS["hinge"])
     rows = []
     for rep in reps:
         row = {"rep": rep["index"] + 1, "bottom (s)": rep["bottom_s"]}
-        row.update({head: rep["metrics"].get(name) for name, head in REP_COLUMNS.items()})
+        if pattern == "lunge":
+            row["front leg"] = rep.get("lead_leg") or "?"
+        row.update({head: rep["metrics"].get(name) for name, head in columns.items()})
         row["faults"] = "; ".join(f"{f['code'].replace('_', ' ')} ({f['severity']}: {f['value']:.2f} vs "
                                   f"{f['threshold']:.2f})" for f in rep["faults"]) or "none"
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("rep")
-    return frame.round({h: 2 if "°" not in h else 1 for h in REP_COLUMNS.values()})
+    frame = frame.dropna(axis=1, how="all")  # measures the view cannot show
+    return frame.round({h: 2 if "°" not in h else 1 for h in columns.values() if h in frame})
+
+
+def legs_frame(lunge: dict) -> pd.DataFrame:
+    """Per-leg means of the lunge's key measures, and the asymmetry between legs (%)."""
+    columns = REP_COLUMNS["lunge"]
+    rows = {leg: {"reps": s["reps"], **{columns[k]: s["means"].get(k) for k in columns}}
+            for leg, s in lunge.get("legs", {}).items()}
+    if lunge.get("asymmetry_pct"):
+        rows["asymmetry (%)"] = {columns[k]: v for k, v in lunge["asymmetry_pct"].items() if k in columns}
+    return pd.DataFrame(rows).T.dropna(axis=1, how="all")
 
 
 def show_reps(output: dict) -> None:
@@ -123,11 +148,19 @@ def show_reps(output: dict) -> None:
     for note in result.get("analysis_notes", []):
         st.info(note)
     if result["reps"]:
-        st.caption("Peak change from standing in each rep; each fault with its measured value against its threshold.")
-        st.dataframe(reps_frame(result["reps"]))
+        st.caption(CAPTIONS[result["pattern"]])
+        st.dataframe(reps_frame(result["reps"], result["pattern"]))
         for rep in result["reps"]:
             for note in rep.get("notes", []):
                 st.caption(f"Rep {rep['index'] + 1}: {note}")
+    lunge = result.get("lunge")
+    if lunge and lunge.get("legs"):
+        st.markdown(f"**Per leg** ({lunge['variant']} lunge): the mean of each leg's reps"
+                    + (", and the asymmetry |L - R| / max(L, R)" if lunge.get("asymmetry_pct") else ""))
+        st.dataframe(legs_frame(lunge))
+        for f in lunge.get("faults", []):
+            st.warning(f"Asymmetry in {f['metric'].replace('_', ' ')}: {f['value']:.0f}% between legs "
+                       f"(threshold {f['threshold']:.0f}%), the {f.get('leg')} leg worse.")
     if output.get("rhythm_png"):
         st.image(output["rhythm_png"], caption="Hip flexion against spinal flexion through each rep")
 

@@ -181,6 +181,20 @@ def test_upload_shows_video_summary_and_chart(page, tmp_path):
     assert stat.stddev[0] > 10, f"the screenshot looks blank (grey-level stddev {stat.stddev[0]:.1f})"
 
 
+def test_lunge_shows_reps_per_leg_and_asymmetry(page):
+    """A rendered alternating lunge (both legs lead): the reps table, the per-leg table and its caption."""
+    clip = REPO / "sample_videos" / "lunge_front_alternating.mp4"
+    _upload(page, clip)
+    page.get_by_text("Repetitions").first.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    page.get_by_text("Per leg").first.wait_for()
+    assert page.get_by_text("split lunge").count() >= 1
+    tables = page.locator('[data-testid="stDataFrame"]')
+    tables.nth(1).wait_for()
+    assert tables.count() == 2
+    assert all(tables.nth(i).bounding_box()["height"] > 30 for i in range(2))
+    assert "Traceback" not in _body_text(page)
+
+
 def test_not_a_video_shows_the_error_without_traceback(page, tmp_path):
     fake = tmp_path / "not_a_video.mp4"
     fake.write_text("These are session notes, not a video.\n" * 20)
