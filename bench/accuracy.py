@@ -295,7 +295,7 @@ LUNGE_SCORED = {
     "lateral_trunk_lean_deg": ("front",), "hip_drop_leg_lengths": ("front", "side"),
     "front_knee_flexion_deg": ("side",), "rear_knee_height_shanks": ("side",),
     "trunk_pitch_change_deg": ("side",), "knee_past_toe_foot_lengths": ("side",),
-    "step_length_tibias": ("side",),
+    "step_length_tibias": ("side",), "front_thigh_angle_deg": ("side",),
 }
 
 
@@ -329,15 +329,18 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, flo
 
     leg, shank = length((23, 27), (24, 28)), length((25, 27), (26, 28))
     out = {"hip_drop_leg_lengths": float(np.max((hip[window, 1] - np.median(hip[stand, 1])) / leg))}
+    h, k = (23, 25) if L else (24, 26)
+    thigh = length((23, 25), (24, 26))
+    out["front_thigh_angle_deg"] = float(np.degrees(np.arcsin(np.clip(
+        np.median((xy[bottom, k, 1] - xy[bottom, h, 1]) / thigh), -1, 1))))
     if truth["view"] == "front":
         idx = [int(np.argmin(np.abs(tt - x))) for x in used_t]
         out["knee_valgus_fppa_deg"] = float(np.median(AI[f"knee_valgus_fppa_{lead}_deg"][idx])) if idx else np.nan
         rear_down = -1.0 if lead == "right" else 1.0
         ob = AI["pelvic_obliquity_deg"]
         out["pelvic_obliquity_change_deg"] = rear_down * float(np.median(ob[bottom]) - np.median(ob[stand]))
-        sh = xy[:, 11] - xy[:, 12]  # right shoulder -> left shoulder
-        line = np.degrees(np.arctan2(-sh[:, 1], np.abs(sh[:, 0])))
-        out["lateral_trunk_lean_deg"] = abs(float(np.median(line[bottom]) - np.median(line[stand])))
+        lean = AI["lateral_trunk_lean_deg"]  # mid-hip -> mid-shoulder from vertical (roll cancels in the change)
+        out["lateral_trunk_lean_deg"] = abs(float(np.median(lean[bottom]) - np.median(lean[stand])))
     else:
         sign = 1.0 if truth.get("facing") == "right" else -1.0
         kf, kr = (25, 26) if L else (26, 25)

@@ -114,7 +114,7 @@ def summary(analysis) -> str:
 HINGE_SHOWN = {"trunk_inclination_deg": ("trunk", ".0f"), "hip_flexion_deg": ("hip", ".0f"),
                "knee_flexion_deg": ("knee", ".0f"), "spinal_flexion_deg": ("spine", ".0f")}
 LUNGE_SHOWN = {"hip_drop_leg_lengths": ("hip drop", ".2f"), "front_knee_flexion_deg": ("front knee", ".0f"),
-               "rear_knee_height_shanks": ("rear knee height", ".2f"), "knee_valgus_fppa_deg": ("FPPA", ".0f"),
+               "rear_knee_height_shanks": ("rear knee height", ".2f"), "knee_valgus_fppa_deg": ("FPPA", ".1f"),
                "pelvic_obliquity_change_deg": ("pelvis", ".0f"), "lateral_trunk_lean_deg": ("lean", ".0f")}
 
 

@@ -113,10 +113,6 @@ ANGLES: tuple[AngleDef, ...] = (
              "metrics.md Lunge (Herrington 2014)", FPPA_OFFSET_DEG),
     AngleDef("pelvic_obliquity_deg", "line_from_horizontal", ("right_hip", "left_hip"), FRONT,
              "right hip -> left hip from horizontal, left hip higher positive", "metrics.md Lunge"),
-    AngleDef("shoulder_line_deg", "line_from_horizontal", ("right_shoulder", "left_shoulder"), FRONT,
-             "right shoulder -> left shoulder from horizontal, left shoulder higher positive: the thorax's "
-             "frontal-plane angle (a lateral trunk lean in 3D gait analysis is the thorax segment's angle)",
-             "metrics.md Lunge: lateral trunk lean"),
     AngleDef("lateral_trunk_lean_deg", "segment_from_vertical_left", ("mid_hip", "mid_shoulder"), FRONT,
              "mid-hip -> mid-shoulder from vertical, toward the person's left positive", "metrics.md Lunge"),
     AngleDef("ml_sway_hip_widths", "lateral_offset", ("mid_hip",), FRONT,

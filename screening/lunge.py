@@ -31,10 +31,13 @@ LOADED_SHARE = 0.75
 #: foot length over shank length (anthropometric tables: foot 0.152, shank 0.246 of stature; Winter 2009),
 #: for the front view, where the foot points at the camera and its length cannot be seen
 FOOT_PER_SHANK = 0.62
-#: a lateral lunge moves the hips sideways by more than this many hip widths (a split stance by ~0.1-0.3)
-LATERAL_SHIFT_HIP_WIDTHS = 0.6
-#: ... and, from the side, keeps the ankles within this many shank lengths of each other along the floor
-LATERAL_SIDE_SPLIT_SHANKS = 0.6
+#: from the front, a lateral lunge puts the feet more than this many hip widths apart sideways at the bottom
+#: (UI-PRMD through a virtual camera: side lunges 2.9-4.9, in-line lunges 0.6-2.7 with 5 reps to 3.5;
+#: rendered split squats ~1)
+LATERAL_FEET_HIP_WIDTHS = 2.8
+#: ... and from the side keeps the ankles within this many shank lengths of each other along the floor
+#: (UI-PRMD: side lunges 0.0-0.7 with 5% to 1.2, in-line lunges 0.9-2.0)
+LATERAL_SIDE_SPLIT_SHANKS = 0.8
 
 #: FPPA is read where the hips are at this share of the rep's drop (see fppa_frames)
 FPPA_DEPTH = 0.5
@@ -81,16 +84,22 @@ REP_METRICS: tuple[RepMetric, ...] = (
     RepMetric("pelvic_obliquity_change_deg", FRONT, "change of the hip line from standing at the bottom, the "
               "rear-leg side lower positive (a pelvic drop); split lunges corrected for the landmarks' offset",
               "metrics.md Lunge"),
-    RepMetric("lateral_trunk_lean_deg", FRONT, "change of the thorax's sideways lean (the shoulder line from "
-              "horizontal) from standing at the bottom, either side", "metrics.md Lunge"),
+    RepMetric("lateral_trunk_lean_deg", FRONT, "change of the trunk's sideways lean (mid-hip -> mid-shoulder "
+              "from vertical) from standing at the bottom, either side", "metrics.md Lunge"),
     RepMetric("ml_sway_hip_widths", FRONT, "range of the mid-hip's side-to-side position while loaded, over "
               "hip width", "metrics.md Lunge: medio-lateral sway", lateral=False),
     RepMetric("front_foot_movement_foot_lengths", BOTH, "largest move of the front ankle from its place at "
               "the bottom while loaded, over foot length", "metrics.md Lunge: a step is a balance loss"),
+    RepMetric("front_thigh_angle_deg", BOTH, "the front (working) thigh's angle above horizontal at the bottom, "
+              "from its height in the picture over its standing length (asin): 0 = thigh parallel; from the front "
+              "only in a lateral lunge (a split lunge's front thigh points at the camera: 5-19 deg too steep on "
+              "the rendered corpus, within 2 deg from the side)", "metrics.md Lunge: depth, thigh parallel"),
     RepMetric("descent_s", BOTH, "from the rep's start to its bottom", "metrics.md Both: tempo"),
     RepMetric("ascent_s", BOTH, "from the bottom to the rep's end", "metrics.md Both: tempo"),
     RepMetric("sparc", BOTH, "spectral arc length of the hips' vertical speed (closer to 0 is smoother)",
               "metrics.md Both: smoothness; Balasubramanian 2015"),
+    RepMetric("fault_severity", BOTH, "each fault measure over its threshold, summed (see fault_severity)",
+              "this project: a continuous rank of reps beside the 3/2/1 score"),
 )
 METRIC_NAMES = tuple(m.name for m in REP_METRICS)
 
@@ -101,16 +110,21 @@ class FaultRule:
     metric: str
     config: str  # the [lunge.<config>] table of thresholds.toml
     key: str | None = None  # a single threshold key (balance loss has two); None: graded minor/major
+    variants: tuple[str, ...] = ("split", "lateral")  # the lunges the rule is meant for
 
 
+SPLIT, LATERAL = ("split",), ("lateral",)
 FAULT_RULES: tuple[FaultRule, ...] = (
     FaultRule("knee_valgus", "knee_valgus_fppa_deg", "knee_valgus"),
-    FaultRule("pelvic_drop", "pelvic_obliquity_change_deg", "pelvic_drop"),
+    # a lateral lunge tilts the pelvis toward the working leg, pitches the trunk forward (it hinges at the
+    # hips) and moves the hips sideways by design: those rules are the split lunge's
+    FaultRule("pelvic_drop", "pelvic_obliquity_change_deg", "pelvic_drop", variants=SPLIT),
     FaultRule("lateral_trunk_lean", "lateral_trunk_lean_deg", "lateral_trunk_lean"),
-    FaultRule("trunk_pitch", "trunk_pitch_change_deg", "trunk_pitch"),
-    FaultRule("shallow", "rear_knee_height_shanks", "shallow"),
+    FaultRule("trunk_pitch", "trunk_pitch_change_deg", "trunk_pitch", variants=SPLIT),
+    FaultRule("shallow", "rear_knee_height_shanks", "shallow", "minor", variants=SPLIT),
+    FaultRule("shallow", "front_thigh_angle_deg", "shallow", "lateral_thigh_deg", variants=LATERAL),
     FaultRule("balance_loss", "front_foot_movement_foot_lengths", "balance_loss", "foot_lengths"),
-    FaultRule("balance_loss", "ml_sway_hip_widths", "balance_loss", "sway_hip_widths"),
+    FaultRule("balance_loss", "ml_sway_hip_widths", "balance_loss", "sway_hip_widths", variants=SPLIT),
 )
 
 #: per-leg measures compared between legs (metrics.md: depth, FPPA or trunk lean), each with the smallest
@@ -148,6 +162,10 @@ class LungeExtras:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _f(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
 def _nanmedian(x: np.ndarray) -> float:
     with quiet():
         return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
@@ -214,16 +232,20 @@ def _person_left(cs: CleanSeries) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- lead leg
-def lead_leg(cs: CleanSeries, bottom: np.ndarray, lateral: bool, rep_window: np.ndarray) -> str | None:
+def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool,
+             rep_window: np.ndarray) -> str | None:
     """The front leg of a rep (the bent, working leg of a lateral lunge), from its bottom frames.
 
-    Side view: the ankle further forward where the person faces (lateral lunge: the more flexed knee).
-    Front view: the knee higher in the picture (the rear knee goes down toward the floor and back, the
-    front knee stays over the front foot); lateral lunge: the side the hips moved to."""
+    Side view: the ankle further forward where the person faces (lateral lunge: the knee that bends more
+    from standing). Front view: the knee higher in the picture (the rear knee goes down toward the floor
+    and back, the front knee stays over the front foot); lateral lunge: the side the hips moved to.
+    (UI-PRMD motion capture through virtual cameras: 179/179, 179/179, 190/200 and 200/200 reps right.)"""
     xy = cs.xy
     if cs.view.kind == "side":
         if lateral:
-            return None
+            bend = _nanmedian(kin.change("knee_flexion_left_deg")[bottom]) - _nanmedian(
+                kin.change("knee_flexion_right_deg")[bottom])
+            return None if not np.isfinite(bend) else ("left" if bend > 0 else "right")
         ahead = (xy[bottom, 27, 0] - xy[bottom, 28, 0]) * cs.view.facing_sign
         v = _nanmedian(ahead)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
@@ -240,19 +262,15 @@ def lead_leg(cs: CleanSeries, bottom: np.ndarray, lateral: bool, rep_window: np.
 
 
 def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -> str:
-    """"lateral" when the hips move sideways (front view) or the feet stay level along the floor (side
-    view) at the bottoms; otherwise "split" (split squat, forward, reverse, walking, in-line lunge)."""
+    """"lateral" when the feet are far apart sideways (front view) or level along the floor (side view) at
+    the bottoms; otherwise "split" (split squat, forward, reverse, walking, in-line lunge)."""
     if not bottoms:
         return "split"
     votes = []
     for b in bottoms:
         if cs.view.kind == "front":
-            hip_x = _pt(cs, "mid_hip")[:, 0]
             feet = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0])
-            # the hips sit toward one foot, the feet far apart sideways
-            votes.append(_nanmedian(feet) / kin.segments.hip_width > 2.5
-                         and _nanmedian(np.abs(hip_x[b] - (cs.xy[b, 27, 0] + cs.xy[b, 28, 0]) / 2))
-                         / kin.segments.hip_width > LATERAL_SHIFT_HIP_WIDTHS)
+            votes.append(_nanmedian(feet) / kin.segments.hip_width > LATERAL_FEET_HIP_WIDTHS)
         elif cs.view.kind == "side":
             split = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0]) / kin.segments.shank
             votes.append(_nanmedian(split) < LATERAL_SIDE_SPLIT_SHANKS)
@@ -303,10 +321,19 @@ def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, botto
         obliquity -= LUNGE_HIP_LINE_OFFSET_DEG
     out = {"knee_valgus_fppa_deg": _nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
            "pelvic_obliquity_change_deg": obliquity,
-           "lateral_trunk_lean_deg": abs(_nanmedian(kin.change("shoulder_line_deg")[bottom]))}
+           "lateral_trunk_lean_deg": abs(_nanmedian(kin.change("lateral_trunk_lean_deg")[bottom]))}
     if not lateral:
         out["ml_sway_hip_widths"] = _range(kin.values["ml_sway_hip_widths"][loaded])
     return out
+
+
+def thigh_angle(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray) -> float:
+    """The front thigh's angle above horizontal at the bottom, from its vertical extent in the picture over
+    its standing length: asin(dy / thigh). The vertical extent does not shrink when the thigh turns toward
+    or away from the camera, so it reads the same from the side and the front."""
+    h, k = (23, 25) if lead == "left" else (24, 26)
+    rise = _nanmedian((cs.xy[bottom, k, 1] - cs.xy[bottom, h, 1]) / kin.segments.thigh)
+    return float(np.degrees(np.arcsin(np.clip(rise, -1, 1)))) if np.isfinite(rise) else float("nan")
 
 
 def _foot_movement(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray, loaded: np.ndarray) -> float:
@@ -357,7 +384,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         window = np.zeros(len(t), bool)
         window[sl] = True
         loaded = window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth) & steady
-        lead = lead_leg(cs, bottom, lateral, window)
+        lead = lead_leg(cs, kin, bottom, lateral, window)
         metrics: dict[str, float | None] = {m: float("nan") for m in METRIC_NAMES}
         metrics["hip_drop_leg_lengths"] = rep.depth
         rep_notes: list[str] = []
@@ -374,10 +401,13 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                 rep_notes.append("Knee valgus (FPPA) could not be read: the front knee was not seen at half depth.")
         if lead is not None:
             metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
+            if cs.view.kind == "side" or lateral:  # from the front a split lunge's thigh points at the camera
+                metrics["front_thigh_angle_deg"] = thigh_angle(cs, kin, lead, bottom)
         speed = np.abs(np.gradient(drop[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])
         metrics.update(descent_s=rep.bottom_s - rep.start_s, ascent_s=rep.end_s - rep.bottom_s,
                        sparc=sparc(speed, fs) if len(speed) else np.nan)
-        faults = rep_faults(metrics, lu, rep.bottom_s)
+        faults = rep_faults(metrics, lu, rep.bottom_s, variant)
+        metrics["fault_severity"] = fault_severity(metrics, lu, variant)
         if rep.ends_at_bottom:
             faults.append(Fault("unfinished_rep", "major", rep.depth, 0.0, rep.bottom_s, "hip_drop_leg_lengths",
                                 "metrics.md Score: an unfinished rep scores 1"))
@@ -394,20 +424,42 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     return lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
 
 
-def rep_faults(metrics: dict, lu: dict, time_s: float) -> list[Fault]:
-    """The faults of :data:`FAULT_RULES` that a rep's metrics pass (one balance loss at most)."""
+def _rule_limits(rule: FaultRule, lu: dict) -> dict:
+    cfg = lu[rule.config]
+    return {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
+
+
+def rep_faults(metrics: dict, lu: dict, time_s: float, variant: str = "split") -> list[Fault]:
+    """The faults of :data:`FAULT_RULES` for this lunge ``variant`` that a rep's metrics pass (one balance
+    loss at most)."""
     faults: list[Fault] = []
     for rule in FAULT_RULES:
-        cfg = lu[rule.config]
-        sub = {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
-        f = graded(rule.code, metrics.get(rule.metric), sub, rule.metric, time_s)
+        if variant not in rule.variants:
+            continue
+        f = graded(rule.code, metrics.get(rule.metric), _rule_limits(rule, lu), rule.metric, time_s)
         if f is not None and not any(x.code == f.code for x in faults):
             faults.append(f)
     return faults
 
 
+def fault_severity(metrics: dict, lu: dict, variant: str = "split") -> float:
+    """How far a rep went toward its faults, as one number: the sum, over the fault rules of this lunge
+    variant that could be measured, of each measure over its (minor) threshold, 0 where it points the
+    harmless way. 1 = one measure at its threshold; a rep at 0.8 of two thresholds scores 1.6. Continuous
+    where the 3/2/1 score is coarse, for ranking reps (UI-PRMD's correct vs incorrect reps in the tests)."""
+    total, n = 0.0, 0
+    for rule in FAULT_RULES:
+        v = _f(metrics.get(rule.metric))
+        if variant not in rule.variants or not np.isfinite(v):
+            continue
+        total += max(v, 0.0) / float(_rule_limits(rule, lu)["minor"])
+        n += 1
+    return total if n else float("nan")
+
+
 def view_notes(kind: str, lateral: bool) -> list[str]:
-    shown = [m.name for m in REP_METRICS if kind in m.views and (m.lateral or not lateral)]
+    shown = [m.name for m in REP_METRICS if kind in m.views and (m.lateral or not lateral)
+             and not (m.name == "front_thigh_angle_deg" and kind == "front" and not lateral)]
     hidden = [m.name for m in REP_METRICS if m.name not in shown]
     notes = []
     if hidden:
@@ -466,10 +518,6 @@ def lunge_result(reps: list[RepResult], notes: list[str], extras: LungeExtras,
 
 
 # ---------------------------------------------------------------------------------------------- two views
-def _f(x) -> float:
-    return float("nan") if x is None else float(x)
-
-
 def _pair_reps(a: list[RepResult], b: list[RepResult]) -> list[tuple[RepResult | None, RepResult | None]]:
     """Pair the reps of two clips of one set in order; where the counts differ, at the shift that makes
     the most lead legs agree (a clip started late, or ended early, misses reps at one end)."""
@@ -497,6 +545,7 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
     if len(side.reps) != len(front.reps):
         notes.append(f"The side clip has {len(side.reps)} reps and the front clip {len(front.reps)}: they were "
                      "paired by order and lead leg; a rep seen in one clip only has the other view's measures null.")
+    variant = getattr(front.extras, "variant", None) or getattr(side.extras, "variant", None) or "split"
     reps: list[RepResult] = []
     for s, f in _pair_reps(side.reps, front.reps):
         base = s or f
@@ -514,11 +563,12 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
         if s is None or f is None:
             rep_notes.append(f"This rep was seen in the {'front' if s is None else 'side'} clip only.")
         metrics = {k: _f(v) for k, v in metrics.items()}
-        faults = rep_faults(metrics, lu, base.bottom_s)
+        faults = rep_faults(metrics, lu, base.bottom_s, variant)
+        metrics["fault_severity"] = fault_severity(metrics, lu, variant)
         faults += [x for x in base.faults if x.code == "unfinished_rep"]
         reps.append(RepResult(len(reps), base.start_s, base.bottom_s, base.end_s, lead, metrics, faults, rep_notes))
     extras = summarise_legs(reps, lu)
-    extras.variant = getattr(front.extras, "variant", None) or getattr(side.extras, "variant", "split")
+    extras.variant = variant
     if getattr(side.extras, "variant", None) and side.extras.variant != extras.variant:
         notes.append(f"The side clip read a {side.extras.variant} lunge, the front clip a {extras.variant} one: "
                      "the front clip's reading is used.")

@@ -105,8 +105,10 @@ CLIPS = [
        valgus=40.0),
     Lg("lunge_front_pelvic_drop", "m_avg", 0, "split_squat", ["right", "right"], ["pelvic_drop"], seed=37,
        drop=9.0),
+    # the lean is the spine's lateral bend, and the mid-hip -> mid-shoulder line (the metric) turns by about
+    # half of it: 24 deg of bend leans that line ~13 deg, past the 10-deg threshold
     Lg("lunge_front_trunk_lean", "f_slim", 0, "split_squat", ["left", "left"], ["lateral_trunk_lean"], seed=38,
-       lean=13.0),
+       lean=24.0),
     Lg("lunge_front_wobble", "m_heavy", 0, "split_squat", ["left", "left"], ["balance_loss"], seed=39, sway=0.075),
     Lg("lunge_front_alternating", "f_curvy", 0, "reverse_lunge", ["left", "right", "left"], seed=40, gap=0.15),
 ]
