@@ -2,8 +2,9 @@
 by eye (contact sheets every 0.1-0.2 s). Real MediaPipe, no mocks.
 
 - nowva_lunge: a stationary dumbbell split squat filmed side-on, facing image-right; 11 reps, bottoms
-  1.8 / 4.67 / 7.47 / 10.47 / 13.33 / 16.53 / 19.6 / 22.6 / 25.4 / 28.33 / 31.2 s; the same front leg
-  in every rep, the person's right (the far leg).
+  1.8 / 4.67 / 7.47 / 10.47 / 13.33 / 16.53 / 19.6 / 22.6 / 25.4 / 28.33 / 31.2 s; the feet never move
+  and the same leg is in front at every bottom (not alternating): the person's right by MediaPipe's
+  labels, and the side a person facing image-right shows the camera.
 - nowva_side_lunge: lateral lunges filmed face-on; 10 reps, bottoms 2.0 / 5.0 / 8.13 / 11.27 / 14.53 /
   17.67 / 20.87 / 24.2 / 27.33 / 30.53 s; every rep out to the person's right (image-left).
 """
