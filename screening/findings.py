@@ -61,6 +61,18 @@ class PatternResult:
     extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
 
 
+def nanmedian(x: np.ndarray) -> float:
+    """The median of the finite values; NaN (without a warning) when there are none."""
+    x = np.asarray(x, float)
+    return float(np.median(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
+
+
+def nanmax(x: np.ndarray) -> float:
+    """The largest finite value; NaN (without a warning) when there are none."""
+    x = np.asarray(x, float)
+    return float(np.max(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
+
+
 def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True) -> Fault | None:
     """A fault when ``value`` passes the rule's ``minor`` (or ``major``) threshold; ``above=False`` for
     rules where too little is the fault (short hip range)."""

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clean import CleanSeries, quiet
-from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .clean import CleanSeries
+from .findings import Fault, PatternResult, RepResult, graded, nanmax, nanmedian, pattern_score, sparc
 from .kinematics import Kinematics
 from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
@@ -38,16 +38,6 @@ SPINE_MAX_SPREAD = 0.35
 #: a standing hinge does not flex the spine further than this (full lumbar + thoracic flexion is ~60-80):
 #: a larger estimate means the outline is not the back (arms, a bar, clothing), and it is not reported
 SPINE_MAX_DEG = 60.0
-
-
-def _nanmax(x: np.ndarray) -> float:
-    with quiet():
-        return float(np.nanmax(x)) if np.isfinite(x).any() else float("nan")
-
-
-def _nanmedian(x: np.ndarray) -> float:
-    with quiet():
-        return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
 
 
 def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
@@ -83,10 +73,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     trunk = trunk_change(kin)
     r = th["reps"]
     seg = segment_reps(t, trunk, r["hinge_prominence_deg"], r["min_separation_s"], r["return_fraction"])
-    if seg.cut_off:
-        notes.append(f"{seg.cut_off} rep(s) cut off by the end of the clip were left out.")
-    if seg.partial:
-        notes.append(f"{seg.partial} partial movement(s) too small to be a rep were left out.")
+    notes += seg.notes()
     hip = kin.change("hip_flexion_deg")
     knee = kin.change("knee_flexion_deg")
     shift = kin.change("hip_shift_leg_lengths")
@@ -103,7 +90,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                      f"(shoulder spread ratio {cs.view.spread_ratio:.2f} > {SPINE_MAX_SPREAD}), so spinal flexion, "
                      "the hip-spine ratio and spine-first timing are not measured. Film exactly side-on for them.")
     in_window = (t >= window[0] - 1e-9) & (t <= window[1] + 1e-9) if window else np.zeros(len(t), bool)
-    lower_base = _nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
+    lower_base = nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
     h = th["hinge"]
     fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
     reps: list[RepResult] = []
@@ -114,17 +101,17 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         # rep's start, which is where the trunk is already a quarter of the way down
         down = slice(prev_end, rep.bottom_i + 1)
         prev_end = rep.end_i
-        tr_peak = _nanmax(trunk[sl])
+        tr_peak = nanmax(trunk[sl])
         bottom = np.zeros(len(t), bool)
         bottom[sl] = np.isfinite(trunk[sl]) & (trunk[sl] >= BOTTOM_SHARE * tr_peak)
-        hip_peak = _nanmax(hip[sl])
-        knee_peak = _nanmax(knee[sl])
-        spinal = _nanmedian(spine[bottom])
+        hip_peak = nanmax(hip[sl])
+        knee_peak = nanmax(knee[sl])
+        spinal = nanmedian(spine[bottom])
         spinal_read = spinal
         implausible = np.isfinite(spinal) and spinal > SPINE_MAX_DEG
         if implausible:
             spinal = np.nan
-        hip_bottom, knee_bottom, trunk_bottom = _nanmedian(hip[bottom]), _nanmedian(knee[bottom]), _nanmedian(trunk[bottom])
+        hip_bottom, knee_bottom, trunk_bottom = nanmedian(hip[bottom]), nanmedian(knee[bottom]), nanmedian(trunk[bottom])
         s_pos = max(spinal, 0.0) if np.isfinite(spinal) else np.nan
         pelvis = trunk_bottom - s_pos / 2
         ratio = float(np.clip(pelvis / (pelvis + s_pos), 0, 1)) if np.isfinite(pelvis + s_pos) and pelvis + s_pos > 1 else np.nan
@@ -134,12 +121,12 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             # the chord (and the trunk-thigh angle) turn with the upper spine too, so the hips' onset is
             # read from the lower back line (the pelvis), the spine's from the spinal estimate
             pelvis_line = trunk[down] - (shape.lower_back_deg[down] - lower_base)
-            bottom_pelvis = _nanmedian(pelvis_line[bottom[down]]) if bottom[down].any() else np.nan
+            bottom_pelvis = nanmedian(pelvis_line[bottom[down]]) if bottom[down].any() else np.nan
             # onset levels: 20% of the way from standing (0) to the bottom
             # (the spine's onset from the outline's bend itself: the calibrated estimate's offset for the
             # buttocks' rounding would delay it)
             bend = shape.back_bend_deg[down] - bend_base
-            bottom_bend = _nanmedian(bend[bottom[down]]) if bottom[down].any() else np.nan
+            bottom_bend = nanmedian(bend[bottom[down]]) if bottom[down].any() else np.nan
             spine_lead = _onset(t[down], pelvis_line, f * bottom_pelvis) - _onset(t[down], bend, f * bottom_bend)
         knee_hip = knee_bottom / hip_bottom if np.isfinite(hip_bottom) and hip_bottom > 10 else np.nan
         head_change = float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else np.nan
@@ -147,7 +134,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         metrics = {
             "trunk_inclination_deg": tr_peak, "hip_flexion_deg": hip_peak, "knee_flexion_deg": knee_peak,
             "spinal_flexion_deg": spinal, "hip_spine_ratio": ratio, "spine_lead_s": spine_lead,
-            "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": _nanmax(shift[sl]),
+            "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": nanmax(shift[sl]),
             "head_angle_change_deg": head_change, "descent_s": rep.bottom_s - rep.start_s,
             "ascent_s": rep.end_s - rep.bottom_s, "sparc": sparc(speed, fs) if len(speed) else np.nan,
         }

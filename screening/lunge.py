@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clean import CleanSeries, quiet
-from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .findings import Fault, PatternResult, RepResult, graded, nanmax, nanmedian, pattern_score, sparc
 from .kinematics import Kinematics, resolve_point
-from .reps import Rep, segment_reps
+from .reps import segment_reps
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
 BOTTOM_SHARE = 0.9
@@ -166,16 +166,6 @@ def _f(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def _nanmedian(x: np.ndarray) -> float:
-    with quiet():
-        return float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")
-
-
-def _nanmax(x: np.ndarray) -> float:
-    with quiet():
-        return float(np.nanmax(x)) if np.isfinite(x).any() else float("nan")
-
-
 def _range(x: np.ndarray) -> float:
     with quiet():
         return float(np.nanmax(x) - np.nanmin(x)) if np.isfinite(x).sum() >= 2 else float("nan")
@@ -218,7 +208,7 @@ def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
     w = kin.baseline_window_s
     if w is not None:
         sel = (cs.time_s >= w[0] - 1e-9) & (cs.time_s <= w[1] + 1e-9)
-        base = _nanmedian(y[sel])
+        base = nanmedian(y[sel])
     else:
         with quiet():
             base = float(np.nanpercentile(y, 5)) if np.isfinite(y).any() else float("nan")
@@ -228,7 +218,7 @@ def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
 def _person_left(cs: CleanSeries) -> np.ndarray:
     """(N,) +1 where the person's left is image-right (front views; from the hips, smoothed over the clip)."""
     d = cs.xy[:, 23, 0] - cs.xy[:, 24, 0]
-    return np.full(len(d), 1.0 if _nanmedian(d) >= 0 else -1.0)
+    return np.full(len(d), 1.0 if nanmedian(d) >= 0 else -1.0)
 
 
 # ---------------------------------------------------------------------------------------------- lead leg
@@ -243,20 +233,20 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
     xy = cs.xy
     if cs.view.kind == "side":
         if lateral:
-            bend = _nanmedian(kin.change("knee_flexion_left_deg")[bottom]) - _nanmedian(
+            bend = nanmedian(kin.change("knee_flexion_left_deg")[bottom]) - nanmedian(
                 kin.change("knee_flexion_right_deg")[bottom])
             return None if not np.isfinite(bend) else ("left" if bend > 0 else "right")
         ahead = (xy[bottom, 27, 0] - xy[bottom, 28, 0]) * cs.view.facing_sign
-        v = _nanmedian(ahead)
+        v = nanmedian(ahead)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
     if cs.view.kind == "front":
         if lateral:
             hip_x = _pt(cs, "mid_hip")[:, 0] * _person_left(cs)
-            start = _nanmedian(hip_x[rep_window][:3])
-            v = _nanmedian(hip_x[bottom]) - start
+            start = nanmedian(hip_x[rep_window][:3])
+            v = nanmedian(hip_x[bottom]) - start
             return None if not np.isfinite(v) else ("left" if v > 0 else "right")
         higher = xy[bottom, 26, 1] - xy[bottom, 25, 1]  # > 0: the left knee is higher (smaller y)
-        v = _nanmedian(higher)
+        v = nanmedian(higher)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
     return None
 
@@ -270,10 +260,10 @@ def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -
     for b in bottoms:
         if cs.view.kind == "front":
             feet = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0])
-            votes.append(_nanmedian(feet) / kin.segments.hip_width > LATERAL_FEET_HIP_WIDTHS)
+            votes.append(nanmedian(feet) / kin.segments.hip_width > LATERAL_FEET_HIP_WIDTHS)
         elif cs.view.kind == "side":
             split = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0]) / kin.segments.shank
-            votes.append(_nanmedian(split) < LATERAL_SIDE_SPLIT_SHANKS)
+            votes.append(nanmedian(split) < LATERAL_SIDE_SPLIT_SHANKS)
     return "lateral" if np.mean(votes) > 0.5 else "split"
 
 
@@ -286,18 +276,18 @@ def _side_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom
     toe_f, toe_r = (31, 32) if lead == "left" else (32, 31)
     seg = kin.segments
     sign = cs.view.facing_sign or 1
-    out = {"front_knee_flexion_deg": _nanmedian(kin.values[f"knee_flexion_{lead}_deg"][bottom])}
+    out = {"front_knee_flexion_deg": nanmedian(kin.values[f"knee_flexion_{lead}_deg"][bottom])}
     trunk = kin.change("trunk_inclination_deg")[sl]
-    out["trunk_pitch_change_deg"] = _nanmax(np.abs(trunk))
+    out["trunk_pitch_change_deg"] = nanmax(np.abs(trunk))
     if lateral:
         return out
     with quiet():
         floor = np.nanmax(xy[bottom][:, [heel_f, toe_f, toe_r], 1], axis=1)
-    out["rear_knee_height_shanks"] = _nanmedian((floor - xy[bottom, knee_r, 1]) / seg.shank)
+    out["rear_knee_height_shanks"] = nanmedian((floor - xy[bottom, knee_r, 1]) / seg.shank)
     past = (xy[sl, knee_f, 0] - xy[sl, toe_f, 0]) * sign / seg.foot
     past[~steady[sl]] = np.nan
-    out["knee_past_toe_foot_lengths"] = _nanmax(past)
-    out["step_length_tibias"] = _nanmedian((xy[bottom, heel_f, 0] - xy[bottom, toe_r, 0]) * sign / seg.shank)
+    out["knee_past_toe_foot_lengths"] = nanmax(past)
+    out["step_length_tibias"] = nanmedian((xy[bottom, heel_f, 0] - xy[bottom, toe_r, 0]) * sign / seg.shank)
     return out
 
 
@@ -316,12 +306,12 @@ def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, botto
                    lateral: bool, loaded: np.ndarray, fppa_at: np.ndarray) -> dict[str, float]:
     # the rear-leg side (the side off the front foot) lower: positive
     rear_down = -1.0 if lead == "right" else 1.0  # obliquity is positive when the left hip is higher
-    obliquity = rear_down * _nanmedian(kin.change("pelvic_obliquity_deg")[bottom])
+    obliquity = rear_down * nanmedian(kin.change("pelvic_obliquity_deg")[bottom])
     if not lateral:
         obliquity -= LUNGE_HIP_LINE_OFFSET_DEG
-    out = {"knee_valgus_fppa_deg": _nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
+    out = {"knee_valgus_fppa_deg": nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
            "pelvic_obliquity_change_deg": obliquity,
-           "lateral_trunk_lean_deg": abs(_nanmedian(kin.change("lateral_trunk_lean_deg")[bottom]))}
+           "lateral_trunk_lean_deg": abs(nanmedian(kin.change("lateral_trunk_lean_deg")[bottom]))}
     if not lateral:
         out["ml_sway_hip_widths"] = _range(kin.values["ml_sway_hip_widths"][loaded])
     return out
@@ -332,7 +322,7 @@ def thigh_angle(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray)
     its standing length: asin(dy / thigh). The vertical extent does not shrink when the thigh turns toward
     or away from the camera, so it reads the same from the side and the front."""
     h, k = (23, 25) if lead == "left" else (24, 26)
-    rise = _nanmedian((cs.xy[bottom, k, 1] - cs.xy[bottom, h, 1]) / kin.segments.thigh)
+    rise = nanmedian((cs.xy[bottom, k, 1] - cs.xy[bottom, h, 1]) / kin.segments.thigh)
     return float(np.degrees(np.arcsin(np.clip(rise, -1, 1)))) if np.isfinite(rise) else float("nan")
 
 
@@ -344,7 +334,7 @@ def _foot_movement(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarr
         return float("nan")
     foot = kin.segments.foot if cs.view.kind == "side" else FOOT_PER_SHANK * kin.segments.shank
     d = np.linalg.norm(ankle[loaded] - at_bottom, axis=1)
-    return _nanmax(d) / foot
+    return nanmax(d) / foot
 
 
 def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
@@ -359,10 +349,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     drop = hip_drop(cs, kin)
     r = th["reps"]
     seg = segment_reps(t, drop, r["lunge_prominence_leg_lengths"], r["min_separation_s"], r["return_fraction"])
-    if seg.cut_off:
-        notes.append(f"{seg.cut_off} rep(s) cut off by the end of the clip were left out.")
-    if seg.partial:
-        notes.append(f"{seg.partial} partial movement(s) too small to be a rep were left out.")
+    notes += seg.notes()
     # the bottom and the loaded part of a rep leave out the frames where the legs glitched (steady_frames)
     steady = steady_frames(cs, running_median(t, cs.xy), kin.segments.shank)
     bottoms = []
@@ -483,7 +470,7 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
         means = {}
         for name in METRIC_NAMES:
             vals = np.array([r.metrics.get(name) for r in mine], float)
-            means[name] = _nanmedian(vals) if name == "sparc" else (
+            means[name] = nanmedian(vals) if name == "sparc" else (
                 float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan"))
         legs[leg] = LegSummary(leg, len(mine), means)
     asym: dict[str, float] = {}

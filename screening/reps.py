@@ -45,6 +45,15 @@ class RepSegmentation:
     partial: int  # excursions at either end too small to count
     cut_off: int = 0  # reps cut off by the end of the clip (it ends on the way down): not counted
 
+    def notes(self) -> list[str]:
+        """What was left out, in words for the result's notes."""
+        out = []
+        if self.cut_off:
+            out.append(f"{self.cut_off} rep(s) cut off by the end of the clip were left out.")
+        if self.partial:
+            out.append(f"{self.partial} partial movement(s) too small to be a rep were left out.")
+        return out
+
 
 def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index ranges of consecutive True."""

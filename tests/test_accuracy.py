@@ -6,7 +6,6 @@ The full table over the whole corpus is ``python bench/accuracy.py`` (bench/accu
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 

@@ -12,7 +12,6 @@ numbers where they are so a change that loses them fails.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
