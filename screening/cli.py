@@ -105,7 +105,7 @@ def summary(analysis) -> str:
         faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
                            for f in rep["faults"]) or "no fault"
         lines.append(f"  rep {rep['index'] + 1}  bottom {rep['bottom_s']:5.1f} s  " + "  ".join(shown) + f"  | {faults}")
-    lines += lunge_lines(r)
+    lines += lunge_lines(r) + placement_lines(r)
     lines.append(f"Wrote      {analysis.result_path}, {analysis.csv_path}"
                  + (f", {analysis.video_path}" if analysis.video_path else ""))
     return "\n".join(lines)
@@ -116,6 +116,15 @@ HINGE_SHOWN = {"trunk_inclination_deg": ("trunk", ".0f"), "hip_flexion_deg": ("h
 LUNGE_SHOWN = {"hip_drop_leg_lengths": ("hip drop", ".2f"), "front_knee_flexion_deg": ("front knee", ".0f"),
                "rear_knee_height_shanks": ("rear knee height", ".2f"), "knee_valgus_fppa_deg": ("FPPA", ".1f"),
                "pelvic_obliquity_change_deg": ("pelvis", ".0f"), "lateral_trunk_lean_deg": ("lean", ".0f")}
+
+
+def placement_lines(r: dict) -> list[str]:
+    p = r.get("placement")
+    if not p:
+        return []
+    return [f"Placement  {p['pattern']} level {p['level']} ({p['level_name']}), {p['load_position']}: "
+            f"{p['verdict'].upper()}" + (" (exercise inferred)" if p.get("exercise_source") == "inferred" else ""),
+            f"Next step  {p['next_step']}"]
 
 
 def lunge_lines(r: dict) -> list[str]:
@@ -132,9 +141,10 @@ def lunge_lines(r: dict) -> list[str]:
 
 
 def cmd_analyze(args) -> int:
-    from .pipeline import analyze_two_views, analyze_video  # heavy imports only when analysing
+    from .pipeline import Filmed, analyze_two_views, analyze_video  # heavy imports only when analysing
     from .video import probe
 
+    filmed = Filmed(args.exercise, args.load, args.pain)
     if args.side or args.front:
         if not (args.side and args.front) or args.video:
             raise ScreeningError("Two views need both --side and --front, and no other video.",
@@ -143,7 +153,7 @@ def cmd_analyze(args) -> int:
         progress = Progress(not args.quiet)
         two = analyze_two_views(args.side, args.front, out, pattern=args.pattern,
                                 progress=progress, model_file=args.model_file, annotated_video=not args.no_video,
-                                max_duration_s=args.max_duration, thresholds=args.thresholds)
+                                max_duration_s=args.max_duration, thresholds=args.thresholds, filmed=filmed)
         r = two.result
         lines = [f"Two views  side {r['views']['side']['video']['path']}, front {r['views']['front']['video']['path']}",
                  f"Pattern    lunge   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r['score'] is not None else "")]
@@ -154,7 +164,7 @@ def cmd_analyze(args) -> int:
             faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
                                for f in rep["faults"]) or "no fault"
             lines.append(f"  rep {rep['index'] + 1}  {rep['lead_leg'] or '?':<5} leg  " + "  ".join(shown) + f"  | {faults}")
-        lines += lunge_lines(r)
+        lines += lunge_lines(r) + placement_lines(r)
         lines.append(f"Wrote      {two.result_path} (and each clip's own results in {out}/side, {out}/front)")
         print("\n".join(lines))
         return 0
@@ -167,7 +177,7 @@ def cmd_analyze(args) -> int:
     long_video = info.is_webcam or info.duration_s > 5
     progress = Progress(long_video and not args.quiet)
     analysis = analyze_video(source, out, pattern=args.pattern, progress=progress, model_file=args.model_file,
-                             annotated_video=not args.no_video, info=info, thresholds=args.thresholds)
+                             annotated_video=not args.no_video, info=info, thresholds=args.thresholds, filmed=filmed)
     print(summary(analysis))
     return 0
 
@@ -194,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--thresholds", metavar="TOML",
                    help="fault thresholds to use instead of the built-in ones (a copy of screening/thresholds.toml; "
                         "only the values it changes are needed)")
+    a.add_argument("--exercise", metavar="LEVEL",
+                   help="the ladder level filmed, e.g. rdl, single_leg_rdl, split_squat, reverse_lunge (a key, "
+                        "number or name from screening/continuum.toml); default: inferred from the movement")
+    a.add_argument("--load", metavar="POSITION", choices=["unloaded", "bear_hug", "front_loaded", "offset", "overhead"],
+                   help="the load position filmed (default: unloaded)")
+    a.add_argument("--pain", action="store_true",
+                   help="the person reported pain: the screen scores 0 and refers to a clinician")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=cmd_analyze)

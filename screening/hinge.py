@@ -18,6 +18,8 @@ Per rep, with the standing baseline subtracted (the names of result-contract.md)
 - ``knee_hip_ratio``: knee over hip flexion at the bottom (squat > 0.5 > hinge; Stoop-Squat Index);
 - ``hip_shift_leg_lengths``: the mid-hip's largest move behind the ankles, over leg length (SFMA);
 - ``head_angle_change_deg``: the largest change of the head angle (dowel contact);
+- ``ankle_rise_leg_lengths``: how far one ankle is above the other at the bottom, over leg length (a
+  single-leg RDL lifts the free leg behind; both feet on the floor read ~0);
 - ``descent_s``, ``ascent_s``, ``sparc`` (smoothness of the trunk's angular speed).
 """
 from __future__ import annotations
@@ -135,6 +137,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             "trunk_inclination_deg": tr_peak, "hip_flexion_deg": hip_peak, "knee_flexion_deg": knee_peak,
             "spinal_flexion_deg": spinal, "hip_spine_ratio": ratio, "spine_lead_s": spine_lead,
             "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": nanmax(shift[sl]),
+            "ankle_rise_leg_lengths": nanmedian(np.abs(cs.xy[bottom, 27, 1] - cs.xy[bottom, 28, 1])) / kin.segments.leg,
             "head_angle_change_deg": head_change, "descent_s": rep.bottom_s - rep.start_s,
             "ascent_s": rep.end_s - rep.bottom_s, "sparc": sparc(speed, fs) if len(speed) else np.nan,
         }

@@ -90,6 +90,11 @@ REP_METRICS: tuple[RepMetric, ...] = (
               "hip width", "metrics.md Lunge: medio-lateral sway", lateral=False),
     RepMetric("front_foot_movement_foot_lengths", BOTH, "largest move of the front ankle from its place at "
               "the bottom while loaded, over foot length", "metrics.md Lunge: a step is a balance loss"),
+    RepMetric("step_forward_shanks", SIDE, "how far the front foot moved forward between the rep's start and its "
+              "bottom, over shank length (a forward or walking lunge steps; a split squat does not)",
+              "continuum.md Lunge: split squat, reverse, forward lunge", lateral=False),
+    RepMetric("step_back_shanks", SIDE, "how far the rear foot moved back between the rep's start and its bottom, "
+              "over shank length (a reverse lunge steps back)", "continuum.md Lunge", lateral=False),
     RepMetric("front_thigh_angle_deg", BOTH, "the front (working) thigh's angle above horizontal at the bottom, "
               "from its height in the picture over its standing length (asin): 0 = thigh parallel; from the front "
               "only in a lateral lunge (a split lunge's front thigh points at the camera: 5-19 deg too steep on "
@@ -337,6 +342,19 @@ def _foot_movement(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarr
     return nanmax(d) / foot
 
 
+def steps(cs: CleanSeries, kin: Kinematics, lead: str, start_i: int, bottom: np.ndarray) -> tuple[float, float]:
+    """(front foot forward, rear foot back) between the rep's start and its bottom, along the direction the
+    person faces, in shank lengths (side view; from the front a step toward the camera barely moves the
+    foot in the picture: the rendered reverse lunge read 0.0-0.1 there, 0.97 from the side)."""
+    f, r = (27, 28) if lead == "left" else (28, 27)
+    with quiet():
+        at_bottom = np.nanmedian(cs.xy[bottom], axis=0) if bottom.any() else np.full((33, 2), np.nan)
+    start, sign = cs.xy[start_i], cs.view.facing_sign or 1
+    fwd = (at_bottom[f, 0] - start[f, 0]) * sign
+    back = -(at_bottom[r, 0] - start[r, 0]) * sign
+    return float(fwd / kin.segments.shank), float(back / kin.segments.shank)
+
+
 def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     """Reps, lead legs, per-rep metrics and faults, per-leg summaries and asymmetry, and the score."""
     notes: list[str] = []
@@ -388,6 +406,8 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                 rep_notes.append("Knee valgus (FPPA) could not be read: the front knee was not seen at half depth.")
         if lead is not None:
             metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
+            if not lateral and cs.view.kind == "side":
+                metrics["step_forward_shanks"], metrics["step_back_shanks"] = steps(cs, kin, lead, rep.start_i, bottom)
             if cs.view.kind == "side" or lateral:  # from the front a split lunge's thigh points at the camera
                 metrics["front_thigh_angle_deg"] = thigh_angle(cs, kin, lead, bottom)
         speed = np.abs(np.gradient(drop[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])

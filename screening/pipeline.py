@@ -11,6 +11,7 @@ import tempfile
 
 from .annotate import BaseRecorder, write_annotated
 from .config import load_thresholds
+from .continuum import placement_for
 from .findings import PatternResult
 from .hinge import analyze_hinge, trunk_change
 from .lunge import analyze_lunge, merge_views
@@ -102,12 +103,32 @@ def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) ->
     return None
 
 
+@dataclass(frozen=True)
+class Filmed:
+    """What the clinician says about the clip: the ladder level and load position filmed, and pain."""
+
+    exercise: str | None = None  # a level of the pattern's ladder (key, number or name); None: inferred
+    load: str | None = None  # a load position; None: unloaded
+    pain: bool = False
+
+
+def add_placement(result: dict, filmed: Filmed) -> dict:
+    """The continuum placement (screening.continuum) written into result.json, with what was assumed."""
+    placement, notes = placement_for(result, filmed.exercise, filmed.load, filmed.pain)
+    if filmed.pain:
+        result["score"] = 0  # metrics.md: 0 = pain reported
+    result["placement"] = placement.as_dict() if placement else None
+    result["analysis_notes"] = list(result.get("analysis_notes", [])) + notes
+    return result
+
+
 def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", progress: Progress | None = None,
                   model_file=None, annotated_video: bool = True, max_duration_s: float | None = None,
-                  info: VideoInfo | None = None, thresholds=None) -> Analysis:
+                  info: VideoInfo | None = None, thresholds=None, filmed: Filmed | None = None) -> Analysis:
     """Analyse one video and write result.json, angles.csv and annotated.mp4 into ``out_dir``.
 
-    ``info`` is the video's :func:`probe` result when the caller already has it."""
+    ``info`` is the video's :func:`probe` result when the caller already has it; ``filmed`` what the
+    clinician says about the clip (exercise, load position, pain), for the continuum placement."""
     if pattern not in PATTERNS:
         raise ScreeningError(f"Unknown pattern '{pattern}'.", f"Use one of: {', '.join(PATTERNS)}.")
     out = Path(out_dir)
@@ -126,6 +147,7 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=source)
         if movement is None:
             result["analysis_notes"] = [UNANALYSED.get(found, UNANALYSED["unknown"])]
+        add_placement(result, filmed or Filmed())
         out.mkdir(parents=True, exist_ok=True)
         video_path = None
         if recorder is not None:
@@ -160,7 +182,8 @@ class TwoViewAnalysis:
 
 def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern: str = "lunge",
                       progress: Progress | None = None, model_file=None, annotated_video: bool = True,
-                      max_duration_s: float | None = None, thresholds=None) -> TwoViewAnalysis:
+                      max_duration_s: float | None = None, thresholds=None,
+                      filmed: Filmed | None = None) -> TwoViewAnalysis:
     """Analyse a side clip and a front clip of the same set (``screening analyze --side A --front B``):
     each into its own folder (``out/side``, ``out/front``: complete single-view results), then one merged
     ``out/result.json`` where each measure comes from the view that shows it (:func:`screening.lunge.merge_views`)."""
@@ -173,7 +196,8 @@ def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern:
     for role, src in (("side", side), ("front", front)):
         step = (lambda f, stage, r=role: progress(f, f"{r} clip: {stage}")) if progress else None
         a = analyze_video(src, out / role, pattern="lunge", progress=step, model_file=model_file,
-                          annotated_video=annotated_video, max_duration_s=max_duration_s, thresholds=thresholds)
+                          annotated_video=annotated_video, max_duration_s=max_duration_s, thresholds=thresholds,
+                          filmed=filmed)
         kind = a.result["view"]["kind"]
         if kind != role:
             raise ScreeningError(
@@ -184,6 +208,7 @@ def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern:
     s, f = done
     merged = merge_views(s.movement, f.movement, th)
     result = build_two_view_result(s.result, f.result, merged)
+    add_placement(result, filmed or Filmed())
     write_json(result, out / "result.json")
     return TwoViewAnalysis(s, f, result, out / "result.json")
 

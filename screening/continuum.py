@@ -1,0 +1,306 @@
+"""The movement continuum: where a person stands on the hinge or lunge ladder today, and the next step
+(../shared/spec/continuum.md).
+
+The ladders, load positions and cues are data (screening/continuum.toml); :func:`place` is the decision
+rule, a pure function of the pattern score, the faults, the asymmetry, a pain flag and the level and load
+position that were filmed:
+
+- pain: stop and refer to a clinician, no recommendation to load;
+- 3 and no asymmetry: progress one step (the next load position; after the last, the next body position
+  from its easiest load);
+- 3 with an asymmetry over its threshold, or 2: hold, with the cues for what was found (and the side);
+- 1 (a major fault, balance loss or an unfinished rep): regress one step (back one load position, or back
+  one body position when already unloaded).
+
+:func:`infer_exercise` guesses the level from the movement where the video shows it (a swing is not a
+good morning; a lateral lunge is not a split squat), and says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from .errors import ScreeningError
+
+DEFAULT_PATH = Path(__file__).with_name("continuum.toml")
+PATTERNS = ("hinge", "lunge")
+VERDICTS = ("progress", "hold", "regress", "refer")
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    key: str
+    name: str
+    asks: str
+    faults: tuple[str, ...]  # the faults that matter most at this level
+
+
+@dataclass(frozen=True)
+class Continuum:
+    ladders: dict[str, tuple[Level, ...]]
+    loads: tuple[str, ...]  # easiest first
+    load_names: dict[str, str]
+    cues: dict[str, str]
+
+    def level(self, pattern: str, level: int) -> Level:
+        return self.ladders[pattern][level]
+
+    def find(self, pattern: str, name: str) -> Level:
+        """A level by its key, number or name (``rdl``, ``4``, ``Romanian deadlift``)."""
+        text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        for lv in self.ladders[pattern]:
+            if text in (lv.key, str(lv.level)) or text == lv.name.lower().replace("-", "_").replace(" ", "_"):
+                return lv
+        for lv in self.ladders[pattern]:  # a unique prefix of the key or the name
+            if lv.key.startswith(text) or lv.name.lower().replace(" ", "_").startswith(text):
+                return lv
+        raise ScreeningError(
+            f"'{name}' is not a level of the {pattern} ladder.",
+            "Use one of: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[pattern]) + ".")
+
+    def load(self, name: str) -> str:
+        text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        if text in self.loads:
+            return text
+        raise ScreeningError(f"'{name}' is not a load position.", "Use one of: " + ", ".join(self.loads) + ".")
+
+
+def load_continuum(path: str | Path | None = None) -> Continuum:
+    try:
+        with open(path or DEFAULT_PATH, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise ScreeningError(f"The continuum file '{path}' cannot be read ({exc.strerror}).",
+                             "Give the path of a copy of screening/continuum.toml.") from None
+    ladders = {}
+    for pattern in PATTERNS:
+        levels = sorted(data[pattern], key=lambda d: d["level"])
+        ladders[pattern] = tuple(Level(d["level"], d["key"], d["name"], d["asks"], tuple(d.get("faults", ())))
+                                 for d in levels)
+    lp = data["load_positions"]
+    return Continuum(ladders, tuple(lp["order"]), dict(lp["names"]), dict(data.get("cues", {})))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the rule needs of one fault: its code, severity, and where it was seen (rep numbers, leg)."""
+
+    code: str
+    severity: str
+    reps: tuple[int, ...] = ()
+    leg: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class Placement:
+    pattern: str
+    level: int
+    level_name: str
+    load_position: str
+    verdict: str
+    next_step: str
+    reasons: list[str]
+    next_level: int
+    next_level_name: str
+    next_load_position: str
+    exercise_source: str  # "given" | "inferred"
+    cues: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"pattern": self.pattern, "level": self.level, "level_name": self.level_name,
+                "load_position": self.load_position, "verdict": self.verdict, "next_step": self.next_step,
+                "reasons": list(self.reasons), "exercise_source": self.exercise_source,
+                "next": {"level": self.next_level, "level_name": self.next_level_name,
+                         "load_position": self.next_load_position},
+                "cues": list(self.cues)}
+
+
+def short_name(name: str) -> str:
+    """A level's name without its parenthesis or explanation: "Romanian deadlift", "split squat"."""
+    return name.split(" (")[0].split(":")[0].strip()
+
+
+def _where(c: Continuum, pattern: str, level: int, load: str) -> str:
+    return f"{pattern} level {level} ({short_name(c.level(pattern, level).name)}), {load.replace('_', ' ')}"
+
+
+def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, findings: list[Finding],
+          pain: bool = False, exercise_source: str = "given") -> Placement:
+    """The decision rule of continuum.md: today's position and the next step, with the reasons."""
+    if pattern not in c.ladders:
+        raise ScreeningError(f"No continuum for the pattern '{pattern}'.", "Use hinge or lunge.")
+    ladder, loads = c.ladders[pattern], c.loads
+    lv = c.level(pattern, level)
+    reasons = [f"Filmed: {_where(c, pattern, level, load)}"
+               + (" (inferred from the movement)" if exercise_source == "inferred" else "") + "."]
+    rep_faults = [f for f in findings if f.code != "asymmetry"]
+    asym = [f for f in findings if f.code == "asymmetry"]
+    important = set(lv.faults)
+    ordered = sorted(rep_faults, key=lambda f: (f.code not in important, f.severity != "major", f.code))
+    for f in ordered:
+        where = f" in rep{'s' if len(f.reps) > 1 else ''} {', '.join(str(r) for r in f.reps)}" if f.reps else ""
+        reasons.append(f"{f.code.replace('_', ' ')} ({f.severity}){where}{': ' + f.detail if f.detail else ''}"
+                       + (" - one of the faults that matter most at this level" if f.code in important else "") + ".")
+    for f in asym:
+        reasons.append(f"asymmetry between legs: {f.detail or 'over its threshold'}, the {f.leg} leg worse.")
+    cues = list(dict.fromkeys(c.cues[f.code] for f in ordered + asym if f.code in c.cues))
+
+    def result(verdict: str, nl: int, nload: str, text: str) -> Placement:
+        return Placement(pattern, level, lv.name, load, verdict, text, reasons, nl, c.level(pattern, nl).name,
+                         nload, exercise_source, cues)
+
+    if pain:
+        reasons.append("Pain was reported: the screen stops here (score 0).")
+        return result("refer", level, load, "Stop and refer to a clinician: pain was reported. No recommendation "
+                      "to load until a clinician has seen it.")
+    if score is None:
+        raise ScreeningError("There is no score to place from (no repetition was measured).",
+                             "Analyse a clip in which the movement can be measured, then place it.")
+    i = loads.index(load)
+    if score == 3 and not asym:
+        reasons.append("Score 3: every rep free of faults: progress one step (the load position first, then "
+                       "the body position).")
+        if i + 1 < len(loads):
+            nl, nload = level, loads[i + 1]
+        elif level + 1 < len(ladder):
+            nl, nload = level + 1, loads[0]
+        else:
+            return result("hold", level, load, f"Keep {_where(c, pattern, level, load)}: the top of the ladder. "
+                          "Add volume or speed rather than a new position.")
+        return result("progress", nl, nload, f"Progress to {_where(c, pattern, nl, nload)}.")
+    if score == 3:
+        side = ", ".join(sorted({f.leg for f in asym if f.leg}))
+        reasons.append(f"Score 3, but the legs differ by more than the asymmetry threshold: hold until they match"
+                       + (f" (the {side} leg worse)" if side else "") + ".")
+        return result("hold", level, load, f"Hold at {_where(c, pattern, level, load)} and bring the "
+                      f"{side or 'weaker'} leg up to the other: {c.cues.get('asymmetry', '')}.")
+    if score == 2:
+        reasons.append("Score 2: minor faults or compensation: hold the position and work on them.")
+        return result("hold", level, load, f"Hold at {_where(c, pattern, level, load)}"
+                      + (f"; cues: {'; '.join(cues)}" if cues else "") + ".")
+    # score 1 (or anything lower that is not pain)
+    reasons.append("Score 1: a major fault, a balance loss or an unfinished rep: regress one step (the load "
+                   "position first; unloaded, the body position).")
+    if i > 0:
+        nl, nload = level, loads[i - 1]
+    elif level > 0:
+        nl, nload = level - 1, loads[0]
+    else:
+        return result("regress", level, load, f"Stay at {_where(c, pattern, level, load)}, the floor of the "
+                      "ladder, and organise the pattern" + (f": {'; '.join(cues)}" if cues else "") + ".")
+    return result("regress", nl, nload, f"Regress to {_where(c, pattern, nl, nload)}"
+                  + (f"; cues: {'; '.join(cues)}" if cues else "") + ".")
+
+
+def findings_from_result(result: dict) -> list[Finding]:
+    """The faults of a result.json, gathered per code (and leg, for asymmetry) with the reps they were in."""
+    by_code: dict[tuple[str, str | None], dict] = {}
+    for rep in result.get("reps", []):
+        for f in rep["faults"]:
+            d = by_code.setdefault((f["code"], None), {"severity": "minor", "reps": [], "worst": f})
+            d["reps"].append(rep["index"] + 1)
+            if f["severity"] == "major":
+                d["severity"] = "major"
+            if abs(f["value"] or 0) > abs(d["worst"]["value"] or 0):
+                d["worst"] = f
+    out = []
+    for (code, _), d in by_code.items():
+        w = d["worst"]
+        detail = f"worst {w['value']:.2f} against {w['threshold']:.2f} ({w.get('metric', '')})" if w["value"] is not None else ""
+        out.append(Finding(code, d["severity"], tuple(d["reps"]), None, detail))
+    for f in (result.get("lunge") or {}).get("faults", []):
+        out.append(Finding("asymmetry", f["severity"], (), f.get("leg"),
+                           f"{f['metric'].replace('_', ' ')} {f['value']:.0f}% (threshold {f['threshold']:.0f}%)"))
+    return out
+
+
+#: a kettlebell swing goes down and up in well under a second; a controlled hinge takes 1.5-3 s
+BALLISTIC_REP_S = 1.0
+#: a single-leg RDL lifts the free foot off the floor behind: one ankle this far above the other (leg lengths)
+SINGLE_LEG_RISE = 0.2
+#: knees bent over half as much as the hips: a deadlift from the floor (Stoop-Squat Index, Schmid 2022)
+DEADLIFT_KNEE_HIP = 0.5
+#: a step of half a shank between the rep's start and its bottom (lunges, side view)
+STEP_SHANKS = 0.5
+
+
+def _median(reps: list[dict], name: str) -> float | None:
+    vals = sorted(r["metrics"][name] for r in reps if r["metrics"].get(name) is not None)
+    return vals[len(vals) // 2] if vals else None
+
+
+def _share(reps: list[dict], name: str, above: float) -> float:
+    vals = [r["metrics"].get(name) for r in reps if r["metrics"].get(name) is not None]
+    return sum(v > above for v in vals) / len(vals) if vals else 0.0
+
+
+def infer_exercise(c: Continuum, result: dict) -> tuple[Level, str] | None:
+    """The ladder level the movement shows, from result.json's reps (None when nothing was measured), and
+    the reason in words. Only what the video shows is used: the load in the hands is not seen, so levels
+    that differ by load alone (hinge 1, 2 and 4) are told apart by nobody, and the lowest is taken."""
+    pattern, reps = result.get("pattern"), result.get("reps") or []
+    if pattern not in c.ladders or not reps:
+        return None
+    if pattern == "hinge":
+        rep_s = [r["end_s"] - r["start_s"] for r in reps]
+        rep_s = sorted(rep_s)[len(rep_s) // 2]
+        rise, knee_hip = _median(reps, "ankle_rise_leg_lengths"), _median(reps, "knee_hip_ratio")
+        if rep_s < BALLISTIC_REP_S:
+            return c.find("hinge", "ballistic_hinge"), f"each rep took {rep_s:.1f} s down and up: a ballistic hinge (swing)"
+        if rise is not None and rise > SINGLE_LEG_RISE:
+            return c.find("hinge", "single_leg_rdl"), f"one foot was {rise:.2f} leg lengths off the floor: a single-leg RDL"
+        if knee_hip is not None and knee_hip > DEADLIFT_KNEE_HIP:
+            return c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.2f} times as much as the hips: a deadlift"
+        return c.find("hinge", "hip_hinge_drill"), ("a two-footed hinge with soft knees (levels 1, 2 and 4 look "
+                                                    "alike without seeing the load: the lowest is taken)")
+    lunge = result.get("lunge") or {}
+    if lunge.get("variant") == "lateral":
+        return c.find("lunge", "lateral_lunge"), "the feet wide apart sideways: a lateral lunge"
+    if _share(reps, "step_forward_shanks", STEP_SHANKS) > 0.5:
+        return c.find("lunge", "forward_lunge"), "the front foot stepped forward into each rep: a forward lunge"
+    if _share(reps, "step_back_shanks", STEP_SHANKS) > 0.5:
+        return c.find("lunge", "reverse_lunge"), "the rear foot stepped back into each rep: a reverse lunge"
+    seen = any(r["metrics"].get("step_back_shanks") is not None for r in reps)
+    return c.find("lunge", "split_squat"), ("the feet stayed put: a split squat" if seen else
+                                            "a split stance (from the front a step cannot be seen: taken as a split squat)")
+
+
+def placement_for(result: dict, exercise: str | None = None, load: str | None = None, pain: bool = False,
+                  c: Continuum | None = None) -> tuple[Placement | None, list[str]]:
+    """result.json -> its placement on the continuum (or None) and notes saying what was assumed or why
+    there is none. ``exercise``: the level filmed (a key, number or name of the pattern's ladder); None
+    infers it from the movement. ``load``: the load position filmed; None takes "unloaded"."""
+    c = c or load_continuum()
+    pattern = result.get("pattern")
+    notes: list[str] = []
+    if pattern not in c.ladders:
+        return None, ["No continuum placement: the movement was not recognised as a hinge or a lunge."]
+    if exercise is not None:
+        level, source = c.find(pattern, exercise), "given"
+    else:
+        inferred = infer_exercise(c, result)
+        if inferred is None:
+            if not pain:
+                return None, ["No continuum placement: no repetition was measured. Give the exercise with "
+                              "--exercise to place the person anyway."]
+            level, source = c.level(pattern, 0), "inferred"
+        else:
+            level, why = inferred
+            source = "inferred"
+            notes.append(f"The exercise was inferred from the movement: {why}. Give --exercise if it was another.")
+    if load is None:
+        load_pos = c.loads[0]
+        notes.append(f"The load position was not given: taken as {load_pos} (give --load).")
+    else:
+        load_pos = c.load(load)
+    score = 0 if pain else result.get("score")
+    if score is None:
+        return None, notes + ["No continuum placement: no repetition could be scored."]
+    return place(c, pattern, level.level, load_pos, score, findings_from_result(result), pain, source), notes

@@ -1,0 +1,126 @@
+"""The continuum's decision rule (../shared/spec/continuum.md) as a table: every score at the bottom, the
+middle and the top of each ladder and at every load position; asymmetry holding a 3; pain referring; and
+the exercise inferred from the movement."""
+from __future__ import annotations
+
+import pytest
+
+from screening.continuum import Finding, infer_exercise, load_continuum, place, placement_for
+from screening.errors import ScreeningError
+
+C = load_continuum()
+LOADS = ["unloaded", "bear_hug", "front_loaded", "offset", "overhead"]
+
+#: (score, level, load) -> (verdict, next level, next load); levels 0 / 4 / 7 are the floor, a middle and
+#: the ceiling of both ladders (each has levels 0-7). Written out, not computed.
+TABLE = {
+    # score 3: the next load position; after the last one, the next body position from unloaded
+    (3, 0, "unloaded"): ("progress", 0, "bear_hug"),
+    (3, 0, "bear_hug"): ("progress", 0, "front_loaded"),
+    (3, 0, "front_loaded"): ("progress", 0, "offset"),
+    (3, 0, "offset"): ("progress", 0, "overhead"),
+    (3, 0, "overhead"): ("progress", 1, "unloaded"),
+    (3, 4, "unloaded"): ("progress", 4, "bear_hug"),
+    (3, 4, "bear_hug"): ("progress", 4, "front_loaded"),
+    (3, 4, "front_loaded"): ("progress", 4, "offset"),
+    (3, 4, "offset"): ("progress", 4, "overhead"),
+    (3, 4, "overhead"): ("progress", 5, "unloaded"),
+    (3, 7, "unloaded"): ("progress", 7, "bear_hug"),
+    (3, 7, "bear_hug"): ("progress", 7, "front_loaded"),
+    (3, 7, "front_loaded"): ("progress", 7, "offset"),
+    (3, 7, "offset"): ("progress", 7, "overhead"),
+    (3, 7, "overhead"): ("hold", 7, "overhead"),  # the ceiling: nowhere further to go
+    # score 2: hold where they are
+    **{(2, lv, ld): ("hold", lv, ld) for lv in (0, 4, 7) for ld in LOADS},
+    # score 1: back one load position; unloaded, back one body position (unloaded)
+    (1, 0, "unloaded"): ("regress", 0, "unloaded"),  # the floor
+    (1, 0, "bear_hug"): ("regress", 0, "unloaded"),
+    (1, 0, "front_loaded"): ("regress", 0, "bear_hug"),
+    (1, 0, "offset"): ("regress", 0, "front_loaded"),
+    (1, 0, "overhead"): ("regress", 0, "offset"),
+    (1, 4, "unloaded"): ("regress", 3, "unloaded"),
+    (1, 4, "bear_hug"): ("regress", 4, "unloaded"),
+    (1, 4, "front_loaded"): ("regress", 4, "bear_hug"),
+    (1, 4, "offset"): ("regress", 4, "front_loaded"),
+    (1, 4, "overhead"): ("regress", 4, "offset"),
+    (1, 7, "unloaded"): ("regress", 6, "unloaded"),
+    (1, 7, "bear_hug"): ("regress", 7, "unloaded"),
+    (1, 7, "front_loaded"): ("regress", 7, "bear_hug"),
+    (1, 7, "offset"): ("regress", 7, "front_loaded"),
+    (1, 7, "overhead"): ("regress", 7, "offset"),
+}
+FAULTS = {3: [], 2: [Finding("knee_valgus", "minor", (1, 2))], 1: [Finding("lumbar_flexion", "major", (2,))]}
+
+
+@pytest.mark.parametrize("pattern", ["hinge", "lunge"])
+@pytest.mark.parametrize("key", sorted(TABLE), ids=lambda k: f"score{k[0]}-level{k[1]}-{k[2]}")
+def test_the_decision_rule(pattern, key):
+    score, level, load = key
+    verdict, next_level, next_load = TABLE[key]
+    p = place(C, pattern, level, load, score, FAULTS[score])
+    assert (p.verdict, p.next_level, p.next_load_position) == (verdict, next_level, next_load)
+    assert (p.pattern, p.level, p.load_position) == (pattern, level, load)
+    assert p.level_name == C.level(pattern, level).name and p.next_level_name == C.level(pattern, next_level).name
+    assert p.reasons and p.next_step
+    if score < 3:  # the cues for what was found
+        assert p.cues == [C.cues[FAULTS[score][0].code]]
+        assert any(FAULTS[score][0].code.replace("_", " ") in r for r in p.reasons)
+
+
+@pytest.mark.parametrize("pattern", ["hinge", "lunge"])
+@pytest.mark.parametrize("level", [0, 4, 7])
+@pytest.mark.parametrize("load", LOADS)
+def test_pain_refers_and_asymmetry_holds_a_three(pattern, level, load):
+    p = place(C, pattern, level, load, 3, [], pain=True)
+    assert p.verdict == "refer" and (p.next_level, p.next_load_position) == (level, load)
+    assert "clinician" in p.next_step and "pain" in " ".join(p.reasons).lower()
+    asym = [Finding("asymmetry", "minor", (), "left", "rear knee height shanks 24% (threshold 15%)")]
+    p = place(C, pattern, level, load, 3, asym)
+    assert p.verdict == "hold" and (p.next_level, p.next_load_position) == (level, load)
+    assert "left" in p.next_step and any("left leg worse" in r for r in p.reasons)
+
+
+def test_levels_and_loads_by_name_and_clear_errors():
+    assert C.find("hinge", "rdl").level == 4 and C.find("hinge", "4").key == "rdl"
+    assert C.find("lunge", "split squat").level == 2 and C.find("lunge", "reverse").key == "reverse_lunge"
+    with pytest.raises(ScreeningError, match="not a level of the lunge ladder"):
+        C.find("lunge", "deadlift")
+    with pytest.raises(ScreeningError, match="not a load position"):
+        C.load("on the head")
+
+
+def rep(**metrics) -> dict:
+    return {"index": 0, "start_s": 0.0, "bottom_s": 1.0, "end_s": 2.0, "faults": [], "metrics": metrics}
+
+
+@pytest.mark.parametrize("result, level", [
+    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.01)]}, "hip_hinge_drill"),
+    ({"pattern": "hinge", "reps": [{**rep(knee_hip_ratio=0.3), "end_s": 0.8}]}, "ballistic_hinge"),
+    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.45)]}, "single_leg_rdl"),
+    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.7, ankle_rise_leg_lengths=0.0)]}, "deadlift"),
+    ({"pattern": "lunge", "lunge": {"variant": "lateral"}, "reps": [rep()]}, "lateral_lunge"),
+    ({"pattern": "lunge", "lunge": {"variant": "split"},
+      "reps": [rep(step_forward_shanks=0.9, step_back_shanks=-0.1)] * 2}, "forward_lunge"),
+    ({"pattern": "lunge", "lunge": {"variant": "split"},
+      "reps": [rep(step_forward_shanks=0.0, step_back_shanks=1.0)] * 2}, "reverse_lunge"),
+    ({"pattern": "lunge", "lunge": {"variant": "split"},
+      "reps": [rep(step_forward_shanks=0.0, step_back_shanks=1.8), rep(step_forward_shanks=0.0, step_back_shanks=0.0),
+               rep(step_forward_shanks=0.0, step_back_shanks=0.1)]}, "split_squat"),  # the step into the stance
+])
+def test_the_exercise_is_inferred_from_the_movement(result, level):
+    found, why = infer_exercise(C, result)
+    assert found.key == level and why
+
+
+def test_placement_from_a_result_says_what_it_assumed():
+    result = {"pattern": "lunge", "score": 2, "lunge": {"variant": "lateral", "faults": []},
+              "reps": [{**rep(), "faults": [{"code": "lateral_trunk_lean", "severity": "minor", "value": 12.0,
+                                             "threshold": 10.0, "metric": "lateral_trunk_lean_deg"}]}]}
+    p, notes = placement_for(result)
+    assert (p.level, p.load_position, p.verdict, p.exercise_source) == (5, "unloaded", "hold", "inferred")
+    assert any("inferred" in n for n in notes) and any("load position was not given" in n for n in notes)
+    p, notes = placement_for(result, exercise="lateral_lunge", load="offset")
+    assert (p.exercise_source, p.load_position) == ("given", "offset") and not notes
+    assert placement_for({"pattern": "lunge", "reps": [], "score": None})[0] is None
+    p, _ = placement_for({"pattern": "hinge", "reps": [], "score": None}, pain=True)
+    assert p.verdict == "refer"
