@@ -149,3 +149,55 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
     finally:
         if writer is not None:
             writer.close()
+
+
+#: per-rep metrics written on the key frame, per pattern: metric -> label
+KEY_FRAME_METRICS = {
+    "hinge": {"trunk_inclination_deg": "trunk", "hip_flexion_deg": "hip", "knee_flexion_deg": "knee",
+              "spinal_flexion_deg": "spine"},
+    "lunge": {"front_knee_flexion_deg": "front knee", "rear_knee_height_shanks": "rear knee height",
+              "knee_valgus_fppa_deg": "FPPA", "pelvic_obliquity_change_deg": "pelvic drop",
+              "lateral_trunk_lean_deg": "lateral lean", "trunk_pitch_change_deg": "trunk pitch"},
+}
+
+
+def worst_rep(reps: list[dict]) -> dict | None:
+    """The rep a report shows: the most major faults, then the most faults, then the highest severity."""
+    if not reps:
+        return None
+    return max(reps, key=lambda r: (sum(f["severity"] == "major" for f in r["faults"]), len(r["faults"]),
+                                    r["metrics"].get("fault_severity") or 0.0, -r["index"]))
+
+
+def write_key_frame(path: Path, source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str) -> bool:
+    """The frame at the bottom of ``rep`` with the skeleton and the rep's measures and faults drawn on it
+    (JPEG). False when the frame cannot be read again (a webcam)."""
+    if isinstance(source, int):
+        return False
+    t = rep["bottom_s"]
+    frame = next(iter(read_frames(source, info, start_s=max(0.0, t - 0.5 / info.fps), end_s=t + 2.0 / info.fps)), None)
+    if frame is None:
+        return False
+    i = int(np.argmin(np.abs(cs.time_s - t)))
+    h, w = frame.rgb.shape[:2]
+    size = scaled_size(w, h, ANNOTATION_MAX_SIDE) if max(h, w) > ANNOTATION_MAX_SIDE else (w, h)
+    img = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA) if size != (w, h) else frame.rgb.copy()
+    pts = rotate(cs.xy[i:i + 1], cs.roll_deg, (cs.width / 2, cs.height / 2))[0] * np.array([size[0] / cs.width,
+                                                                                          size[1] / cs.height])
+    v = cs.view
+    header = f"rep {rep['index'] + 1}" + (f", {rep['lead_leg']} leg in front" if rep.get("lead_leg") else "")
+    draw(img, pts, {}, v.kind, v.near_side, float(cs.time_s[i]), header)
+    scale = max(0.45, min(size) / 900)
+    y = 60 * scale
+    for name, label in KEY_FRAME_METRICS.get(pattern, {}).items():
+        val = rep["metrics"].get(name)
+        if val is not None:
+            _text(img, f"{label} {val:.2f}" if "shanks" in name else f"{label} {val:.0f} deg", (10 * scale, y),
+                  0.6 * scale, (255, 255, 120))
+            y += 24 * scale
+    for f in rep["faults"]:
+        _text(img, f"{f['code'].replace('_', ' ')} ({f['severity']}): {f['value']:.2f} vs {f['threshold']:.2f}",
+              (10 * scale, y), 0.6 * scale, (255, 120, 120))
+        y += 24 * scale
+    path = Path(path)
+    return bool(cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]))

@@ -182,6 +182,26 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import write_report
+    from .result import write_reps_csv
+
+    if not args.out and not args.csv:
+        raise ScreeningError("Nothing to write.", "Give --out report.html (or .pdf), --csv reps.csv, or both.")
+    rep = None
+    if args.out:
+        rep = write_report(args.results, args.out)
+        print(f"Report     {rep.headline}")
+        print(f"Wrote      {args.out}")
+    if args.csv:
+        from .report import load_session
+
+        sessions = sorted((load_session(p) for p in args.results), key=lambda s: s.when)
+        write_reps_csv([s.result for s in sessions], args.csv)
+        print(f"Wrote      {args.csv} ({sum(len(s.result['reps']) for s in sessions)} reps)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="screening", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -214,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=cmd_analyze)
+    r = sub.add_parser("report", help="a report to hand over (HTML or PDF), and per-rep CSV",
+                       description="The screening report of one result, or of several results of one person "
+                                   "over time (their path along the continuum), as HTML or PDF; --csv writes "
+                                   "every rep's metrics for spreadsheets.")
+    r.add_argument("results", metavar="RESULT", nargs="+", help="result.json files (or the folders holding them)")
+    r.add_argument("--out", metavar="FILE", help="report.html or report.pdf")
+    r.add_argument("--csv", metavar="FILE", help="per-rep metrics of all the results, one row per rep")
+    r.set_defaults(func=cmd_report)
     return parser
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 import tempfile
 
-from .annotate import BaseRecorder, write_annotated
+from .annotate import BaseRecorder, worst_rep, write_annotated, write_key_frame
 from .config import load_thresholds
 from .continuum import placement_for
 from .findings import PatternResult
@@ -20,7 +20,7 @@ from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics, resolve_point
 from .pose import PoseSeries, track
-from .result import atomic_path, build_result, lunge_summary, write_csv, write_json
+from .result import atomic_path, build_result, lunge_summary, write_csv, write_json, write_reps_csv
 from .video import ReadReport, Source, VideoInfo, probe
 
 #: fewer frames with a person than this and there is nothing to measure
@@ -141,10 +141,10 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         finally:
             if recorder is not None:
                 recorder.close()
-        found, source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
+        found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
         th = load_thresholds(thresholds)
         movement = analyze_pattern(found, cs, kin, th)
-        result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=source)
+        result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
         if movement is None:
             result["analysis_notes"] = [UNANALYSED.get(found, UNANALYSED["unknown"])]
         add_placement(result, filmed or Filmed())
@@ -156,6 +156,17 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                 write_annotated(tmp, recorder.paths, info, cs, kin,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
+    files = {}
+    worst = worst_rep(result["reps"])
+    if worst is not None:
+        with atomic_path(out / "key_frame.jpg") as tmp:
+            if write_key_frame(tmp, source, info, cs, worst, found):
+                files.update(key_frame="key_frame.jpg", key_frame_rep=worst["index"])
+        if not files:
+            (out / "key_frame.jpg").unlink(missing_ok=True)
+    if result["reps"]:
+        write_reps_csv([result], out / "reps.csv")
+        files["reps_csv"] = "reps.csv"
     if (movement is not None and movement.pattern == "hinge" and movement.reps
             and np.isfinite(movement.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
         plot_path = out / "rhythm.png"
@@ -163,7 +174,9 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
             rhythm_plot(tmp, kin.change("hip_flexion_deg"), movement.series["spinal_flexion_deg"],
                         movement.reps, kin.time_s, th["hinge"]["lumbar_flexion"]["minor"],
                         th["hinge"]["lumbar_flexion"]["major"])
-        result["files"] = {"rhythm_plot": plot_path.name}
+        files["rhythm_plot"] = plot_path.name
+    if files:
+        result["files"] = files
     write_json(result, out / "result.json")
     if progress:
         progress(1.0, "done")
@@ -209,6 +222,12 @@ def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern:
     merged = merge_views(s.movement, f.movement, th)
     result = build_two_view_result(s.result, f.result, merged)
     add_placement(result, filmed or Filmed())
+    files = {f"key_frame_{role}" if role == "front" else "key_frame": f"{role}/{a.result['files']['key_frame']}"
+             for role, a in (("side", s), ("front", f)) if a.result.get("files", {}).get("key_frame")}
+    if result["reps"]:
+        write_reps_csv([result], out / "reps.csv")
+        files["reps_csv"] = "reps.csv"
+    result["files"] = files
     write_json(result, out / "result.json")
     return TwoViewAnalysis(s, f, result, out / "result.json")
 

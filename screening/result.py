@@ -6,6 +6,7 @@ a half-written result where a reader would take it for a whole one.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import math
 import os
@@ -46,6 +47,7 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
+        "analysed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "video": {"path": info.path, "fps": _num(info.fps), "frame_count": int(len(series) or info.frame_count),
                   "duration_s": _num(series.time_s[-1] if len(series) else info.duration_s),
                   "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg},
@@ -107,3 +109,27 @@ def write_csv(kin: Kinematics, path: Path) -> None:
         cols = np.stack([kin.values[n] for n in names], axis=1) if names else np.zeros((len(kin.time_s), 0))
         for i, (t, row) in enumerate(zip(kin.time_s, cols)):
             w.writerow([i, f"{t:.4f}", *("" if not np.isfinite(v) else f"{v:.2f}" for v in row)])
+
+
+def write_reps_csv(results: list[dict], path: Path) -> None:
+    """Per-rep metrics of one or more results, one row per rep, for spreadsheets: the clip, pattern, rep,
+    front leg and times, every metric (empty = not measured), the faults in words, and the placement."""
+    names: list[str] = []
+    for r in results:
+        for rep in r.get("reps", []):
+            names += [k for k in rep["metrics"] if k not in names]
+    head = ["video", "pattern", "rep", "lead_leg", "start_s", "bottom_s", "end_s", *names, "faults", "score",
+            "placement"]
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(head)
+        for r in results:
+            p = r.get("placement") or {}
+            where = f"{p['pattern']} level {p['level']}, {p['load_position']}: {p['verdict']}" if p else ""
+            for rep in r.get("reps", []):
+                m = rep["metrics"]
+                faults = "; ".join(f"{x['code']} {x['severity']} {x['value']:.2f} vs {x['threshold']:.2f}"
+                                   for x in rep["faults"])
+                w.writerow([r["video"]["path"], r["pattern"], rep["index"] + 1, rep.get("lead_leg") or "",
+                            rep["start_s"], rep["bottom_s"], rep["end_s"],
+                            *("" if m.get(k) is None else m[k] for k in names), faults, r.get("score"), where])
