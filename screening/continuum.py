@@ -177,7 +177,7 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
         return result("progress", nl, nload, f"Progress to {_where(c, pattern, nl, nload)}.")
     if score == 3:
         side = ", ".join(sorted({f.leg for f in asym if f.leg}))
-        reasons.append(f"Score 3, but the legs differ by more than the asymmetry threshold: hold until they match"
+        reasons.append("Score 3, but the legs differ by more than the asymmetry threshold: hold until they match"
                        + (f" (the {side} leg worse)" if side else "") + ".")
         return result("hold", level, load, f"Hold at {_where(c, pattern, level, load)} and bring the "
                       f"{side or 'weaker'} leg up to the other: {c.cues.get('asymmetry', '')}.")
