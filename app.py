@@ -6,6 +6,7 @@ to the local Streamlit server, into a temporary folder that is deleted as soon a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
 from pathlib import Path
@@ -15,7 +16,9 @@ import streamlit as st
 
 from screening.errors import ScreeningError
 from screening.cli import limit_malloc_arenas
-from screening.pipeline import analyze_video
+from screening.continuum import load_continuum, short_name
+from screening.pipeline import Filmed, add_placement, analyze_video
+from screening.report import build_report, to_html, to_pdf
 
 limit_malloc_arenas()  # this process is the app
 
@@ -46,9 +49,13 @@ def run_analysis(name: str, data: bytes, pattern: str) -> dict:
         finally:
             bar.empty()
         # Read everything now: the temporary folder is deleted when this block ends.
-        rhythm = analysis.result_path.parent / analysis.result.get("files", {}).get("rhythm_plot", "-")
+        out = analysis.result_path.parent
+        files = {k: (out / v).read_bytes() for k, v in analysis.result.get("files", {}).items()
+                 if isinstance(v, str) and (out / v).is_file()}
+        rhythm = out / analysis.result.get("files", {}).get("rhythm_plot", "-")
         return {
             "result": analysis.result,
+            "files": files,
             "rhythm_png": rhythm.read_bytes() if rhythm.is_file() else None,
             "video": analysis.video_path.read_bytes(),
             "result_json": analysis.result_path.read_bytes(),
@@ -165,14 +172,61 @@ def show_reps(output: dict) -> None:
         st.image(output["rhythm_png"], caption="Hip flexion against spinal flexion through each rep")
 
 
-def show(output: dict, stem: str) -> None:
+def placed(output: dict, filmed: Filmed) -> dict:
+    """The result with its continuum placement for what the clinician says was filmed (cheap: no
+    re-analysis when the exercise, the load or the pain flag change)."""
+    result = json.loads(json.dumps(output["result"]))
+    result["analysis_notes"] = [n for n in result.get("analysis_notes", [])
+                                if "inferred from the movement" not in n and "load position was not given" not in n
+                                and "No continuum placement" not in n]
+    return add_placement(result, filmed)
+
+
+def reports(result: dict, files: dict) -> tuple[bytes, bytes]:
+    """The hand-over report of this result, as HTML and PDF."""
+    with tempfile.TemporaryDirectory(prefix="screening-report-") as tmp:
+        folder = Path(tmp)
+        for key, name in result.get("files", {}).items():
+            if key in files:
+                (folder / name).write_bytes(files[key])
+        (folder / "result.json").write_text(json.dumps(result))
+        rep = build_report([folder / "result.json"])
+        return to_html(rep).encode(), to_pdf(rep)
+
+
+def show_placement(result: dict, files: dict, stem: str) -> None:
+    p = result.get("placement")
+    st.subheader("Where on the continuum")
+    if not p:
+        for note in result.get("analysis_notes", []):
+            if "placement" in note:
+                st.info(note)
+        return
+    say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p["verdict"]]
+    say(f"**{p['verdict'].upper()}**: {p['pattern']} level {p['level']} ({short_name(p['level_name'])}), "
+        f"{p['load_position'].replace('_', ' ')}" + (" (exercise inferred from the movement)"
+                                                       if p.get("exercise_source") == "inferred" else ""))
+    st.markdown(f"**Next step.** {p['next_step']}")
+    with st.expander("Why"):
+        for reason in p["reasons"]:
+            st.markdown(f"- {reason}")
+    html, pdf = reports(result, files)
+    left, right = st.columns(2)
+    left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")
+    right.download_button("Download the report (PDF)", pdf, f"{stem}_report.pdf", "application/pdf")
+
+
+def show(output: dict, stem: str, filmed: Filmed | None = None) -> None:
     if "error" in output:
         message, what_to_do = output["error"]
         st.error(f"{message} {what_to_do}")
         return
     st.video(output["video"], format="video/mp4")
+    result = placed(output, filmed or Filmed())
+    output = {**output, "result": result}
     st.subheader("Summary")
-    show_summary(output["result"])
+    show_summary(result)
+    show_placement(result, output.get("files", {}), stem)
     show_reps(output)
     st.subheader("Angles over time")
     st.line_chart(output["angles"], x_label="time (s)", y_label="degrees")
@@ -191,10 +245,19 @@ def main() -> None:
     upload = st.file_uploader("Video of the movement", type=VIDEO_TYPES)
     pattern = st.selectbox("Movement pattern", ["auto", "hinge", "lunge"],
                            help="'auto' recognises the pattern from the movement.")
+    continuum = load_continuum()
+    left, mid = st.columns(2)
+    levels = ["inferred from the movement"] + ([f"{lv.level}: {short_name(lv.name)}" for lv in continuum.ladders[pattern]]
+                                                if pattern in continuum.ladders else [])
+    exercise = left.selectbox("Exercise filmed (continuum level)", levels,
+                              help="Choose the movement pattern first to pick a level; otherwise it is inferred.")
+    load = mid.selectbox("Load position", list(continuum.loads), format_func=lambda x: x.replace("_", " "))
+    pain = st.checkbox("Pain reported during the movement", help="Stops the screen and refers to a clinician.")
+    filmed = Filmed(None if exercise.startswith("inferred") else exercise.split(":")[0], load, pain)
     if upload is None:
         return
     try:
-        show(cached_analysis(upload, pattern), Path(upload.name).stem)
+        show(cached_analysis(upload, pattern), Path(upload.name).stem, filmed)
     except Exception:  # noqa: BLE001 - the page must never show a traceback
         log.exception("analysis failed")
         st.error("Internal error: the analysis failed unexpectedly. The details are in the server log; "

@@ -192,6 +192,15 @@ def test_lunge_shows_reps_per_leg_and_asymmetry(page):
     tables.nth(1).wait_for()
     assert tables.count() == 2
     assert all(tables.nth(i).bounding_box()["height"] > 30 for i in range(2))
+    # its place on the continuum (clean; from the front the step is not seen: a split squat, unloaded: progress), the next step and the reports
+    page.get_by_text("Where on the continuum").first.wait_for()
+    assert re.search(r"PROGRESS: lunge level 2 \(split squat\), unloaded", _body_text(page))
+    assert page.get_by_text("Next step.").count() >= 1
+    assert page.get_by_text("Download the report (PDF)").count() == 1
+    # pain reported: the same analysis, re-placed at once: refer to a clinician
+    page.get_by_text("Pain reported during the movement").click()
+    page.get_by_text(re.compile("REFER")).first.wait_for(timeout=30_000)
+    assert "clinician" in _body_text(page)
     assert "Traceback" not in _body_text(page)
 
 
