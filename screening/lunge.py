@@ -581,3 +581,18 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
                      "the front clip's reading is used.")
     series = {f"side_{k}": v for k, v in side.series.items()} | {f"front_{k}": v for k, v in front.series.items()}
     return lunge_result(reps, notes, extras, series)
+
+
+def threshold_measures(reps: list[RepResult], lu: dict, variant: str) -> list[tuple[str, list[float]]]:
+    """For :func:`screening.plots.threshold_plot`: each fault measure of this variant that some rep has,
+    with every rep's value over its (minor) threshold."""
+    out = []
+    for rule in FAULT_RULES:
+        if variant not in rule.variants:
+            continue
+        limit = float(_rule_limits(rule, lu)["minor"])
+        ratios = [_f(r.metrics.get(rule.metric)) / limit for r in reps]
+        if any(np.isfinite(x) for x in ratios):
+            out.append((rule.metric.replace("_", " ").replace(" deg", "").replace(" shanks", "")
+                        .replace(" foot lengths", "").replace(" hip widths", "")[:30], ratios))
+    return out

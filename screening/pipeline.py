@@ -14,8 +14,8 @@ from .config import load_thresholds
 from .continuum import placement_for
 from .findings import PatternResult
 from .hinge import analyze_hinge, trunk_change
-from .lunge import analyze_lunge, merge_views
-from .plots import rhythm_plot
+from .lunge import analyze_lunge, merge_views, threshold_measures
+from .plots import rhythm_plot, threshold_plot
 from .clean import CleanSeries, clean
 from .errors import NoPersonError, ScreeningError
 from .kinematics import Kinematics, kinematics, resolve_point
@@ -175,12 +175,23 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                         movement.reps, kin.time_s, th["hinge"]["lumbar_flexion"]["minor"],
                         th["hinge"]["lumbar_flexion"]["major"])
         files["rhythm_plot"] = plot_path.name
+    if movement is not None and movement.pattern == "lunge" and movement.reps:
+        write_threshold_plot(out, movement, th, files)
     if files:
         result["files"] = files
     write_json(result, out / "result.json")
     if progress:
         progress(1.0, "done")
     return Analysis(info, series, cs, kin, result, out / "result.json", out / "angles.csv", video_path, movement)
+
+
+def write_threshold_plot(out: Path, movement: PatternResult, th: dict, files: dict) -> None:
+    """thresholds.png: every lunge rep's fault measures over their thresholds."""
+    measures = threshold_measures(movement.reps, th["lunge"], getattr(movement.extras, "variant", "split"))
+    if measures:
+        with atomic_path(out / "thresholds.png") as tmp:
+            threshold_plot(tmp, measures)
+        files["threshold_plot"] = "thresholds.png"
 
 
 @dataclass
@@ -227,6 +238,7 @@ def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern:
     if result["reps"]:
         write_reps_csv([result], out / "reps.csv")
         files["reps_csv"] = "reps.csv"
+        write_threshold_plot(out, merged, th, files)
     result["files"] = files
     write_json(result, out / "result.json")
     return TwoViewAnalysis(s, f, result, out / "result.json")

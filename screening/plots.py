@@ -69,3 +69,39 @@ def rhythm_plot(path: Path, hip: np.ndarray, spine: np.ndarray, reps: list, time
     cv2.putText(img, "hip flexion (deg)", (w // 2 - 60, h - 15), cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
     cv2.putText(img, "spine (deg)", (8, top - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
     cv2.imwrite(str(path), img[..., ::-1])
+
+
+def threshold_plot(path: Path, measures: list[tuple[str, list[float]]], size=(720, 0)) -> None:
+    """Each fault measure of each rep over its threshold, as horizontal bars grouped by measure (1 = at the
+    threshold, drawn dashed): a rep's bar past the line is a fault. ``measures``: (label, one ratio per rep,
+    NaN where not measured)."""
+    n_reps = max((len(v) for _, v in measures), default=0)
+    bar, gap, left, right, top, bottom = 12, 18, 230, 30, 40, 50
+    w = size[0]
+    h = top + bottom + len(measures) * (n_reps * bar + gap)
+    img = np.full((h, w, 3), 255, np.uint8)
+    vals = np.array([x for _, v in measures for x in v], float)
+    x1 = max(2.0, float(np.nanmax(vals)) * 1.05 if np.isfinite(vals).any() else 2.0)
+    grey, dark, red = (225, 225, 225), (60, 60, 60), (200, 60, 60)
+
+    def px(x: float) -> int:
+        return int(left + min(max(x, 0.0), x1) / x1 * (w - left - right))
+
+    for tx in _nice_ticks(0, x1, 4):
+        cv2.line(img, (px(tx), top), (px(tx), h - bottom), grey, 1)
+        cv2.putText(img, f"{tx:g}", (px(tx) - 8, h - bottom + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
+    y = top
+    for label, ratios in measures:
+        cv2.putText(img, label, (8, y + n_reps * bar // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
+        for i, r in enumerate(ratios):
+            if np.isfinite(r):
+                cv2.rectangle(img, (px(0), y + i * bar + 1), (px(r), y + (i + 1) * bar - 1),
+                              REP_COLOURS[i % len(REP_COLOURS)], -1)
+        y += n_reps * bar + gap
+    for s in range(top, h - bottom, 10):
+        cv2.line(img, (px(1.0), s), (px(1.0), min(s + 5, h - bottom)), red, 2)
+    cv2.putText(img, "threshold", (px(1.0) + 4, top - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.45, red, 1, cv2.LINE_AA)
+    cv2.putText(img, "Each rep's measures over their fault thresholds (bars: reps 1, 2, ...)", (8, 18),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
+    cv2.putText(img, "measure / threshold", (w // 2 - 70, h - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
+    cv2.imwrite(str(path), img[..., ::-1])

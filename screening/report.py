@@ -172,7 +172,8 @@ def build_report(paths: list[str | Path], continuum: Continuum | None = None) ->
     key = now.file("key_frame")
     key_rep = (r.get("files") or {}).get("key_frame_rep")
     plots = [(caption, p.read_bytes()) for caption, p in
-             [("Hip flexion against spinal flexion through each rep (hinge rhythm)", now.file("rhythm_plot"))] if p]
+             [("Hip flexion against spinal flexion through each rep (hinge rhythm)", now.file("rhythm_plot")),
+              ("Each rep's measures against their fault thresholds", now.file("threshold_plot"))] if p]
     score = r.get("score")
     video = Path(str(r["video"]["path"])).name
     title = f"Movement screen: {pattern}"
