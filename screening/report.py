@@ -224,12 +224,24 @@ def ladder_svg(rep: Report, width: int = 640) -> str:
     if len(pts) > 1:
         poly = " ".join(f"{x + cell_w / 2:.0f},{y + rung_h / 2:.0f}" for x, y in pts)
         out.append(f'<polyline points="{poly}" fill="none" stroke="#d29922" stroke-width="2" stroke-dasharray="4 3"/>')
-    for k, (x, y) in enumerate(pts):
-        colour = "#fff" if k == len(pts) - 1 else "#d29922"
+    for (level, load), label, last in _cell_labels(rep):
+        x, y = xy(level, load)
         out.append(f'<text x="{x + cell_w / 2:.0f}" y="{y + rung_h / 2 + 4:.0f}" text-anchor="middle" '
-                   f'font-weight="bold" fill="{colour}">{k + 1 if len(pts) > 1 else "today"}</text>')
+                   f'font-weight="bold" fill="{"#fff" if last else "#d29922"}">{label}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def _cell_labels(rep: Report) -> list[tuple[tuple[int, int], str, bool]]:
+    """The sessions' numbers per ladder cell ("1, 2" where two sessions stood at the same place; "today"
+    with a single session), and whether the cell is today's."""
+    cells: dict[tuple[int, int], list[int]] = {}
+    for k, (level, load, _, _) in enumerate(rep.path):
+        cells.setdefault((level, load), []).append(k + 1)
+    last = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
+    if len(rep.path) == 1:
+        return [(last, "today", True)]
+    return [(cell, ", ".join(map(str, ks)), cell == last) for cell, ks in cells.items()]
 
 
 def _img(data: bytes, mime: str, alt: str) -> str:
@@ -258,6 +270,9 @@ def to_html(rep: Report) -> str:
                   "<p><small>Rungs from the floor (rehab) to the ceiling (performance); cells are the load positions, "
                   "easiest first. Blue: today. Green outline: the next step."
                   + (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else "") + "</small></p>"]
+    if len(rep.path) > 1:
+        parts += ["<p><small>Sessions: " + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.loads[ld].replace('_', ' '))}, {e(v)}"
+                                                     for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
     if rep.reasons:
         parts += ["<h2>Why</h2><ul>", *(f"<li>{e(x)}</li>" for x in rep.reasons), "</ul>"]
     if rep.key_frame:
@@ -389,11 +404,9 @@ def _ladder_image(rep: Report):
             nxt = rep.next_position == (level, j) and current != (level, j)
             d.rounded_rectangle([x + 3, y + 4, x + cell_w - 3, y + rung_h - 4], 6, fill=fill,
                                 outline=(45, 164, 78) if nxt else (204, 204, 204), width=6 if nxt else 1)
-    for k, (level, load, _, _) in enumerate(rep.path):
+    for (level, load), label, last in _cell_labels(rep):
         x, y = name_w + load * cell_w + cell_w / 2, 32 + (n - 1 - level) * rung_h + rung_h / 2
-        last = k == len(rep.path) - 1
-        d.text((x, y), "today" if len(rep.path) == 1 else str(k + 1), anchor="mm", font=f,
-               fill=(255, 255, 255) if last else (210, 153, 34))
+        d.text((x, y), label, anchor="mm", font=f, fill=(255, 255, 255) if last else (210, 153, 34))
     return img
 
 
@@ -417,6 +430,9 @@ def to_pdf(rep: Report) -> bytes:
     if rep.ladder:
         pg.image(_ladder_image(rep), title=f"Where on the {rep.pattern} continuum (blue: today; green outline: "
                  "the next step)")
+    if len(rep.path) > 1:
+        pg.text("Sessions: " + "; ".join(f"{k + 1}. {d}: level {lv}, {rep.loads[ld].replace('_', ' ')}, {v}"
+                                         for k, (lv, ld, d, v) in enumerate(rep.path)) + ".", 18, (87, 96, 106))
     if rep.reasons:
         pg.heading("Why")
         for x in rep.reasons:
