@@ -41,6 +41,10 @@ def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, cap
     for rep in r["reps"][:4]:  # the wide shot: the trunk goes well forward, the knees stay nearly straight
         assert rep["metrics"]["trunk_inclination_deg"] > 45
         assert rep["metrics"]["knee_flexion_deg"] < 25
+    # a two-footed, soft-kneed hinge: placed at the hinge drill (the load is not seen), and it says so
+    p = r["placement"]
+    assert (p["pattern"], p["level"], p["exercise_source"]) == ("hinge", 1, "inferred")
+    assert any("inferred from the movement" in n for n in r["analysis_notes"])
 
 
 def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, capsys):
@@ -52,6 +56,8 @@ def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, caps
         assert np.min(np.abs(b - seen)) < 0.4, (seen, b)
     assert any("cut off by the end" in n for n in r["analysis_notes"])
     assert any("upside down" in n for n in r["person"]["notes"])  # close-ups of the lower legs left out
+    # the free foot off the floor behind: a single-leg RDL, not a good morning
+    assert r["placement"]["level"] == 6 and r["placement"]["exercise_source"] == "inferred"
 
 
 @pytest.mark.parametrize("clip", ["jeffchen_good.mp4", "jeffchen_bad.mp4", "jeffchen_nico_unblocked.mp4",
@@ -60,6 +66,8 @@ def test_each_deadlift_is_one_pull(shared_videos, tmp_path, capsys, clip):
     r = analyse(shared_videos, clip, tmp_path, capsys)
     assert r["pattern"] == "hinge"
     assert len(r["reps"]) == 1, bottoms(r)
+    if clip == "jeffchen_good.mp4":  # the knees bend as much as the hips: a deadlift from the floor
+        assert r["placement"]["level"] == 3 and r["placement"]["exercise_source"] == "inferred"
 
 
 def test_a_front_oblique_swing_is_not_measured_as_a_hinge(shared_videos, tmp_path, capsys):
