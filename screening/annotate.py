@@ -122,8 +122,10 @@ class _Part:
 
 
 def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSeries, kin: Kinematics,
-                    progress=None) -> None:
-    """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4."""
+                    progress=None, grab: dict | None = None) -> None:
+    """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4. ``grab``:
+    ``{"index": i}`` keeps a copy of frame ``i`` before drawing, as ``grab["rgb"]`` (the key frame, without
+    decoding the video again)."""
     # landmarks back from the levelled frame to the picture, then to the analysis size
     pts_all = rotate(cs.xy, cs.roll_deg, (cs.width / 2, cs.height / 2))
     v = cs.view
@@ -141,6 +143,8 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             s = np.array([fr.rgb.shape[1] / cs.width, fr.rgb.shape[0] / cs.height])
             values = {k: float(kin.values[k][i]) for k in names}
             img = fr.rgb if fr.rgb.flags.writeable else fr.rgb.copy()
+            if grab is not None and grab.get("index") == i:
+                grab["rgb"] = img.copy()
             t = float(cs.time_s[i])  # a part's own timestamps start at its first frame: the series' are the clip's
             draw(img, pts_all[i] * s, values, v.kind, v.near_side, t, header)
             writer.write(img, t)
@@ -169,19 +173,27 @@ def worst_rep(reps: list[dict]) -> dict | None:
                                     r["metrics"].get("fault_severity") or 0.0, -r["index"]))
 
 
-def write_key_frame(path: Path, source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str) -> bool:
+def key_frame_index(cs: CleanSeries, rep: dict) -> int:
+    return int(np.argmin(np.abs(cs.time_s - rep["bottom_s"])))
+
+
+def write_key_frame(path: Path, source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
+                    rgb: np.ndarray | None = None) -> bool:
     """The frame at the bottom of ``rep`` with the skeleton and the rep's measures and faults drawn on it
-    (JPEG). False when the frame cannot be read again (a webcam)."""
-    if isinstance(source, int):
-        return False
-    t = rep["bottom_s"]
-    frame = next(iter(read_frames(source, info, start_s=max(0.0, t - 0.5 / info.fps), end_s=t + 2.0 / info.fps)), None)
-    if frame is None:
-        return False
-    i = int(np.argmin(np.abs(cs.time_s - t)))
-    h, w = frame.rgb.shape[:2]
+    (JPEG): ``rgb`` when the annotated pass kept it, else read from ``source`` again. False when it cannot
+    be had (a webcam without the annotated video)."""
+    i = key_frame_index(cs, rep)
+    if rgb is None:
+        if isinstance(source, int):
+            return False
+        t = float(cs.time_s[i])
+        frame = next(iter(read_frames(source, info, start_s=max(0.0, t - 0.5 / info.fps), end_s=t + 2.0 / info.fps)), None)
+        if frame is None:
+            return False
+        rgb = frame.rgb
+    h, w = rgb.shape[:2]
     size = scaled_size(w, h, ANNOTATION_MAX_SIDE) if max(h, w) > ANNOTATION_MAX_SIDE else (w, h)
-    img = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA) if size != (w, h) else frame.rgb.copy()
+    img = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (w, h) else rgb.copy()
     pts = rotate(cs.xy[i:i + 1], cs.roll_deg, (cs.width / 2, cs.height / 2))[0] * np.array([size[0] / cs.width,
                                                                                           size[1] / cs.height])
     v = cs.view

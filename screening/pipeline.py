@@ -9,7 +9,7 @@ import numpy as np
 
 import tempfile
 
-from .annotate import BaseRecorder, worst_rep, write_annotated, write_key_frame
+from .annotate import BaseRecorder, key_frame_index, worst_rep, write_annotated, write_key_frame
 from .config import load_thresholds
 from .continuum import placement_for
 from .findings import PatternResult
@@ -150,17 +150,18 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
         add_placement(result, filmed or Filmed())
         out.mkdir(parents=True, exist_ok=True)
         video_path = None
+        worst = worst_rep(result["reps"])
+        grab = {"index": key_frame_index(cs, worst)} if worst is not None else None
         if recorder is not None:
             video_path = out / "annotated.mp4"
             with atomic_path(video_path) as tmp:
-                write_annotated(tmp, recorder.paths, info, cs, kin,
+                write_annotated(tmp, recorder.paths, info, cs, kin, grab=grab,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
     files = {}
-    worst = worst_rep(result["reps"])
     if worst is not None:
         with atomic_path(out / "key_frame.jpg") as tmp:
-            if write_key_frame(tmp, source, info, cs, worst, found):
+            if write_key_frame(tmp, source, info, cs, worst, found, (grab or {}).get("rgb")):
                 files.update(key_frame="key_frame.jpg", key_frame_rep=worst["index"])
         if not files:
             (out / "key_frame.jpg").unlink(missing_ok=True)
