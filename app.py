@@ -18,7 +18,7 @@ from screening.errors import ScreeningError
 from screening.cli import limit_malloc_arenas
 from screening.continuum import load_continuum, short_name
 from screening.pipeline import Filmed, add_placement, analyze_video
-from screening.report import build_report, to_html, to_pdf
+from screening.report import TABLE_COLUMNS, build_report, to_html, to_pdf
 
 limit_malloc_arenas()  # this process is the app
 
@@ -101,15 +101,8 @@ def show_summary(result: dict) -> None:
         st.info(note)
 
 
-#: per-rep columns of the repetitions table, per pattern: result.json metric -> heading
-REP_COLUMNS = {
-    "hinge": {"trunk_inclination_deg": "trunk (°)", "hip_flexion_deg": "hip (°)", "knee_flexion_deg": "knee (°)",
-              "spinal_flexion_deg": "spine (°)", "hip_spine_ratio": "hip share", "knee_hip_ratio": "knee/hip"},
-    "lunge": {"hip_drop_leg_lengths": "hip drop (legs)", "front_knee_flexion_deg": "front knee (°)",
-              "rear_knee_height_shanks": "rear knee height (shanks)", "trunk_pitch_change_deg": "trunk pitch (°)",
-              "knee_valgus_fppa_deg": "FPPA (°)", "pelvic_obliquity_change_deg": "pelvic drop (°)",
-              "lateral_trunk_lean_deg": "lateral lean (°)", "ml_sway_hip_widths": "sway (hip widths)"},
-}
+#: per-rep columns of the repetitions table, per pattern: result.json metric -> heading (the report's)
+REP_COLUMNS = TABLE_COLUMNS
 CAPTIONS = {
     "hinge": "Peak change from standing in each rep; each fault with its measured value against its threshold.",
     "lunge": "Each rep's front leg and its measures at the bottom (FPPA at half depth); a blank is a measure this "
@@ -131,7 +124,7 @@ def reps_frame(reps: list[dict], pattern: str = "hinge") -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("rep")
     frame = frame.dropna(axis=1, how="all")  # measures the view cannot show
-    return frame.round({h: 2 if "°" not in h else 1 for h in columns.values() if h in frame})
+    return frame.round({h: 2 if "deg" not in h else 1 for h in columns.values() if h in frame})
 
 
 def legs_frame(lunge: dict) -> pd.DataFrame:

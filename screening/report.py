@@ -31,7 +31,8 @@ TABLE_COLUMNS = {
     "lunge": {"hip_drop_leg_lengths": "hip drop (legs)", "front_knee_flexion_deg": "front knee (deg)",
               "rear_knee_height_shanks": "rear knee (shanks)", "trunk_pitch_change_deg": "trunk pitch (deg)",
               "knee_valgus_fppa_deg": "FPPA (deg)", "pelvic_obliquity_change_deg": "pelvic drop (deg)",
-              "lateral_trunk_lean_deg": "lateral lean (deg)", "fault_severity": "severity"},
+              "lateral_trunk_lean_deg": "lateral lean (deg)", "ml_sway_hip_widths": "sway (hip widths)",
+              "fault_severity": "severity"},
 }
 VERDICT_WORDS = {
     "progress": "Progress",
