@@ -129,7 +129,7 @@ def placement_lines(r: dict) -> list[str]:
 
 def lunge_lines(r: dict) -> list[str]:
     lu = r.get("lunge")
-    if not lu:
+    if not lu or not lu.get("legs"):
         return []
     lines = [f"Lunge      {lu['variant']}; reps per leg: "
              + ", ".join(f"{leg} {s['reps']}" for leg, s in lu["legs"].items())]
@@ -145,6 +145,19 @@ def cmd_analyze(args) -> int:
     from .video import probe
 
     filmed = Filmed(args.exercise, args.load, args.pain)
+    if args.exercise:  # checked before any tracking: a typo must not cost the analysis
+        from .continuum import load_continuum
+
+        c = load_continuum()
+        if args.pattern in c.ladders:
+            c.find(args.pattern, args.exercise)
+        else:
+            found = c.pattern_of(args.exercise)
+            if found is None:
+                raise ScreeningError(f"'{args.exercise}' names no single level of the hinge or lunge ladder.",
+                                     "Use a level's key (e.g. rdl, single_leg_rdl, split_squat, reverse_lunge), "
+                                     "or give --pattern with a level number.")
+            args.pattern = found  # the exercise says which pattern it is
     if args.side or args.front:
         if not (args.side and args.front) or args.video:
             raise ScreeningError("Two views need both --side and --front, and no other video.",

@@ -64,6 +64,18 @@ class Continuum:
             f"'{name}' is not a level of the {pattern} ladder.",
             "Use one of: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[pattern]) + ".")
 
+    def pattern_of(self, name: str) -> str | None:
+        """The one pattern whose ladder has a level called ``name`` by key or name (a number is in both)."""
+        found = []
+        for pattern in self.ladders:
+            try:
+                lv = self.find(pattern, name)
+            except ScreeningError:
+                continue
+            if not str(name).strip().isdigit():
+                found.append((pattern, lv))
+        return found[0][0] if len(found) == 1 else None
+
     def load(self, name: str) -> str:
         text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
         if text in self.loads:

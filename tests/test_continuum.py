@@ -87,6 +87,18 @@ def test_levels_and_loads_by_name_and_clear_errors():
         C.find("lunge", "deadlift")
     with pytest.raises(ScreeningError, match="not a load position"):
         C.load("on the head")
+    # an exercise names its pattern (a number is in both ladders)
+    assert (C.pattern_of("rdl"), C.pattern_of("lateral_lunge"), C.pattern_of("4")) == ("hinge", "lunge", None)
+
+
+def test_a_wrong_exercise_is_refused_before_any_tracking(tmp_path, capsys):
+    from screening import cli
+
+    missing = tmp_path / "no_such_clip.mp4"  # never opened: the exercise is checked first
+    assert cli.main(["analyze", str(missing), "--pattern", "hinge", "--exercise", "split_squat"]) == 2
+    assert "not a level of the hinge ladder" in capsys.readouterr().err
+    assert cli.main(["analyze", str(missing), "--exercise", "4"]) == 2
+    assert "no single level" in capsys.readouterr().err
 
 
 def rep(**metrics) -> dict:
