@@ -47,7 +47,8 @@ FPPA_DEPTH = 0.5
 #: offsets of screening.kinematics
 LUNGE_HIP_LINE_OFFSET_DEG = 4.4
 
-#: legs whose landmarks jump this far (shank lengths) from their 0.5 s running median are a tracking glitch
+#: legs whose landmarks jump this far (shank lengths) from their running median (over STEADY_WINDOW_S) are a
+#: tracking glitch
 GLITCH_SHANKS = 0.5
 STEADY_WINDOW_S = 1.0
 
