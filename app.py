@@ -169,9 +169,6 @@ def placed(output: dict, filmed: Filmed) -> dict:
     """The result with its continuum placement for what the clinician says was filmed (cheap: no
     re-analysis when the exercise, the load or the pain flag change)."""
     result = json.loads(json.dumps(output["result"]))
-    result["analysis_notes"] = [n for n in result.get("analysis_notes", [])
-                                if "inferred from the movement" not in n and "load position was not given" not in n
-                                and "No continuum placement" not in n]
     return add_placement(result, filmed)
 
 
@@ -190,10 +187,9 @@ def reports(result: dict, files: dict) -> tuple[bytes, bytes]:
 def show_placement(result: dict, files: dict, stem: str) -> None:
     p = result.get("placement")
     st.subheader("Where on the continuum")
+    for note in result.get("placement_notes", []):
+        st.info(note)
     if not p:
-        for note in result.get("analysis_notes", []):
-            if "placement" in note:
-                st.info(note)
         return
     say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p["verdict"]]
     say(f"**{p['verdict'].upper()}**: {p['pattern']} level {p['level']} ({short_name(p['level_name'])}), "

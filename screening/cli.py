@@ -120,11 +120,12 @@ LUNGE_SHOWN = {"hip_drop_leg_lengths": ("hip drop", ".2f"), "front_knee_flexion_
 
 def placement_lines(r: dict) -> list[str]:
     p = r.get("placement")
+    notes = [f"Note       {n}" for n in r.get("placement_notes", [])]
     if not p:
-        return []
-    return [f"Placement  {p['pattern']} level {p['level']} ({p['level_name']}), {p['load_position']}: "
-            f"{p['verdict'].upper()}" + (" (exercise inferred)" if p.get("exercise_source") == "inferred" else ""),
-            f"Next step  {p['next_step']}"]
+        return notes
+    return notes + [f"Placement  {p['pattern']} level {p['level']} ({p['level_name']}), {p['load_position']}: "
+                    f"{p['verdict'].upper()}" + (" (exercise inferred)" if p.get("exercise_source") == "inferred" else ""),
+                    f"Next step  {p['next_step']}"]
 
 
 def lunge_lines(r: dict) -> list[str]:

@@ -118,7 +118,7 @@ def add_placement(result: dict, filmed: Filmed) -> dict:
     if filmed.pain:
         result["score"] = 0  # metrics.md: 0 = pain reported
     result["placement"] = placement.as_dict() if placement else None
-    result["analysis_notes"] = list(result.get("analysis_notes", [])) + notes
+    result["placement_notes"] = notes  # replaced, not appended: a result can be placed again
     return result
 
 

@@ -185,7 +185,7 @@ def build_report(paths: list[str | Path], continuum: Continuum | None = None) ->
                     f"({short_name(placement['level_name'])}), {placement['load_position'].replace('_', ' ')}")
     else:
         headline = "No placement"
-    notes = list(r.get("analysis_notes", [])) + list(r.get("person", {}).get("notes", []))
+    notes = list(r.get("placement_notes", [])) + list(r.get("analysis_notes", [])) + list(r.get("person", {}).get("notes", []))
     return Report(title, subtitle, pattern, verdict, headline, _plain(verdict, placement, cues),
                   placement["next_step"] if placement else "", list(placement["reasons"]) if placement else [],
                   ladder, path, next_position, loads, key.read_bytes() if key else None,

@@ -125,6 +125,7 @@ def test_the_exercise_is_inferred_from_the_movement(result, level):
 
 
 def test_placement_from_a_result_says_what_it_assumed():
+    """(screening.pipeline.add_placement writes these notes to result.json as placement_notes.)"""
     result = {"pattern": "lunge", "score": 2, "lunge": {"variant": "lateral", "faults": []},
               "reps": [{**rep(), "faults": [{"code": "lateral_trunk_lean", "severity": "minor", "value": 12.0,
                                              "threshold": 10.0, "metric": "lateral_trunk_lean_deg"}]}]}

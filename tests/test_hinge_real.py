@@ -44,7 +44,7 @@ def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, cap
     # a two-footed, soft-kneed hinge: placed at the hinge drill (the load is not seen), and it says so
     p = r["placement"]
     assert (p["pattern"], p["level"], p["exercise_source"]) == ("hinge", 1, "inferred")
-    assert any("inferred from the movement" in n for n in r["analysis_notes"])
+    assert any("inferred from the movement" in n for n in r["placement_notes"])
 
 
 def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, capsys):
