@@ -235,8 +235,10 @@ def findings_from_result(result: dict) -> list[Finding]:
 
 #: a kettlebell swing goes down and up in well under a second; a controlled hinge takes 1.5-3 s
 BALLISTIC_REP_S = 1.0
-#: a single-leg RDL lifts the free foot off the floor behind: one ankle this far above the other (leg lengths)
-SINGLE_LEG_RISE = 0.2
+#: a single-leg RDL lifts the free leg behind, its ankle toward hip height: one ankle this far above the other
+#: (leg lengths; the real single-leg RDL clip read 0.7-1.1 at its bottoms, while the far ankle of a two-footed
+#: rendered hinge, hidden behind the near leg and misplaced by the tracker, read up to 0.35)
+SINGLE_LEG_RISE = 0.5
 #: knees bent over half as much as the hips: a deadlift from the floor (Stoop-Squat Index, Schmid 2022)
 DEADLIFT_KNEE_HIP = 0.5
 #: a step of half a shank between the rep's start and its bottom (lunges, side view)
