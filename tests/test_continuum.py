@@ -106,9 +106,9 @@ def rep(**metrics) -> dict:
 
 
 @pytest.mark.parametrize("result, level", [
-    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.01)]}, "hip_hinge_drill"),
+    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.35)]}, "hip_hinge_drill"),
     ({"pattern": "hinge", "reps": [{**rep(knee_hip_ratio=0.3), "end_s": 0.8}]}, "ballistic_hinge"),
-    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.45)]}, "single_leg_rdl"),
+    ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.2, ankle_rise_leg_lengths=0.9)]}, "single_leg_rdl"),
     ({"pattern": "hinge", "reps": [rep(knee_hip_ratio=0.7, ankle_rise_leg_lengths=0.0)]}, "deadlift"),
     ({"pattern": "lunge", "lunge": {"variant": "lateral"}, "reps": [rep()]}, "lateral_lunge"),
     ({"pattern": "lunge", "lunge": {"variant": "split"},
