@@ -223,7 +223,8 @@ def ladder_svg(rep: Report, width: int = 640) -> str:
                        f'rx="4" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>')
     pts = [xy(lv, ld) for lv, ld, _, _ in rep.path]
     if len(pts) > 1:
-        poly = " ".join(f"{x + cell_w / 2:.0f},{y + rung_h / 2:.0f}" for x, y in pts)
+        # the path runs low in the cells, under their labels
+        poly = " ".join(f"{x + cell_w / 2:.0f},{y + rung_h - 9:.0f}" for x, y in pts)
         out.append(f'<polyline points="{poly}" fill="none" stroke="#d29922" stroke-width="2" stroke-dasharray="4 3"/>')
     for (level, load), label, last in _cell_labels(rep):
         x, y = xy(level, load)
@@ -249,17 +250,20 @@ def _img(data: bytes, mime: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
 
 
+CSS = ("body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222;line-height:1.4}"
+       "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+       "th{background:#f6f8fa}td:last-child,th:last-child{text-align:left}"
+       ".verdict{color:#fff;padding:10px 14px;border-radius:6px;font-size:20px}"
+       ".next{border:3px solid #2da44e;padding:8px 12px;border-radius:6px;margin:10px 0}img{max-width:100%}"
+       "small{color:#57606a}")
+
+
 def to_html(rep: Report) -> str:
     e = html.escape
     colour = {"progress": "#2da44e", "hold": "#d29922", "regress": "#cf222e", "refer": "#8250df"}.get(rep.verdict or "", "#57606a")
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        f"<title>{e(rep.title)}</title><style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;"
-        "color:#222;line-height:1.4}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;"
-        "padding:3px 6px;text-align:right}}th{{background:#f6f8fa}}td:last-child,th:last-child{{text-align:left}}"
-        ".verdict{{color:#fff;padding:10px 14px;border-radius:6px;font-size:20px}}"
-        ".next{{border:3px solid #2da44e;padding:8px 12px;border-radius:6px;margin:10px 0}}img{{max-width:100%}}"
-        "small{{color:#57606a}}</style></head><body>",
+        f"<title>{e(rep.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{e(rep.title)}</h1><p><small>{e(rep.subtitle)}</small></p>",
         f'<div class="verdict" style="background:{colour}">{e(rep.headline)}</div>',
         "<h2>Recommendation</h2>", *(f"<p>{e(p)}</p>" for p in rep.recommendation),
