@@ -33,6 +33,7 @@ def test_html_report_has_the_position_next_step_evidence_and_key_frame(analysed,
     capsys.readouterr()
     page = out.read_text()
     assert "Hold: lunge level 2 (split squat), front loaded" in page
+    assert "{{" not in page and ".verdict{color:#fff" in page  # a style sheet the browser can read
     assert "Next step." in page and "push it gently out" in page  # the cue for knee valgus, in plain words
     # the ladder: every rung, today's cell filled, no path (one session)
     svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
