@@ -300,8 +300,9 @@ def to_html(rep: Report) -> str:
         parts += [f"<h2>{e(caption)}</h2>", _img(data, "image/png", caption)]
     if rep.notes:
         parts += ["<h2>Notes on the measurement</h2><ul>", *(f"<li><small>{e(n)}</small></li>" for n in rep.notes), "</ul>"]
-    parts.append("<p><small>Made by screening on this computer; nothing was uploaded. Thresholds and their sources: "
-                 "screening/thresholds.toml; the continuum: screening/continuum.toml.</small></p></body></html>")
+    parts.append("<p><small>Made by screening on this computer; nothing was uploaded. It holds a frame of the "
+                 "video: keep it as you keep the video. Thresholds and their sources: screening/thresholds.toml; "
+                 "the continuum: screening/continuum.toml.</small></p></body></html>")
     return "\n".join(parts)
 
 
