@@ -177,19 +177,19 @@ def key_frame_index(cs: CleanSeries, rep: dict) -> int:
     return int(np.argmin(np.abs(cs.time_s - rep["bottom_s"])))
 
 
-def write_key_frame(path: Path, source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
-                    rgb: np.ndarray | None = None) -> bool:
+def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
+              rgb: np.ndarray | None = None) -> np.ndarray | None:
     """The frame at the bottom of ``rep`` with the skeleton and the rep's measures and faults drawn on it
-    (JPEG): ``rgb`` when the annotated pass kept it, else read from ``source`` again. False when it cannot
-    be had (a webcam without the annotated video)."""
+    (RGB): ``rgb`` when the annotated pass kept it, else read from ``source`` again. None when it cannot be
+    had (a webcam without the annotated video)."""
     i = key_frame_index(cs, rep)
     if rgb is None:
         if isinstance(source, int):
-            return False
+            return None
         t = float(cs.time_s[i])
         frame = next(iter(read_frames(source, info, start_s=max(0.0, t - 0.5 / info.fps), end_s=t + 2.0 / info.fps)), None)
         if frame is None:
-            return False
+            return None
         rgb = frame.rgb
     h, w = rgb.shape[:2]
     size = scaled_size(w, h, ANNOTATION_MAX_SIDE) if max(h, w) > ANNOTATION_MAX_SIDE else (w, h)
@@ -211,5 +211,4 @@ def write_key_frame(path: Path, source, info: VideoInfo, cs: CleanSeries, rep: d
         _text(img, f"{f['code'].replace('_', ' ')} ({f['severity']}): {f['value']:.2f} vs {f['threshold']:.2f}",
               (10 * scale, y), 0.6 * scale, (255, 120, 120))
         y += 24 * scale
-    path = Path(path)
-    return bool(cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]))
+    return img

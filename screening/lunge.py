@@ -21,7 +21,7 @@ import numpy as np
 
 from .clean import CleanSeries, quiet
 from .findings import Fault, PatternResult, RepResult, graded, nanmax, nanmedian, pattern_score, sparc
-from .kinematics import Kinematics, resolve_point
+from .kinematics import Kinematics, _left_dir, resolve_point
 from .reps import segment_reps
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
@@ -221,10 +221,10 @@ def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
     return (y - base) / kin.segments.leg
 
 
-def _person_left(cs: CleanSeries) -> np.ndarray:
-    """(N,) +1 where the person's left is image-right (front views; from the hips, smoothed over the clip)."""
-    d = cs.xy[:, 23, 0] - cs.xy[:, 24, 0]
-    return np.full(len(d), 1.0 if nanmedian(d) >= 0 else -1.0)
+def _person_left(cs: CleanSeries) -> float:
+    """+1 when the person's left is image-right, -1 when image-left (front views): the clip's majority of
+    kinematics' per-frame reading from the hips."""
+    return 1.0 if nanmedian(_left_dir(cs.xy)) >= 0 else -1.0
 
 
 # ---------------------------------------------------------------------------------------------- lead leg

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 
 import tempfile
 
-from .annotate import BaseRecorder, key_frame_index, worst_rep, write_annotated, write_key_frame
+from .annotate import BaseRecorder, key_frame, key_frame_index, worst_rep, write_annotated
 from .config import load_thresholds
 from .continuum import placement_for
 from .findings import PatternResult
@@ -159,12 +160,13 @@ def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", pr
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
     write_csv(kin, out / "angles.csv")
     files = {}
-    if worst is not None:
+    img = key_frame(source, info, cs, worst, found, (grab or {}).get("rgb")) if worst is not None else None
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]) \
+        if img is not None else (False, None)
+    if ok:
         with atomic_path(out / "key_frame.jpg") as tmp:
-            if write_key_frame(tmp, source, info, cs, worst, found, (grab or {}).get("rgb")):
-                files.update(key_frame="key_frame.jpg", key_frame_rep=worst["index"])
-        if not files:
-            (out / "key_frame.jpg").unlink(missing_ok=True)
+            tmp.write_bytes(jpeg.tobytes())
+        files.update(key_frame="key_frame.jpg", key_frame_rep=worst["index"])
     if result["reps"]:
         write_reps_csv([result], out / "reps.csv")
         files["reps_csv"] = "reps.csv"
