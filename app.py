@@ -172,8 +172,10 @@ def placed(output: dict, filmed: Filmed) -> dict:
     return add_placement(result, filmed)
 
 
+@st.cache_data(max_entries=CACHE_SIZE, show_spinner=False)
 def reports(result: dict, files: dict) -> tuple[bytes, bytes]:
-    """The hand-over report of this result, as HTML and PDF."""
+    """The hand-over report of this result, as HTML and PDF (made once per placement, not on every rerun
+    of the page)."""
     with tempfile.TemporaryDirectory(prefix="screening-report-") as tmp:
         folder = Path(tmp)
         for key, name in result.get("files", {}).items():
