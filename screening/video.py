@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Union
 
+import cv2
 import numpy as np
 
 from .errors import VideoError
@@ -43,8 +44,8 @@ class Frame:
     index: int
     time_s: float
     rgb: np.ndarray  # (H, W, 3) uint8, upright
-    #: the decoded frame as it came out of the decoder (native pixel format, full size) when it needs
-    #: no turning upright; lets a writer scale and re-encode it without a round trip through RGB
+    #: the decoded frame (native pixel format, at the size read) when it needs no turning upright; lets a
+    #: writer scale and re-encode it without a round trip through RGB
     decoded: object | None = field(default=None, repr=False, compare=False)
 
 
@@ -214,13 +215,15 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
                 continue
             if end_s is not None and t >= end_s - 1e-6:
                 break
+            rotation = int(frame.rotation or 0)
             if max_side and max(frame.width, frame.height) > max_side:
                 w, h = scaled_size(frame.width, frame.height, max_side)
-                # swscale's area filter: as fast as no scaling; to_ndarray(width=...) is bicubic, 4x slower
-                rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA").to_ndarray()
-            else:
-                rgb = frame.to_ndarray(format="rgb24")
-            rotation = int(frame.rotation or 0)
+                # swscale's area filter: as fast as no scaling; to_ndarray(width=...) is bicubic, 4x slower.
+                # Scaled in YUV, then converted by OpenCV: 2 ms a 1080p frame less than scaling to RGB
+                # (the same filter on the same samples), and the small frame is what a recorder encodes.
+                fmt = "yuv420p" if frame.format.name == "yuv420p" and w % 2 == 0 and h % 2 == 0 else "rgb24"
+                frame = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
+            rgb = _to_rgb(frame)
             yield Frame(index, t, upright(rgb, rotation), frame if rotation % 360 == 0 else None)
             index += 1
             report.frames_read = index
@@ -228,6 +231,15 @@ def read_frames(source: Source, info: VideoInfo | None = None, report: ReadRepor
         container.close()
     if report.frames_read == 0 and start_s <= 0:
         raise _not_a_video(str(source), "no frame could be decoded; the file may be truncated or corrupt")
+
+
+def _to_rgb(frame) -> np.ndarray:
+    """A decoded frame as an RGB array. yuv420p (nearly every phone and camera file) goes through OpenCV,
+    whose BT.601 video-range conversion matches swscale's default to within 3 levels and runs in a third
+    of the time; other formats through swscale."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24")  # rgb24 frames: as they are
 
 
 def _first_pts_s(source: Source) -> float:
@@ -323,7 +335,9 @@ class VideoWriter:
             pad = np.zeros((self.height, self.width, 3), np.uint8)
             pad[: rgb.shape[0], : rgb.shape[1]] = rgb[: self.height, : self.width]
             rgb = pad
-        self._encode(self._av.VideoFrame.from_ndarray(rgb, format="rgb24"), time_s)
+        # OpenCV's conversion (BT.601, video range, as swscale's default): 10x faster than PyAV's reformat
+        i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+        self._encode(self._av.VideoFrame.from_ndarray(i420, format="yuv420p"), time_s)
 
     def write_decoded(self, frame, time_s: float) -> None:
         """Write a frame straight from a decoder (any size and pixel format): scaled to this writer's

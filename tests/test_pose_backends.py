@@ -210,7 +210,10 @@ def test_tracking_in_parallel_stretches_matches_one_pass(shared_videos):
     bounds = pose.stretch_bounds(info.duration_s, 2, pose.keyframe_times(path))
     assert len(bounds) - 1 >= 2, bounds  # the clip really was cut
     np.testing.assert_allclose(two.time_s, one.time_s)
-    assert two.detected.sum() == one.detected.sum()
+    # a graph started afresh follows the person from a different region of interest: a borderline frame
+    # (3 of 195 here, motion-blurred) can be found by one and missed by the other
+    assert abs(int(two.detected.sum()) - int(one.detected.sum())) <= 2, (one.detected.sum(), two.detected.sum())
+    assert two.detected.mean() > 0.97
     both = one.detected & two.detected
     d = np.linalg.norm(two.image[both][:, HIPS_AND_SHOULDERS, :2] - one.image[both][:, HIPS_AND_SHOULDERS, :2], axis=-1)
     assert np.median(d) < 0.5, np.median(d)
