@@ -91,7 +91,7 @@ def hinge_scores():
     names = _clips("hinge", "side")
     pairs, clips = accuracy.analyse(names, progress=None)
     metrics, _ = accuracy.report(pairs)
-    return names, metrics, clips
+    return names, metrics, clips, pairs
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +112,10 @@ def test_views_are_read_right(hinge_scores, lunge_scores):
 @pytest.mark.real_video
 def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
     """Issue 3's targets: MAE <= 3 and p95 <= 6 deg. Trunk inclination meets them. Hip and knee flexion
-    miss them by a little (whole corpus: 3.3 / 7.1 and 3.2 / 7.3; bench/accuracy.md): MediaPipe's hip and
-    knee sit differently on different bodies (standing offsets from -10 to +2 deg), more than one offset
-    can take out. Their change from standing, which is what the reps report, is within 2.5 deg."""
-    _, m, _ = hinge_scores
+    miss them by a little (whole corpus: 3.3 / 7.2 and 3.2 / 7.3; bench/accuracy.md): most of their error
+    is a constant of each clip (test_hip_and_knee_error_is_mostly_a_constant_of_each_clip), more than one
+    offset can take out. Their change from standing, which is what the reps report, is within 2.5 deg."""
+    _, m, _, _ = hinge_scores
     assert m["trunk_inclination_deg:side"]["mae"] <= 3.0 and m["trunk_inclination_deg:side"]["p95"] <= 6.0
     for name in ("hip_flexion_deg", "knee_flexion_deg"):
         assert m[f"{name}:side"]["mae"] <= 3.6, (name, m[f"{name}:side"])
@@ -127,6 +127,20 @@ def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
     assert m["hip_shift_leg_lengths@change:side"]["n"] >= 1000
     # head alignment (ear-shoulder vs shoulder-hip), change from standing: the head_out_of_line fault's input
     assert m["head_angle_deg@change:side"]["mae"] <= 4.5, m["head_angle_deg@change:side"]
+
+
+@pytest.mark.real_video
+def test_hip_and_knee_error_is_mostly_a_constant_of_each_clip(hinge_scores):
+    """What keeps hip and knee flexion off issue 3's targets: with each clip's own constant error taken away,
+    what is left meets them (MAE <= 3, p95 <= 6), and the constants' sign follows the rendered body's sex
+    (the body model's templates seat the leg bones differently inside the leg: check_leg_geometry.py)."""
+    by_clip, lines = accuracy.clip_breakdown(hinge_scores[3])
+    assert len(lines) == 2 + len(hinge_scores[0])
+    for name in ("hip_flexion_deg", "knee_flexion_deg"):
+        s = by_clip[f"{name}:side"]
+        assert s["mae_without_clip_bias"] <= 3.0 and s["p95_without_clip_bias"] <= 6.0, (name, s)
+        sex = s["mean_clip_bias_by_body_sex"]
+        assert sex["female"] - sex["male"] >= 2.0, (name, sex)
 
 
 @pytest.mark.real_video
