@@ -44,8 +44,15 @@ def _colour(a: int, b: int):
     return LEFT_COLOUR if odd and a > 10 else RIGHT_COLOUR if even and a > 10 else MID_COLOUR
 
 
-def _text(img, s: str, org, scale: float, colour=(255, 255, 255)):
-    """``s`` at ``org`` (its baseline's left end), in ``colour`` with a black outline."""
+def _text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = False):
+    """``s`` at ``org`` (its baseline's left end), in ``colour`` with a black outline. A text drawn ``once``
+    (a clock) is drawn directly; any other is drawn once into a sprite that later frames paste."""
+    if once:
+        org = (int(org[0]), int(org[1]))
+        th = max(1, int(round(2 * scale)))
+        cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 2, cv2.LINE_AA)
+        cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, th, cv2.LINE_AA)
+        return
     keep, add, (ox, oy) = _sprite(s, round(scale, 3), tuple(colour))
     x0, y0 = int(org[0]) - ox, int(org[1]) - oy
     h, w = keep.shape[:2]
@@ -58,7 +65,7 @@ def _text(img, s: str, org, scale: float, colour=(255, 255, 255)):
     roi[:] = (roi * keep[a:c, b:d] + add[a:c, b:d]).astype(np.uint8)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _sprite(s: str, scale: float, colour: tuple):
     """A text drawn once and pasted many times (a label's value repeats from frame to frame; putText
     costs 0.2 ms a call): per pixel the share of the picture kept and the colour added, as two anti-aliased
@@ -97,7 +104,7 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
         anchor = resolve_point(pts[None], where, near)[0]
         if np.isfinite(v) and np.isfinite(anchor).all():
             _text(rgb, f"{label} {v:.0f}", anchor + np.array([12, -8]) * scale, 0.7 * scale, (255, 255, 120))
-    _text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale)
+    _text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale, once=True)
     _text(rgb, header, (10 * scale, 30 * scale), 0.7 * scale)
     return rgb
 
@@ -235,10 +242,10 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
         val = rep["metrics"].get(name)
         if val is not None:
             _text(img, f"{label} {val:.2f}" if "shanks" in name else f"{label} {val:.0f} deg", (10 * scale, y),
-                  0.6 * scale, (255, 255, 120))
+                  0.6 * scale, (255, 255, 120), once=True)
             y += 24 * scale
     for f in rep["faults"]:
         _text(img, f"{f['code'].replace('_', ' ')} ({f['severity']}): {f['value']:.2f} vs {f['threshold']:.2f}",
-              (10 * scale, y), 0.6 * scale, (255, 120, 120))
+              (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
         y += 24 * scale
     return img

@@ -10,7 +10,7 @@ import pytest
 
 from screening import cli
 from screening.errors import VideoError
-from screening.video import VideoWriter, keyframe_times, probe, read_frames
+from screening.video import VideoWriter, _opencv_converts, keyframe_times, probe, read_frames
 
 
 def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
@@ -71,6 +71,53 @@ def test_frames_are_scaled_while_decoding(tmp_path):
     path = write_clip(tmp_path / "big.mp4", [pattern_frame(720, 1280, i) for i in range(3)])
     f = next(read_frames(path, max_side=640))
     assert f.rgb.shape == (360, 640, 3)
+
+
+COLOURS = [(230, 30, 30), (30, 200, 30), (40, 60, 220), (240, 240, 240), (20, 20, 20), (200, 160, 40)]
+
+
+def test_colours_survive_writing_and_reading(tmp_path):
+    """The writer's RGB -> YUV and the reader's YUV -> RGB (OpenCV's, for BT.601 video-range frames) are each
+    other's inverse: flat patches of saturated colour come back within a few levels, at full size and scaled
+    while decoding (a wrong matrix or range moves saturated colours by 15-50 levels)."""
+    img = np.zeros((480, 720, 3), np.uint8)
+    for k, c in enumerate(COLOURS):
+        img[:, k * 120:(k + 1) * 120] = c
+    with VideoWriter(tmp_path / "c.mp4", 30, 720, 480, crf=12, preset="ultrafast") as w:
+        for i in range(3):
+            w.write(img, i / 30)
+    for max_side, scale in ((None, 1.0), (360, 0.5)):
+        got = next(read_frames(tmp_path / "c.mp4", max_side=max_side)).rgb.astype(int)
+        for k, c in enumerate(COLOURS):
+            x0, x1 = int((k * 120 + 20) * scale), int(((k + 1) * 120 - 20) * scale)
+            patch = got[int(100 * scale):int(380 * scale), x0:x1].reshape(-1, 3)
+            assert np.abs(patch.mean(0) - c).max() <= 4, (max_side, c, patch.mean(0))
+
+
+def test_only_bt601_video_range_goes_through_opencv():
+    """OpenCV's conversion knows one matrix (BT.601) and one range (video): frames marked otherwise (BT.709,
+    as most phones mark theirs; full range) go through swscale, which follows the marking."""
+    f = av.VideoFrame.from_ndarray(np.full((72, 64), 128, np.uint8), format="yuv420p")
+    assert _opencv_converts(f)
+    f.colorspace = 1  # BT.709
+    assert not _opencv_converts(f)
+    f.colorspace, f.color_range = 2, 2  # unmarked matrix, full range
+    assert not _opencv_converts(f)
+    assert not _opencv_converts(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24"))
+
+
+@pytest.mark.real_video
+@pytest.mark.parametrize("clip", ["tomnotch_one_legged_dead_lift.mp4", "tomnotch_good_mornings.mp4"])
+def test_scaled_decoding_matches_swscale_rgb(shared_videos, clip):
+    """A 1080p phone clip (one marked BT.709, one unmarked) scaled while decoding gives the picture swscale's
+    direct scale-to-RGB gives, to within its chroma rounding."""
+    path = shared_videos / clip
+    with av.open(str(path)) as c:
+        frame = next(c.decode(video=0))
+        ref = frame.reformat(width=1280, height=720, format="rgb24", interpolation="AREA").to_ndarray().astype(int)
+    got = next(read_frames(path, max_side=1280)).rgb.astype(int)
+    diff = np.abs(got - ref)
+    assert diff.mean() < 3.0 and np.percentile(diff, 99) <= 6, (diff.mean(), np.percentile(diff, 99))
 
 
 def test_rotated_real_clip_measures_like_the_original(tmp_path, shared_videos):
@@ -202,3 +249,24 @@ def test_consecutive_stretches_read_every_frame_once(tmp_path):
                  for f in read_frames(path, start_s=a, end_s=b)]
         assert [t for t, _ in parts] == pytest.approx([t for t, _ in whole], abs=1e-9)
         assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(parts, whole))
+
+
+def test_text_sprites_draw_what_puttext_draws():
+    """The annotated video pastes its labels from sprites drawn once: the picture is the one two
+    anti-aliased putText calls (black outline, then the colour) give, to within rounding, also where the
+    text runs off the picture's edge (putText clips its strokes there its own way: the outermost two pixels
+    are left out of the comparison)."""
+    import cv2
+
+    from screening.annotate import _text
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 256, (120, 200, 3), dtype=np.uint8)
+    for org in ((10, 40), (150, 115), (-20, 8)):
+        direct, pasted = base.copy(), base.copy()
+        _text(direct, "hip 47", org, 0.7, (255, 255, 120), once=True)
+        _text(pasted, "hip 47", org, 0.7, (255, 255, 120))
+        assert (direct != base).any()
+        inner = (slice(2, -2), slice(2, -2))
+        assert np.abs(direct[inner].astype(int) - pasted[inner].astype(int)).max() <= 3, org
+    assert cv2.FONT_HERSHEY_SIMPLEX == 0  # the font both draw with
