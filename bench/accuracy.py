@@ -168,11 +168,7 @@ def score_clip(name: str, analysis, pairs: dict[tuple[str, str], Pairs]) -> dict
         # head alignment: the tool's own definition applied to the true ear, shoulder and hip (in the picture)
         from screening.kinematics import _compute, angle_def
 
-        xy = np.full((len(tt), 33, 2), np.nan)
-        for part, (li, ri) in {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24)}.items():
-            xy[:, li] = np.asarray(j[f"left_{part}"], float)
-            xy[:, ri] = np.asarray(j[f"right_{part}"], float)
-        head = _compute(angle_def("head_angle_deg"), xy, int(sign), near, kin.segments)
+        head = _compute(angle_def("head_angle_deg"), _truth_points(truth), int(sign), near, kin.segments)
         true_change = head[ti] - truth_baseline(truth, tt, head, kin.baseline_window_s)
         pairs.setdefault(("head_angle_deg@change", view), Pairs()).add(name, kin.change("head_angle_deg")[mi], true_change)
     for mname, (tname, views) in SCORED.items():
@@ -308,8 +304,7 @@ def _truth_points(truth: dict) -> np.ndarray:
     """(N, 33, 2) the true joint centres in the picture, in MediaPipe's landmark layout (NaN elsewhere)."""
     j = truth["frames"]["joints_2d"]
     xy = np.full((len(truth["frames"]["time_s"]), 33, 2), np.nan)
-    for part, (li, ri) in {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26),
-                           "ankle": (27, 28), "heel": (29, 30), "toe": (31, 32)}.items():
+    for part, (li, ri) in TRUTH_INDEX.items():
         xy[:, li] = np.asarray(j[f"left_{part}"], float)
         xy[:, ri] = np.asarray(j[f"right_{part}"], float)
     return xy
@@ -489,14 +484,15 @@ def clip_breakdown(pairs: dict[tuple[str, str], Pairs]) -> tuple[dict, list[str]
     names = sorted({n for v in per.values() for n in v})
     head = "| clip | body | " + " | ".join(f"{k} MAE | {k} bias" for k, _ in per) + " |"
     lines = [head, "|---|---|" + "---|---|" * len(per)]
+    body = {n: load_truth(n).get("body", {}) for n in names}
     for n in names:
-        cells = [load_truth(n).get("body", {}).get("preset", "?")]
+        cells = [body[n].get("preset", "?")]
         for key in per:
             e = per[key].get(n)
             cells += [f"{np.mean(np.abs(e)):.1f}", f"{np.mean(e):+.1f}"] if e is not None else ["-", "-"]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     summary = {}
-    sex = {n: "female" if load_truth(n).get("body", {}).get("gender", 0.5) > 0.5 else "male" for n in names}
+    sex = {n: "female" if body[n].get("gender", 0.5) > 0.5 else "male" for n in names}
     for (key, view), clips in per.items():
         biases = np.array([np.mean(e) for e in clips.values()])
         left = np.concatenate([e - np.mean(e) for e in clips.values()])
@@ -540,8 +536,7 @@ def main() -> None:
     for code, f in faults.items():
         fault_lines.append(f"| {code} | {f['sensitivity'] if f['sensitivity'] is not None else '-'} | "
                            f"{f['specificity'] if f['specificity'] is not None else '-'} | "
-                           f"{f['tp'] + f['fn']} / {f['tn'] + f['fp']} | {f['borderline']}"
-                           + " |")
+                           f"{f['tp'] + f['fn']} / {f['tn'] + f['fp']} | {f['borderline']} |")
     missed = check_targets(metrics)
     by_clip, clip_lines = clip_breakdown(pairs)
     clip_notes = [f"- {k}: the clips' biases spread with SD {v['sd_of_clip_biases']} deg; with each clip's own bias "
