@@ -48,10 +48,7 @@ def _text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = F
     """``s`` at ``org`` (its baseline's left end), in ``colour`` with a black outline. A text drawn ``once``
     (a clock) is drawn directly; any other is drawn once into a sprite that later frames paste."""
     if once:
-        org = (int(org[0]), int(org[1]))
-        th = max(1, int(round(2 * scale)))
-        cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 2, cv2.LINE_AA)
-        cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, th, cv2.LINE_AA)
+        _outlined(img, img, s, (int(org[0]), int(org[1])), scale, (0, 0, 0), colour)
         return
     keep, add, (ox, oy) = _sprite(s, round(scale, 3), tuple(colour))
     x0, y0 = int(org[0]) - ox, int(org[1]) - oy
@@ -65,19 +62,29 @@ def _text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = F
     roi[:] = (roi * keep[a:c, b:d] + add[a:c, b:d]).astype(np.uint8)
 
 
+def _stroke(scale: float) -> int:
+    return max(1, int(round(2 * scale)))
+
+
+def _outlined(outline_img, fill_img, s: str, org, scale: float, outline_colour, colour) -> None:
+    """The two anti-aliased putText strokes of a label: a wide outline into ``outline_img``, then the text
+    into ``fill_img`` (the same picture when drawn directly; two masks for a sprite)."""
+    th = _stroke(scale)
+    cv2.putText(outline_img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, outline_colour, th + 2, cv2.LINE_AA)
+    cv2.putText(fill_img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, th, cv2.LINE_AA)
+
+
 @lru_cache(maxsize=256)
 def _sprite(s: str, scale: float, colour: tuple):
     """A text drawn once and pasted many times (a label's value repeats from frame to frame; putText
     costs 0.2 ms a call): per pixel the share of the picture kept and the colour added, as two anti-aliased
     putText calls (outline, then fill) would blend them."""
-    th = max(1, int(round(2 * scale)))
-    (w, h), base = cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, th + 2)
-    pad = th + 2
+    pad = _stroke(scale) + 2  # the outline's width
+    (w, h), base = cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, pad)
     org = (pad, pad + h)
     outline = np.zeros((h + base + 2 * pad, w + 2 * pad), np.uint8)
     fill = outline.copy()
-    cv2.putText(outline, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, th + 2, cv2.LINE_AA)
-    cv2.putText(fill, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, th, cv2.LINE_AA)
+    _outlined(outline, fill, s, org, scale, 255, 255)
     ao = outline[..., None].astype(np.float32) / 255
     af = fill[..., None].astype(np.float32) / 255
     keep = (1 - ao) * (1 - af)
