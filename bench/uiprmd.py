@@ -14,7 +14,8 @@ one is used, and counted.
 Scored: the area under the ROC curve of each rep's ``fault_severity`` (each fault measure over its
 threshold, summed) for incorrect vs correct reps, per movement (issue 5: >= 0.85); the same within each
 person (each rep against the other class's reps of the same person); the lead (working) leg against
-index.csv; the faults found in each class; and the AUC of each single metric.
+index.csv; the lateral trunk lean against the motion capture's own (:func:`lean_truth`); the faults found in
+each class; and the AUC of each single metric.
 """
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ def analyse_rep(row: dict, t: np.ndarray, joints: dict, th: dict) -> dict:
     from screening.kinematics import kinematics
     from screening.lunge import analyze_lunge, merge_views
 
-    results, forced = {}, []
+    results, forced, series = {}, [], {}
     for view in ("side", "front"):
-        cs = clean(mocap.to_pose_series(t, joints, view, float(row["heading_deg"])))
+        series[view] = mocap.to_pose_series(t, joints, view, float(row["heading_deg"]))
+        cs = clean(series[view])
         if cs.view.kind != view:
             forced.append(f"{view} read as {cs.view.kind}")
             known = View("side", "right", "right", cs.view.spread_ratio) if view == "side" else \
@@ -54,7 +56,26 @@ def analyse_rep(row: dict, t: np.ndarray, joints: dict, th: dict) -> dict:
             "reps_found": len(merged.reps), "variant": merged.extras.variant,
             "lead": rep.lead_leg if rep else None,
             "metrics": {k: float(v) for k, v in rep.metrics.items()} if rep else {},
-            "faults": sorted({f.code for f in rep.faults}) if rep else []}
+            "faults": sorted({f.code for f in rep.faults}) if rep else [],
+            "truth": {"lateral_trunk_lean_deg": lean_truth(series["front"].world, row)}}
+
+
+def lean_truth(world: np.ndarray, row: dict) -> float:
+    """The lateral trunk lean the analysis should read, from the motion capture itself: the mid-hip ->
+    mid-shoulder line's angle from vertical in the frontal plane (what a front camera sees, without its
+    perspective), its change from the standing hold to the bottom (the frames where the hips are within 90%
+    of their deepest drop, as the analysis reads it). Side lunge: toward the working leg positive; in-line
+    lunge: its size."""
+    hip, sho = (world[:, 23] + world[:, 24]) / 2, (world[:, 11] + world[:, 12]) / 2
+    v = sho - hip
+    lean = np.degrees(np.arctan2(v[:, 1], v[:, 2]))  # toward the person's left (+y) positive
+    drop = hip[0, 2] - hip[:, 2]
+    with np.errstate(invalid="ignore"):
+        bottom = drop >= 0.9 * np.nanmax(drop)
+    change = float(np.nanmedian(lean[bottom]) - lean[0])
+    if row["folder"] == "side_lunge":
+        return change if row["lead_or_working_leg"] == "left" else -change
+    return abs(change)
 
 
 def analyse_all(root: Path | None = None) -> list[dict]:
@@ -87,6 +108,19 @@ def within_person_auc(reps: list[dict], metric: str) -> float:
     return float(wins / pairs) if pairs else float("nan")
 
 
+def lean_agreement(reps: list[dict], signed: bool) -> dict:
+    """The analysis' lateral trunk lean against :func:`lean_truth`: mean absolute error (deg), and where the
+    lean is ``signed`` (side lunges) the share of reps leaning more than 3 deg either way whose side it
+    reads right."""
+    a = np.array([r["metrics"].get("lateral_trunk_lean_deg", np.nan) for r in reps], float)
+    b = np.array([r["truth"]["lateral_trunk_lean_deg"] for r in reps], float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    clear = ok & (np.abs(b) > 3)
+    return {"mae_deg": round(float(np.mean(np.abs(a - b)[ok])), 2), "reps": int(ok.sum()),
+            "side_right": round(float(np.mean(np.sign(a[clear]) == np.sign(b[clear]))), 3)
+            if signed and clear.any() else None}
+
+
 def summarise(reps: list[dict]) -> dict:
     out = {}
     for mv in MOVEMENTS:
@@ -111,6 +145,7 @@ def summarise(reps: list[dict]) -> dict:
             "severity_auc": round(auc([r["metrics"].get("fault_severity", np.nan) for r in inc],
                                       [r["metrics"].get("fault_severity", np.nan) for r in cor]), 3),
             "severity_auc_within_person": round(within_person_auc(R, "fault_severity"), 3),
+            "lateral_trunk_lean_vs_truth": lean_agreement(R, signed=mv == "side_lunge"),
             "faults": {"correct": dict(Counter(f for r in cor for f in r["faults"])),
                        "incorrect": dict(Counter(f for r in inc for f in r["faults"]))},
             "metrics": single,
@@ -128,7 +163,11 @@ def markdown(s: dict) -> str:
                   f"- fault_severity AUC **{m['severity_auc']}** (within each person: {m['severity_auc_within_person']})",
                   f"- a rep found in {m['rep_found']:.0%} of the files; lead (working) leg as index.csv says: "
                   f"{m['lead_leg_agreement']:.0%}; variant read: {m['variant']}; views forced: {m['views_forced'] or 'none'}",
-                  f"- faults in correct reps: {m['faults']['correct']}; in incorrect reps: {m['faults']['incorrect']}", "",
+                  f"- faults in correct reps: {m['faults']['correct']}; in incorrect reps: {m['faults']['incorrect']}",
+                  f"- lateral_trunk_lean_deg against the motion capture's own (frontal plane, mid-hip -> mid-shoulder): "
+                  f"MAE {m['lateral_trunk_lean_vs_truth']['mae_deg']} deg over {m['lateral_trunk_lean_vs_truth']['reps']} reps"
+                  + (f"; side read right in {m['lateral_trunk_lean_vs_truth']['side_right']:.0%} of the reps leaning > 3 deg"
+                     if m['lateral_trunk_lean_vs_truth']['side_right'] is not None else ""), "",
                   "| metric | AUC (incorrect higher) | median correct | median incorrect |", "|---|---|---|---|"]
         for k, v in sorted(m["metrics"].items(), key=lambda kv: -abs(kv[1]["auc"] - 0.5)):
             lines.append(f"| {k} | {v['auc']:.2f} | {v['median_correct']:.2f} | {v['median_incorrect']:.2f} |")

@@ -86,7 +86,9 @@ REP_METRICS: tuple[RepMetric, ...] = (
               "rear-leg side lower positive (a pelvic drop); split lunges corrected for the landmarks' offset",
               "metrics.md Lunge"),
     RepMetric("lateral_trunk_lean_deg", FRONT, "change of the trunk's sideways lean (mid-hip -> mid-shoulder "
-              "from vertical) from standing at the bottom, either side", "metrics.md Lunge"),
+              "from vertical) from standing at the bottom; split lunges: its size, either side; lateral lunges: "
+              "toward the working (bent) leg positive, away from it negative", "metrics.md Lunge; FMS: minimal "
+              "torso movement; lateral lunge: the lean over the loaded leg is the compensation (Powers 2010)"),
     RepMetric("ml_sway_hip_widths", FRONT, "range of the mid-hip's side-to-side position while loaded, over "
               "hip width", "metrics.md Lunge: medio-lateral sway", lateral=False),
     RepMetric("front_foot_movement_foot_lengths", BOTH, "largest move of the front ankle from its place at "
@@ -315,9 +317,18 @@ def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, botto
     obliquity = rear_down * nanmedian(kin.change("pelvic_obliquity_deg")[bottom])
     if not lateral:
         obliquity -= LUNGE_HIP_LINE_OFFSET_DEG
+    toward_lead = 1.0 if lead == "left" else -1.0  # the lean is positive toward the person's left
+    lean = nanmedian(kin.change("lateral_trunk_lean_deg")[bottom])
     out = {"knee_valgus_fppa_deg": nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
            "pelvic_obliquity_change_deg": obliquity,
-           "lateral_trunk_lean_deg": abs(nanmedian(kin.change("lateral_trunk_lean_deg")[bottom]))}
+           # a lateral lunge's lean is signed, toward the working leg positive, and only that side is a
+           # fault: leaning over the loaded leg moves the weight over its hip and knee and unloads the hip
+           # abductors, the compensation of weak hip control (Powers 2010, JOSPT 40:42; seen in the
+           # single-leg squat in patellofemoral pain, Nakagawa 2012). A split lunge keeps FMS's rule,
+           # "minimal torso movement", either side. UI-PRMD side lunges (bench/uiprmd.md): the incorrect
+           # reps lean toward the working leg (motion capture: median +4 deg, correct -1); two of ten
+           # people lean 10-12 deg away from it in their correct reps, which an either-side rule faulted
+           "lateral_trunk_lean_deg": toward_lead * lean if lateral else abs(lean)}
     if not lateral:
         out["ml_sway_hip_widths"] = _range(kin.values["ml_sway_hip_widths"][loaded])
     return out
@@ -476,6 +487,9 @@ def view_notes(kind: str, lateral: bool) -> list[str]:
         other = "front" if kind == "side" else "side"
         notes.append(f"{', '.join(hidden)}: {why} (null). Film the same set from the {other} too and analyse "
                      f"both together (--side A.mp4 --front B.mp4) for them.")
+    if lateral and kind == "front":
+        notes.append("lateral_trunk_lean_deg of a lateral lunge is signed: toward the working (bent) leg positive, "
+                     "the side that is a fault (the lean over the loaded leg); away from it negative.")
     return notes
 
 
@@ -506,9 +520,10 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
             pct = 100 * abs(a - b) / big if big > 0 else 0.0
             asym[name] = pct
             if pct > rule["minor"] and abs(a - b) > noise:
-                # the worse leg: the shallower one for depth, the larger angle for valgus and lean
+                # the worse leg: the shallower one for depth, the larger angle for valgus and lean (a lateral
+                # lunge's lean is signed, toward the working leg positive: the larger is the worse there too)
                 shallower = {"rear_knee_height_shanks": a > b, "hip_drop_leg_lengths": a < b,
-                             "front_knee_flexion_deg": a < b}
+                             "front_knee_flexion_deg": a < b, "lateral_trunk_lean_deg": a > b}
                 worse = "left" if shallower.get(name, abs(a) > abs(b)) else "right"
                 set_faults.append(Fault("asymmetry", "minor", pct, float(rule["minor"]), 0.0, name,
                                         rule.get("source", ""), worse))

@@ -3,11 +3,12 @@ Data 3(1):2; public domain), ../shared/datasets/ui-prmd, through virtual side an
 analysis from the pose-series stage on (bench/uiprmd.py; its table is bench/uiprmd.md).
 
 Issue 5 asks for an AUC >= 0.85 of the per-rep fault severity, incorrect vs correct, for each movement.
-The in-line lunge meets it (0.88: trunk pitch, lateral trunk lean and a rear knee kept high drive it). The
-side lunge does not (0.83): its incorrect reps are shallower, lean sideways and keep the hips off the
-working foot; the spec's faults cover the first two only (depth from the working thigh's angle, with this
-project's 45-deg starting threshold), and measured within each person it is 0.81. This test holds the
-numbers where they are so a change that loses them fails.
+The in-line lunge: 0.87 (trunk pitch, lateral trunk lean and a rear knee kept high drive it). The side
+lunge: 0.87, within each person 0.88 (a lean of the trunk over the working leg, and depth from the working
+thigh's angle). The side lunge's lean is signed (toward the working leg positive, the only side that is a
+fault; screening/lunge.py says why): it is checked here against the motion capture's own lean, so the
+sign the fault rests on is measured, not assumed. This test holds the numbers where they are so a change
+that loses them fails.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def test_incorrect_lunges_come_out_worse(summary):
     inline, side = summary["lunge_inline"], summary["side_lunge"]
     assert inline["severity_auc"] >= 0.85, inline["severity_auc"]
     assert inline["severity_auc_within_person"] >= 0.85
-    assert side["severity_auc"] >= 0.80, side["severity_auc"]  # below issue 5's 0.85: see the module doc
+    assert side["severity_auc"] >= 0.85, side["severity_auc"]
+    assert side["severity_auc_within_person"] >= 0.85
     # the faults that drive it, found far more often in the incorrect reps
     for mv, codes in {"lunge_inline": ("trunk_pitch", "lateral_trunk_lean", "shallow"),
                       "side_lunge": ("lateral_trunk_lean", "shallow")}.items():
@@ -51,3 +53,14 @@ def test_incorrect_lunges_come_out_worse(summary):
         for code in codes:
             inc, cor = f["incorrect"].get(code, 0), f["correct"].get(code, 0)
             assert inc >= 1.5 * cor and inc - cor >= 15, (mv, code, f)
+
+
+def test_lateral_trunk_lean_matches_the_motion_capture(summary):
+    """The front camera's lean (mid-hip -> mid-shoulder, change from standing at the bottom) against the
+    same line's frontal-plane angle in the 3D motion capture: a side lunge's trunk pitches forward ~35 deg,
+    which the picture foreshortens, and its lean is signed, so the side it reads is what the fault rests on."""
+    side = summary["side_lunge"]["lateral_trunk_lean_vs_truth"]
+    assert side["reps"] >= 190 and side["mae_deg"] <= 3.0, side
+    assert side["side_right"] >= 0.95, side
+    inline = summary["lunge_inline"]["lateral_trunk_lean_vs_truth"]
+    assert inline["reps"] >= 170 and inline["mae_deg"] <= 2.0, inline
