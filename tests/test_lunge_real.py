@@ -6,7 +6,9 @@ by eye (contact sheets every 0.1-0.2 s). Real MediaPipe, no mocks.
   and the same leg is in front at every bottom (not alternating): the person's right by MediaPipe's
   labels, and the side a person facing image-right shows the camera.
 - nowva_side_lunge: lateral lunges filmed face-on; 10 reps, bottoms 2.0 / 5.0 / 8.13 / 11.27 / 14.53 /
-  17.67 / 20.87 / 24.2 / 27.33 / 30.53 s; every rep out to the person's right (image-left).
+  17.67 / 20.87 / 24.2 / 27.33 / 30.53 s; every rep out to the person's right (image-left); at the
+  bottoms (read at 5.0, 8.13, 17.67 and 30.53 s) the shoulders' middle is image-left of the hips' middle:
+  the trunk leans over the working leg.
 """
 from __future__ import annotations
 
@@ -58,6 +60,8 @@ def test_lateral_lunge_from_the_front(shared_videos, tmp_path, capsys):
         # a lateral lunge has no rear knee and moves the hips sideways by design: null, not a fault
         assert rep["metrics"]["rear_knee_height_shanks"] is None and rep["metrics"]["ml_sway_hip_widths"] is None
         assert "balance_loss" not in {f["code"] for f in rep["faults"]}
+        # a lateral lunge's lean is signed, toward the working leg positive
+        assert rep["metrics"]["lateral_trunk_lean_deg"] > 0
 
 
 def test_two_views_of_one_set_merge_into_one_result(repo, tmp_path, capsys):
