@@ -522,9 +522,9 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
             if pct > rule["minor"] and abs(a - b) > noise:
                 # the worse leg: the shallower one for depth, the larger angle for valgus and lean (a lateral
                 # lunge's lean is signed, toward the working leg positive: the larger is the worse there too)
-                shallower = {"rear_knee_height_shanks": a > b, "hip_drop_leg_lengths": a < b,
-                             "front_knee_flexion_deg": a < b, "lateral_trunk_lean_deg": a > b}
-                worse = "left" if shallower.get(name, abs(a) > abs(b)) else "right"
+                left_worse = {"rear_knee_height_shanks": a > b, "hip_drop_leg_lengths": a < b,
+                              "front_knee_flexion_deg": a < b, "lateral_trunk_lean_deg": a > b}
+                worse = "left" if left_worse.get(name, abs(a) > abs(b)) else "right"
                 set_faults.append(Fault("asymmetry", "minor", pct, float(rule["minor"]), 0.0, name,
                                         rule.get("source", ""), worse))
     return LungeExtras("split", legs, asym, set_faults)
