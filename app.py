@@ -18,26 +18,28 @@ from screening.errors import ScreeningError
 from screening.cli import limit_malloc_arenas
 from screening.continuum import load_continuum, short_name
 from screening.pipeline import Filmed, add_placement, analyze_video
+from screening.present import chart_series
+from screening.progress import ProgressValue, run_with_progress
 from screening.report import TABLE_COLUMNS, build_report, to_html, to_pdf
+from screening.result import reps_csv_text
 
 limit_malloc_arenas()  # this process is the app
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
-#: Angle series plotted, in this order, when the analysis provides them.
-KEY_ANGLES = ["trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg"]
+#: server addresses that serve this computer only
+LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")
 #: How many analyses one browser session keeps (each holds an annotated video in memory).
 CACHE_SIZE = 3
 
 log = logging.getLogger(__name__)
 
 
-def run_analysis(name: str, data: bytes, pattern: str) -> dict:
-    """Analyse uploaded bytes in a temporary folder; return everything the page shows, as plain data."""
-    bar = st.progress(0.0, text="Starting…")
+def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue) -> dict:
+    """Analyse uploaded bytes in a temporary folder; return everything the page shows, as plain data.
 
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message or "Analysing…")
-
+    Runs in a worker thread (:func:`run_analysis`): no Streamlit call may be made here. The folder, with
+    the client's video and all that is derived from it, is deleted when this returns or raises (also when
+    the page has gone and the analysis is cancelled)."""
     with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
         source = Path(tmp) / ("upload" + Path(name).suffix.lower())
         source.write_bytes(data)
@@ -46,29 +48,48 @@ def run_analysis(name: str, data: bytes, pattern: str) -> dict:
         except ScreeningError as exc:
             # Messages name the file: show the user's file name, not the temporary path.
             return {"error": (exc.message.replace(str(source), name), exc.what_to_do)}
-        finally:
-            bar.empty()
         # Read everything now: the temporary folder is deleted when this block ends.
         out = analysis.result_path.parent
         files = {k: (out / v).read_bytes() for k, v in analysis.result.get("files", {}).items()
                  if isinstance(v, str) and (out / v).is_file()}
         rhythm = out / analysis.result.get("files", {}).get("rhythm_plot", "-")
+        result = analysis.result
+        result["video"]["path"] = Path(name).name  # the user's file, never the temporary copy
         return {
-            "result": analysis.result,
+            "result": result,
             "files": files,
             "rhythm_png": rhythm.read_bytes() if rhythm.is_file() else None,
             "video": analysis.video_path.read_bytes(),
-            "result_json": analysis.result_path.read_bytes(),
             "angles_csv": analysis.csv_path.read_bytes(),
-            "angles": angles_frame(analysis.angles),
+            "angles": angles_frame(analysis.angles, result["view"]["kind"]),
         }
 
 
-def angles_frame(angles: dict) -> pd.DataFrame:
-    """Key angle series as a DataFrame indexed by time in seconds (all series if none of the key ones)."""
-    names = [k for k in KEY_ANGLES if k in angles] or [k for k in angles if k != "time_s"]
-    frame = pd.DataFrame({k: angles[k] for k in names}, index=pd.Index(angles["time_s"], name="time (s)"))
-    return frame.rename(columns=lambda k: k.removesuffix("_deg").replace("_", " ") + " (°)")
+def run_analysis(name: str, data: bytes, pattern: str) -> dict:
+    """:func:`analyse_upload` in a worker thread, its progress drawn from this (the script's) thread.
+
+    The pipeline reports progress from its own threads (two pose graphs on clips of 6 s or more), and
+    Streamlit refuses calls from threads it does not own: the workers only set a thread-safe value, which
+    this thread polls and draws. If the page goes away (the tab closed), Streamlit stops this thread at its
+    next call; the analysis is then cancelled and its temporary folder removed before the script ends."""
+    bar = st.progress(0.0, text="Starting…")
+
+    def show(fraction: float, stage: str) -> None:
+        bar.progress(fraction, text=f"{stage[:1].upper()}{stage[1:]}… {fraction:.0%}")
+
+    try:
+        return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress), show)
+    finally:
+        bar.empty()
+
+
+def angles_frame(angles: dict, view: str | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The key angles of the clip's view (:func:`screening.present.chart_series`) as a DataFrame indexed
+    by time in seconds, and what each means."""
+    series = chart_series(angles, view)
+    frame = pd.DataFrame({label: values for label, (values, _) in series.items()},
+                         index=pd.Index(angles["time_s"], name="time (s)"))
+    return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
 
 
 def cached_analysis(upload, pattern: str) -> dict:
@@ -220,15 +241,30 @@ def show(output: dict, stem: str, filmed: Filmed | None = None) -> None:
     show_placement(result, output.get("files", {}), stem)
     show_reps(output)
     st.subheader("Angles over time")
-    st.line_chart(output["angles"], x_label="time (s)", y_label="degrees")
-    left, right = st.columns(2)
-    left.download_button("Download result.json", output["result_json"], f"{stem}_result.json", "application/json")
+    frame, meanings = output["angles"]
+    st.line_chart(frame, x_label="time (s)", y_label="degrees")
+    st.caption(" · ".join(f"**{label}**: {meaning}" for label, meaning in meanings.items()))
+    # what is offered is what is shown: the result as placed now (exercise, load and pain as chosen above)
+    left, mid, right = st.columns(3)
+    left.download_button("Download result.json", json.dumps(result, indent=2, allow_nan=False) + "\n",
+                         f"{stem}_result.json", "application/json")
+    if result.get("reps"):
+        mid.download_button("Download reps CSV", reps_csv_text([result]), f"{stem}_reps.csv", "text/csv")
     right.download_button("Download angles CSV", output["angles_csv"], f"{stem}_angles.csv", "text/csv")
 
 
 def main() -> None:
     st.set_page_config(page_title="Movement screen", layout="centered")
     st.title("Movement screen")
+    if st.get_option("browser.gatherUsageStats"):
+        st.warning("This page was started without its privacy settings (the project's .streamlit/config.toml "
+                   "is read only when the page is started from the project's folder): it may send usage "
+                   "statistics and be reachable from other computers. Stop it, and start it again from the "
+                   "project's folder as the README says.")
+    elif st.get_option("server.address") not in LOCAL_ADDRESSES:
+        st.warning("This page is served to the network, not only to this computer: anyone who can reach "
+                   "this computer can open it and the videos analysed here. Serve it only on a network you "
+                   "trust, over HTTPS (see the README).")
     st.write(
         "Measures a hip hinge or a lunge from a video of the movement. Everything runs locally on this "
         "machine: the video is not uploaded anywhere and is deleted once analysed."

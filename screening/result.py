@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import json
 import math
 import os
@@ -112,6 +113,12 @@ def write_csv(kin: Kinematics, path: Path) -> None:
 
 
 def write_reps_csv(results: list[dict], path: Path) -> None:
+    """Per-rep metrics of one or more results (:func:`reps_csv_text`) written to ``path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(reps_csv_text(results), newline="")
+
+
+def reps_csv_text(results: list[dict]) -> str:
     """Per-rep metrics of one or more results, one row per rep, for spreadsheets: the clip, pattern, rep,
     front leg and times, every metric (empty = not measured), the faults in words, and the placement."""
     names: list[str] = []
@@ -120,16 +127,17 @@ def write_reps_csv(results: list[dict], path: Path) -> None:
             names += [k for k in rep["metrics"] if k not in names]
     head = ["video", "pattern", "rep", "lead_leg", "start_s", "bottom_s", "end_s", *names, "faults", "score",
             "placement"]
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(head)
-        for r in results:
-            p = r.get("placement") or {}
-            where = f"{p['pattern']} level {p['level']}, {p['load_position']}: {p['verdict']}" if p else ""
-            for rep in r.get("reps", []):
-                m = rep["metrics"]
-                faults = "; ".join(f"{x['code']} {x['severity']} {x['value']:.2f} vs {x['threshold']:.2f}"
-                                   for x in rep["faults"])
-                w.writerow([r["video"]["path"], r["pattern"], rep["index"] + 1, rep.get("lead_leg") or "",
-                            rep["start_s"], rep["bottom_s"], rep["end_s"],
-                            *("" if m.get(k) is None else m[k] for k in names), faults, r.get("score"), where])
+    out = io.StringIO(newline="")
+    w = csv.writer(out)
+    w.writerow(head)
+    for r in results:
+        p = r.get("placement") or {}
+        where = f"{p['pattern']} level {p['level']}, {p['load_position']}: {p['verdict']}" if p else ""
+        for rep in r.get("reps", []):
+            m = rep["metrics"]
+            faults = "; ".join(f"{x['code']} {x['severity']} {x['value']:.2f} vs {x['threshold']:.2f}"
+                               for x in rep["faults"])
+            w.writerow([r["video"]["path"], r["pattern"], rep["index"] + 1, rep.get("lead_leg") or "",
+                        rep["start_s"], rep["bottom_s"], rep["end_s"],
+                        *("" if m.get(k) is None else m[k] for k in names), faults, r.get("score"), where])
+    return out.getvalue()
