@@ -6,13 +6,19 @@ browser, Playwright or ../shared/videos is missing; with CI=true they fail inste
 """
 from __future__ import annotations
 
+import csv
+import io
+import ipaddress
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -43,17 +49,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    port: int
+    tmpdir: Path  # the server's TMPDIR: what the page leaves behind is seen here
+    log_path: Path
+
+    def leftovers(self) -> list[Path]:
+        return sorted(self.tmpdir.rglob("*"))
+
+
 @pytest.fixture(scope="module")
-def app_url(request, tmp_path_factory):
-    """Start ``streamlit run app.py`` on a free port; stop it when the module's tests are done."""
+def server(request, tmp_path_factory):
+    """``streamlit run app.py`` from the project's folder, as the README says, on a free port and with a
+    TMPDIR of its own; stopped when the module's tests are done. Only the port and headless mode are given
+    on the command line: everything else (localhost only, no usage statistics, no deploy button) must come
+    from the project's .streamlit/config.toml."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    base = tmp_path_factory.mktemp("streamlit")
+    tmpdir = base / "tmp"
+    tmpdir.mkdir()
+    log_path = base / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "streamlit", "run", "app.py",
+         "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TMPDIR": str(tmpdir)},
     )
 
     def stop():
@@ -66,7 +88,7 @@ def app_url(request, tmp_path_factory):
         log.close()
 
     request.addfinalizer(stop)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://localhost:{port}"
     deadline = time.monotonic() + 60
     while True:
         if proc.poll() is not None:
@@ -74,12 +96,17 @@ def app_url(request, tmp_path_factory):
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    return url
+                    return Server(url, port, tmpdir, log_path)
         except OSError:
             pass
         if time.monotonic() > deadline:
             pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def app_url(server) -> str:
+    return server.url
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +224,11 @@ def test_lunge_shows_reps_per_leg_and_asymmetry(page):
     assert re.search(r"PROGRESS: lunge level 2 \(split squat\), unloaded", _body_text(page))
     assert page.get_by_text("Next step.").count() >= 1
     assert page.get_by_text("Download the report (PDF)").count() == 1
+    # a front-view clip charts its front-view measures over time, each with its meaning
+    captions = page.locator('[data-testid="stCaptionContainer"]')
+    chart_caption = captions.filter(has_text="knee valgus, left (FPPA, °)")
+    assert chart_caption.count() == 1 and "pelvic obliquity" in chart_caption.inner_text()
+    assert "trunk inclination" not in chart_caption.inner_text()
     # pain reported: the same analysis, re-placed at once: refer to a clinician
     page.get_by_text("Pain reported during the movement").click()
     page.get_by_text(re.compile("REFER")).first.wait_for(timeout=30_000)
@@ -217,3 +249,139 @@ def test_not_a_video_shows_the_error_without_traceback(page, tmp_path):
     body = _body_text(page)
     assert "Traceback" not in body
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# ------------------------------------------------------------------------------------------ real-length clips
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on ``port`` on this machine (/proc/net/tcp, tcp6)."""
+    found = set()
+    for name, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        table = Path("/proc/net") / name
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if int(hex_port, 16) != port or fields[3] != "0A":  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)  # 32-bit words in host (little-endian) order
+            found.add(socket.inet_ntop(family, b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))))
+    return found
+
+
+def _is_local(url: str) -> bool:
+    parts = urllib.parse.urlparse(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in ("localhost", "127.0.0.1", "::1")
+
+
+def _cli_seconds(clip: Path, out: Path) -> float:
+    """Wall time of ``screening analyze CLIP --out DIR`` (a new process, as a user runs it)."""
+    t0 = time.monotonic()
+    proc = subprocess.run([str(Path(sys.executable).with_name("screening")), "analyze", str(clip), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    seconds = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    return seconds
+
+
+def _wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Until the script's run has ended and no element of the previous run is left on the page (a
+    download button of the previous run still offers the previous run's data)."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+                 && !document.querySelector('[data-stale="true"]')""", timeout=timeout_ms)
+
+
+def _download(page, label: str) -> bytes:
+    with page.expect_download() as info:
+        page.get_by_text(label).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_the_page_keeps_to_this_machine(server, page):
+    """The project's settings hold: served to this computer only, no deploy button or developer menu,
+    and the page's own check of those settings is silent."""
+    addresses = _listening_addresses(server.port)
+    assert addresses, f"nothing listens on port {server.port}"
+    assert all(ipaddress.ip_address(a).is_loopback for a in addresses), f"reachable from the network: {addresses}"
+    page.get_by_text("Movement screen").first.wait_for()
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+    assert page.locator('[data-testid="stMainMenu"]').count() == 0
+    body = _body_text(page)
+    assert "Deploy" not in body and "privacy settings" not in body
+
+
+def test_a_real_clip_over_20_s_on_the_page(page, server, tmp_path):
+    """A 32-s real clip, filmed from the front: the page shows the verdict, the reps and the annotated
+    video within 1.5x the command line's time on the same clip; every request the page makes goes to the
+    local server; the downloads carry what the page shows (the placement after the pain box is ticked,
+    the user's file name); and no copy of the video is left in the server's temporary folder."""
+    clip = VIDEOS / "nowva_side_lunge.mp4"
+    if not clip.exists():
+        _unavailable(f"{clip} is missing (the shared test videos live in ../shared/videos)")
+    cli_s = _cli_seconds(clip, tmp_path / "cli")
+
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    page.on("websocket", lambda ws: urls.append(ws.url))
+    page.reload()  # from the page's first request on
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(state="attached")
+    t0 = time.monotonic()
+    _upload(page, clip)
+    page.get_by_text("Download angles CSV").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    page_s = time.monotonic() - t0
+    print(f"\n{clip.name}: page {page_s:.1f} s from upload to result, command line {cli_s:.1f} s, "
+          f"ratio {page_s / cli_s:.2f}")
+
+    body = _body_text(page)
+    assert re.search(r"(PROGRESS|HOLD|REGRESS|REFER): lunge level \d", body), body[:2000]
+    assert page.get_by_text("Repetitions").count() >= 1
+    table = page.locator('[data-testid="stDataFrame"]').first
+    assert table.bounding_box()["height"] > 100  # ten reps
+    _assert_video_plays(page)
+    chart = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="knee valgus, left (FPPA, °)")
+    assert chart.count() == 1, "the front-view clip's chart does not draw the front-view measures"
+    assert "Traceback" not in body and "Internal error" not in body
+    assert page_s <= 1.5 * cli_s, f"the page took {page_s:.1f} s, the command line {cli_s:.1f} s"
+
+    # what is downloaded is what is shown: tick the pain box, the page refers, and so do the files
+    page.get_by_text("Pain reported during the movement").click()
+    page.get_by_text(re.compile("REFER: lunge level")).first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    result = json.loads(_download(page, "Download result.json"))
+    assert result["placement"]["verdict"] == "refer" and result["score"] == 0
+    assert result["video"]["path"] == clip.name
+    reps_csv = _download(page, "Download reps CSV").decode()
+    rows = list(csv.DictReader(io.StringIO(reps_csv)))
+    assert len(rows) == len(result["reps"]) >= 8
+    assert {r["video"] for r in rows} == {clip.name} and all(r["placement"].endswith("refer") for r in rows)
+    html = _download(page, "Download the report (HTML)").decode()
+    assert clip.name in html and not re.search(r"upload\.\w+", html) and str(server.tmpdir) not in html
+    assert "refer" in html.lower()
+
+    strays = [u for u in urls if not _is_local(u)]
+    assert urls and not strays, f"the page reached beyond this machine: {strays}"
+    assert server.leftovers() == [], f"left in the server's temporary folder: {server.leftovers()}"
+
+
+def test_closing_the_tab_midway_leaves_no_copy_behind(browser, server):
+    """The tab is closed while a 32-s clip is being tracked: the analysis stops and its temporary folder
+    (the client's video and all derived from it) is gone within seconds; the server carries on."""
+    clip = VIDEOS / "nowva_lunge.mp4"
+    if not clip.exists():
+        _unavailable(f"{clip} is missing (the shared test videos live in ../shared/videos)")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(server.url)
+    _upload(pg, clip)
+    pg.get_by_text(re.compile(r"Tracking pose… [1-9]")).first.wait_for(timeout=60_000)
+    during = server.leftovers()
+    assert any(p.suffix == ".mp4" for p in during), f"no copy of the upload while it is analysed: {during}"
+    context.close()
+    t0 = time.monotonic()
+    while server.leftovers() and time.monotonic() - t0 < 10:
+        time.sleep(0.2)
+    assert server.leftovers() == [], f"left behind 10 s after the tab closed: {server.leftovers()}"
+    print(f"\nthe temporary folder was gone {time.monotonic() - t0:.1f} s after the tab closed")
+    with urllib.request.urlopen(server.url + "/_stcore/health", timeout=5) as r:
+        assert r.status == 200
