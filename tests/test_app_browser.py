@@ -236,7 +236,7 @@ def test_lunge_shows_reps_per_leg_and_asymmetry(page):
     assert "Traceback" not in _body_text(page)
 
 
-def test_not_a_video_shows_the_error_without_traceback(page, tmp_path):
+def test_not_a_video_shows_the_error_without_traceback(page, server, tmp_path):
     fake = tmp_path / "not_a_video.mp4"
     fake.write_text("These are session notes, not a video.\n" * 20)
     _upload(page, fake)
@@ -249,6 +249,7 @@ def test_not_a_video_shows_the_error_without_traceback(page, tmp_path):
     body = _body_text(page)
     assert "Traceback" not in body
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert server.leftovers() == [], "a failed analysis left its temporary copy behind"
 
 
 # ------------------------------------------------------------------------------------------ real-length clips
