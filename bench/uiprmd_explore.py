@@ -72,7 +72,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening import mocap  # noqa: E402
-from screening.clean import View, clean, quiet  # noqa: E402
+from screening.clean import View, clean  # noqa: E402
+from screening.signals import quiet  # noqa: E402
 from screening.findings import sparc  # noqa: E402
 from screening.kinematics import kinematics  # noqa: E402
 

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from .pose import PoseSeries, TrunkOutline
+from .signals import frame_step, quiet, runs, sample_rate
 
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.3
@@ -98,34 +99,13 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = HAMPEL_SIGMAS, floor
     return out
 
 
-class quiet:
-    """Silence numpy's RuntimeWarnings (all-NaN slices are expected: missing landmarks are NaN)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *a):
-        self._w.__exit__(*a)
-
-
-def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of runs where ``valid`` is False."""
-    v = np.concatenate([[True], valid, [True]])
-    d = np.diff(v.astype(np.int8))
-    return list(zip(np.flatnonzero(d == -1), np.flatnonzero(d == 1)))
-
-
 def fill_short_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float = MAX_GAP_S) -> np.ndarray:
     """Linear interpolation over interior NaN runs whose bounding samples are <= ``max_gap_s`` apart."""
     out = x.copy()
     flat = out.reshape(len(t), -1)
     for j in range(flat.shape[1]):
         col = flat[:, j]
-        for a, b in nan_runs(np.isfinite(col)):
+        for a, b in runs(~np.isfinite(col)):
             if a == 0 or b == len(t):
                 continue
             if t[b] - t[a - 1] <= max_gap_s + 1e-9:
@@ -139,7 +119,7 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float = LOWPASS_HZ, order: 
     out = x.copy()
     if len(t) < 2:
         return out
-    dt = float(np.median(np.diff(t)))
+    dt = frame_step(t)
     fs = 1.0 / dt if dt > 0 else 30.0
     fc = min(cutoff_hz, 0.4 * fs)
     sos = butter(order, fc, fs=fs, output="sos")
@@ -253,7 +233,7 @@ def clean(series: PoseSeries) -> CleanSeries:
     t = series.time_s
     vis = series.image[..., 2]
     xy = gate(series.image[..., :2], vis, size=(series.width, series.height))
-    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    fps = sample_rate(t)
     diag = float(np.hypot(series.width, series.height))
     xy = hampel(xy, max(1, int(round(HAMPEL_HALF_WINDOW_S * fps))), floor=0.01 * diag)
     xy = fill_short_gaps(t, xy)
@@ -261,8 +241,8 @@ def clean(series: PoseSeries) -> CleanSeries:
     longest = {}
     for name, idx in [("hips", [23, 24]), ("knees", [25, 26]), ("ankles", [27, 28]), ("shoulders", [11, 12])]:
         gone = ~np.isfinite(xy[:, idx, 0]).any(axis=1) & series.detected
-        runs = [(t[min(b, len(t) - 1)] - t[a]) for a, b in nan_runs(~gone)]
-        longest[name] = float(max(runs, default=0.0))
+        spans = [(t[min(b, len(t) - 1)] - t[a]) for a, b in runs(gone)]
+        longest[name] = float(max(spans, default=0.0))
     # roll, then the view read from the levelled picture
     up = upright_frames(xy)
     rough = detect_view(xy, vis, up)

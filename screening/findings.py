@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .result import _num
+from .signals import nanmax, nanmedian, rounded
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class Fault:
     leg: str | None = None  # set-level lunge faults (asymmetry): the leg that did worse
 
     def as_dict(self) -> dict:
-        d = {"code": self.code, "severity": self.severity, "value": _num(self.value),
-             "threshold": _num(self.threshold), "time_s": round(self.time_s, 3), "metric": self.metric,
+        d = {"code": self.code, "severity": self.severity, "value": rounded(self.value),
+             "threshold": rounded(self.threshold), "time_s": round(self.time_s, 3), "metric": self.metric,
              "source": self.source}
         if self.leg:
             d["leg"] = self.leg
@@ -44,7 +44,7 @@ class RepResult:
     def as_dict(self) -> dict:
         return {"index": self.index, "start_s": round(self.start_s, 3), "bottom_s": round(self.bottom_s, 3),
                 "end_s": round(self.end_s, 3), "lead_leg": self.lead_leg,
-                "metrics": {k: _num(v) for k, v in self.metrics.items()},
+                "metrics": {k: rounded(v) for k, v in self.metrics.items()},
                 "faults": [f.as_dict() for f in self.faults], "notes": list(self.notes)}
 
 
@@ -59,18 +59,6 @@ class PatternResult:
     notes: list[str] = field(default_factory=list)
     series: dict[str, np.ndarray] = field(default_factory=dict)  # extra per-frame series (e.g. spinal flexion)
     extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
-
-
-def nanmedian(x: np.ndarray) -> float:
-    """The median of the finite values; NaN (without a warning) when there are none."""
-    x = np.asarray(x, float)
-    return float(np.median(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
-
-
-def nanmax(x: np.ndarray) -> float:
-    """The largest finite value; NaN (without a warning) when there are none."""
-    x = np.asarray(x, float)
-    return float(np.max(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
 
 
 def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True) -> Fault | None:

@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from .clean import CleanSeries
-from .findings import Fault, PatternResult, RepResult, graded, nanmax, nanmedian, pattern_score, sparc
+from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .signals import nanmax, nanmedian, sample_rate, window_mask
 from .kinematics import Kinematics
 from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
@@ -91,10 +92,10 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         notes.append(f"The back's outline is the spine's only in a true side view; this clip was filmed at an angle "
                      f"(shoulder spread ratio {cs.view.spread_ratio:.2f} > {SPINE_MAX_SPREAD}), so spinal flexion, "
                      "the hip-spine ratio and spine-first timing are not measured. Film exactly side-on for them.")
-    in_window = (t >= window[0] - 1e-9) & (t <= window[1] + 1e-9) if window else np.zeros(len(t), bool)
+    in_window = window_mask(t, window)
     lower_base = nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
     h = th["hinge"]
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    fs = sample_rate(t)
     reps: list[RepResult] = []
     prev_end = 0
     for rep in seg.reps:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, quiet, spread_ratio, upright_frames
+from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
+from .signals import frame_step, quiet
 
 SIDE = ("side",)
 FRONT = ("front",)
@@ -66,7 +67,7 @@ def legs_hidden(cs: CleanSeries) -> np.ndarray:
     wide = cs.shank_width[:, 0 if cs.view.near_side == "left" else 1] > LEGS_HIDDEN_WIDTH
     if not wide.any():
         return wide
-    dt = float(np.median(np.diff(cs.time_s))) if n > 1 else 1 / 30
+    dt = frame_step(cs.time_s)
     k = max(1, int(round(0.2 / dt)))
     hidden = np.convolve(wide.astype(float), np.ones(2 * k + 1), mode="same") > 0
     idx = np.flatnonzero(hidden)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clean import CleanSeries, quiet
-from .findings import Fault, PatternResult, RepResult, graded, nanmax, nanmedian, pattern_score, sparc
+from .clean import CleanSeries
+from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .signals import frame_step, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, _left_dir, resolve_point
 from .reps import segment_reps
 
@@ -154,9 +155,7 @@ class LegSummary:
     means: dict[str, float]
 
     def as_dict(self) -> dict:
-        from .result import _num
-
-        return {"reps": self.reps, "means": {k: _num(v) for k, v in self.means.items()}}
+        return {"reps": self.reps, "means": {k: rounded(v) for k, v in self.means.items()}}
 
 
 @dataclass
@@ -188,7 +187,7 @@ def running_median(t: np.ndarray, x: np.ndarray, window_s: float = STEADY_WINDOW
     n = len(t)
     if n < 3:
         return x.copy()
-    dt = float(np.median(np.diff(t)))
+    dt = frame_step(t)
     h = max(1, int(round(window_s / dt / 2)))
     pad = np.concatenate([np.repeat(x[:1], h, 0), x, np.repeat(x[-1:], h, 0)])
     win = np.lib.stride_tricks.sliding_window_view(pad, 2 * h + 1, axis=0)
@@ -205,7 +204,7 @@ def steady_frames(cs: CleanSeries, smooth_xy: np.ndarray, shank: float) -> np.nd
         d = np.nanmax(np.linalg.norm(cs.xy[:, legs] - smooth_xy[:, legs], axis=-1), axis=1)
     glitch = d > GLITCH_SHANKS * shank
     if glitch.any() and len(cs.time_s) > 1:  # the low-pass filter smears a glitch's edges: widen it by 0.1 s
-        k = max(1, int(round(0.1 / float(np.median(np.diff(cs.time_s))))))
+        k = max(1, int(round(0.1 / frame_step(cs.time_s))))
         glitch = np.convolve(glitch.astype(float), np.ones(2 * k + 1), mode="same") > 0
     return ~glitch
 
@@ -215,8 +214,7 @@ def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
     y = _pt(cs, "mid_hip")[:, 1]
     w = kin.baseline_window_s
     if w is not None:
-        sel = (cs.time_s >= w[0] - 1e-9) & (cs.time_s <= w[1] + 1e-9)
-        base = nanmedian(y[sel])
+        base = nanmedian(y[window_mask(cs.time_s, w)])
     else:
         with quiet():
             base = float(np.nanpercentile(y, 5)) if np.isfinite(y).any() else float("nan")
@@ -393,7 +391,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     variant = lunge_variant(cs, kin, bottoms)
     lateral = variant == "lateral"
     lu = th["lunge"]
-    fs = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    fs = sample_rate(t)
     reps: list[RepResult] = []
     fppa_used = np.zeros(len(t), bool)
     for rep, bottom in zip(seg.reps, bottoms):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from .signals import frame_step, runs
+
 
 @dataclass(frozen=True)
 class Rep:
@@ -55,17 +57,11 @@ class RepSegmentation:
         return out
 
 
-def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index ranges of consecutive True."""
-    edges = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-
-
 def bridge_gaps(time_s: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Linear interpolation across NaN gaps no longer than ``max_gap_s`` that have values on both sides
     (for finding reps only: a rep's bottom hidden for half a second is still one rep, not two)."""
     out = x.copy()
-    for a, b in _runs(~np.isfinite(x)):
+    for a, b in runs(~np.isfinite(x)):
         if a == 0 or b == len(x) or time_s[b] - time_s[a - 1] > max_gap_s:
             continue
         out[a:b] = np.interp(time_s[a:b], [time_s[a - 1], time_s[b]], [x[a - 1], x[b]])
@@ -87,9 +83,9 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
     cut_off = 0
     if len(t) < 3:
         return RepSegmentation([], 0)
-    dt = float(np.median(np.diff(t)))
+    dt = frame_step(t)
     distance = max(1, int(round(min_separation_s / dt)))
-    for a, b in _runs(np.isfinite(x)):
+    for a, b in runs(np.isfinite(x)):
         if t[b - 1] - t[a] < min_run_s:
             continue
         seg = x[a:b]

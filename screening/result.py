@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .signals import rounded
+
 from . import __version__
 from .clean import CleanSeries
 from .kinematics import ANGLES, Kinematics
@@ -25,13 +27,6 @@ from .video import VideoInfo
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
-
-
-def _num(x, digits: int = 3):
-    if x is None:
-        return None
-    x = float(x)
-    return round(x, digits) if math.isfinite(x) else None
 
 
 def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics,
@@ -49,13 +44,13 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
         "analysed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "video": {"path": info.path, "fps": _num(info.fps), "frame_count": int(len(series) or info.frame_count),
-                  "duration_s": _num(series.time_s[-1] if len(series) else info.duration_s),
+        "video": {"path": info.path, "fps": rounded(info.fps), "frame_count": int(len(series) or info.frame_count),
+                  "duration_s": rounded(series.time_s[-1] if len(series) else info.duration_s),
                   "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg},
-        "person": {"detected_fraction": _num(detected), "notes": notes,
+        "person": {"detected_fraction": rounded(detected), "notes": notes,
                    "people_in_view": series.people_in_view},
         "view": {"kind": cs.view.kind, "facing": cs.view.facing, "near_side": cs.view.near_side,
-                 "shoulder_spread_ratio": _num(cs.view.spread_ratio), "camera_roll_deg": _num(cs.roll_deg, 2)},
+                 "shoulder_spread_ratio": rounded(cs.view.spread_ratio), "camera_roll_deg": rounded(cs.roll_deg, 2)},
         "pattern": pattern,
         "pattern_source": pattern_source,
         "measurable": analysis.measurable if analysis is not None else None,
@@ -64,8 +59,8 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
         "score": analysis.score if analysis is not None else None,
         "placement": None,
         "baseline": {"source": kin.baseline_source,
-                     "window_s": [_num(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,
-                     "values": {k: _num(v, 2) for k, v in kin.baseline.items()}},
+                     "window_s": [rounded(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,
+                     "values": {k: rounded(v, 2) for k, v in kin.baseline.items()}},
         "pose_backend": series.backend,
         **({"lunge": lunge_summary(analysis)} if analysis is not None and analysis.pattern == "lunge" else {}),
     }
@@ -77,7 +72,7 @@ def lunge_summary(analysis) -> dict:
     if ex is None:
         return {"variant": None, "legs": {}, "asymmetry_pct": {}, "faults": []}
     return {"variant": ex.variant, "legs": {leg: s.as_dict() for leg, s in ex.legs.items()},
-            "asymmetry_pct": {k: _num(v, 1) for k, v in ex.asymmetry_pct.items()},
+            "asymmetry_pct": {k: rounded(v, 1) for k, v in ex.asymmetry_pct.items()},
             "faults": [f.as_dict() for f in ex.set_faults]}
 
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .clean import hampel, lowpass, quiet
+from .clean import hampel, lowpass
+from .signals import frame_step, quiet
 from .pose import TrunkOutline
 
 #: stations (hip 0 .. shoulder 1) of the lower and upper parts of the back contour
@@ -86,7 +87,7 @@ def spine_shape(outline: TrunkOutline, facing_sign: int, time_s: np.ndarray | No
     raw = _spine_shape(outline, facing_sign)
     if time_s is None or len(time_s) < 8:
         return raw
-    half = max(1, int(round(0.1 / float(np.median(np.diff(time_s))))))
+    half = max(1, int(round(0.1 / frame_step(time_s))))
 
     def smooth(x: np.ndarray) -> np.ndarray:
         return lowpass(time_s, hampel(x, half))
