@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from .clean import CleanSeries, rotate
+from .landmarks import LM, pair
 from .kinematics import Kinematics, resolve_point
 from .pose import _prefetch
 from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
@@ -21,8 +22,10 @@ from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames,
 #: longest side of the annotated video
 ANNOTATION_MAX_SIDE = 960
 
-BONES = [(11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24), (23, 25), (25, 27),
-         (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30), (30, 32), (28, 32), (7, 11), (8, 12)]
+BONES = [(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP)] + [
+    (pair(a)[k], pair(b)[k]) for k in (0, 1) for a, b in (
+        ("shoulder", "elbow"), ("elbow", "wrist"), ("shoulder", "hip"), ("hip", "knee"), ("knee", "ankle"),
+        ("ankle", "heel"), ("heel", "toe"), ("ankle", "toe"), ("ear", "shoulder"))]
 LEFT_COLOUR = (255, 140, 0)  # RGB
 RIGHT_COLOUR = (0, 170, 255)
 MID_COLOUR = (235, 235, 235)
@@ -38,10 +41,13 @@ LABELS = {
 }
 
 
-def _colour(a: int, b: int):
-    odd = a % 2 == 1 and b % 2 == 1
-    even = a % 2 == 0 and b % 2 == 0
-    return LEFT_COLOUR if odd and a > 10 else RIGHT_COLOUR if even and a > 10 else MID_COLOUR
+def _colour(a: LM, b: LM):
+    """A bone of the left side of the body in one colour, of the right in another; a bone across the body
+    or from the ear in a third."""
+    sides = {LM(a).name.split("_")[0], LM(b).name.split("_")[0]}
+    if a < LM.LEFT_SHOULDER or len(sides) > 1:
+        return MID_COLOUR
+    return LEFT_COLOUR if sides == {"LEFT"} else RIGHT_COLOUR
 
 
 def _text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = False):
@@ -103,7 +109,7 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
     for a, b in BONES:
         if ok[a] and ok[b]:
             cv2.line(rgb, ip[a], ip[b], _colour(a, b), th, cv2.LINE_AA)
-    for i in range(11, 33):
+    for i in range(LM.LEFT_SHOULDER, len(LM)):  # the body's joints (not the face)
         if ok[i]:
             cv2.circle(rgb, ip[i], th + 1, (255, 255, 255), -1, cv2.LINE_AA)
     for name, label, where in LABELS.get(view_kind, []):

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from .pose import PoseSeries, TrunkOutline
+from .landmarks import LM, pair
 from .signals import frame_step, quiet, runs, sample_rate
 
 VISIBILITY_MIN = 0.5
@@ -28,10 +29,10 @@ LOWPASS_ORDER = 4
 SIDE_BELOW = 0.5
 FRONT_ABOVE = 0.7
 
-L = dict(nose=0, ear=(7, 8), shoulder=(11, 12), elbow=(13, 14), wrist=(15, 16), hip=(23, 24), knee=(25, 26),
-         ankle=(27, 28), heel=(29, 30), toe=(31, 32))
-LEFT = [11, 23, 25, 27, 29, 31]
-RIGHT = [12, 24, 26, 28, 30, 32]
+HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
+#: the landmarks of each side of the body, shoulder to toe (the near side is the better seen)
+LEFT = [pair(part)[0] for part in ("shoulder", "hip", "knee", "ankle", "heel", "toe")]
+RIGHT = [pair(part)[1] for part in ("shoulder", "hip", "knee", "ankle", "heel", "toe")]
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,8 @@ def _line_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def upright_frames(xy: np.ndarray, max_trunk_deg: float = 25.0) -> np.ndarray:
     """Frames where mid-shoulder is above mid-hip within ``max_trunk_deg`` of vertical."""
     with quiet():
-        hip = np.nanmean(xy[:, [23, 24]], axis=1) if len(xy) else np.zeros((0, 2))
-        sh = np.nanmean(xy[:, [11, 12]], axis=1) if len(xy) else np.zeros((0, 2))
+        hip = np.nanmean(xy[:, HIPS], axis=1) if len(xy) else np.zeros((0, 2))
+        sh = np.nanmean(xy[:, SHOULDERS], axis=1) if len(xy) else np.zeros((0, 2))
     d = sh - hip
     with np.errstate(all="ignore"):
         ang = np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
@@ -175,9 +176,9 @@ def upright_frames(xy: np.ndarray, max_trunk_deg: float = 25.0) -> np.ndarray:
 def spread_ratio(xy: np.ndarray, over_trunk_length: bool = False) -> np.ndarray:
     """Per frame: shoulder x-spread over shoulder-hip height (metrics.md, "View"), or over the trunk's
     length, which does not shrink when the trunk leans forward (for judging single frames)."""
-    spread = np.abs(xy[:, 11, 0] - xy[:, 12, 0])
+    spread = np.abs(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0])
     with quiet(), np.errstate(all="ignore"):
-        d = np.nanmean(xy[:, [11, 12]], axis=1) - np.nanmean(xy[:, [23, 24]], axis=1)
+        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
         height = np.hypot(d[:, 0], d[:, 1]) if over_trunk_length else np.abs(d[:, 1])
         return spread / height
 
@@ -194,9 +195,11 @@ def estimate_roll(xy: np.ndarray, kind: str, upright: np.ndarray) -> float:
     (a heel off the floor) are not floor lines and are ignored."""
     if kind == "front":
         rows = xy[upright] if upright.any() else xy
-        angles = np.concatenate([_line_angle(rows[:, 30], rows[:, 29]), _line_angle(rows[:, 32], rows[:, 31])])
+        angles = np.concatenate([_line_angle(rows[:, LM.RIGHT_HEEL], rows[:, LM.LEFT_HEEL]),
+                                 _line_angle(rows[:, LM.RIGHT_FOOT_INDEX], rows[:, LM.LEFT_FOOT_INDEX])])
     else:
-        angles = np.concatenate([_line_angle(xy[:, 29], xy[:, 31]), _line_angle(xy[:, 30], xy[:, 32])])
+        angles = np.concatenate([_line_angle(xy[:, LM.LEFT_HEEL], xy[:, LM.LEFT_FOOT_INDEX]),
+                                 _line_angle(xy[:, LM.RIGHT_HEEL], xy[:, LM.RIGHT_FOOT_INDEX])])
     angles = angles[np.isfinite(angles) & (np.abs(angles) < 25)]
     if len(angles) < 5:
         return 0.0
@@ -211,10 +214,11 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
     with quiet():
         if kind == "front":
             # the person's left shoulder on the image's right means they face the camera
-            facing = "camera" if np.nanmedian(xy[:, 11, 0] - xy[:, 12, 0]) >= 0 else "away"
+            facing = "camera" if np.nanmedian(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]) >= 0 else "away"
             return View(kind, facing, None, ratio)
         # toe ahead of heel, averaged over feet (Sports2D reads facing from the feet); nose-ear as fallback
-        toe_heel = np.nanmedian(np.concatenate([xy[:, 31, 0] - xy[:, 29, 0], xy[:, 32, 0] - xy[:, 30, 0]]))
+        toe_heel = np.nanmedian(np.concatenate([xy[:, LM.LEFT_FOOT_INDEX, 0] - xy[:, LM.LEFT_HEEL, 0],
+                                                xy[:, LM.RIGHT_FOOT_INDEX, 0] - xy[:, LM.RIGHT_HEEL, 0]]))
         if not np.isfinite(toe_heel):
             toe_heel = np.nanmedian(xy[:, 0, 0] - np.nanmean(xy[:, [7, 8], 0], axis=1))
     facing = "right" if not np.isfinite(toe_heel) or toe_heel >= 0 else "left"
@@ -239,7 +243,8 @@ def clean(series: PoseSeries) -> CleanSeries:
     xy = fill_short_gaps(t, xy)
     xy = lowpass(t, xy)
     longest = {}
-    for name, idx in [("hips", [23, 24]), ("knees", [25, 26]), ("ankles", [27, 28]), ("shoulders", [11, 12])]:
+    for name, part in [("hips", "hip"), ("knees", "knee"), ("ankles", "ankle"), ("shoulders", "shoulder")]:
+        idx = list(pair(part))
         gone = ~np.isfinite(xy[:, idx, 0]).any(axis=1) & series.detected
         spans = [(t[min(b, len(t) - 1)] - t[a]) for a, b in runs(gone)]
         longest[name] = float(max(spans, default=0.0))

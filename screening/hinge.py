@@ -30,6 +30,7 @@ from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
 from .signals import nanmax, nanmedian, sample_rate, window_mask
 from .kinematics import Kinematics
+from .landmarks import LM
 from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
 
@@ -138,7 +139,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             "trunk_inclination_deg": tr_peak, "hip_flexion_deg": hip_peak, "knee_flexion_deg": knee_peak,
             "spinal_flexion_deg": spinal, "hip_spine_ratio": ratio, "spine_lead_s": spine_lead,
             "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": nanmax(shift[sl]),
-            "ankle_rise_leg_lengths": nanmedian(np.abs(cs.xy[bottom, 27, 1] - cs.xy[bottom, 28, 1])) / kin.segments.leg,
+            "ankle_rise_leg_lengths": nanmedian(np.abs(cs.xy[bottom, LM.LEFT_ANKLE, 1] - cs.xy[bottom, LM.RIGHT_ANKLE, 1])) / kin.segments.leg,
             "head_angle_change_deg": head_change, "descent_s": rep.bottom_s - rep.start_s,
             "ascent_s": rep.end_s - rep.bottom_s, "sparc": sparc(speed, fs) if len(speed) else np.nan,
         }

@@ -19,13 +19,15 @@ import numpy as np
 
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
 from .signals import frame_step, quiet
+from .landmarks import LM, pair
+
+HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
 
 SIDE = ("side",)
 FRONT = ("front",)
 
 # landmark indices (left, right); "mid_*" are averages of the pair
-POINTS = {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26), "ankle": (27, 28),
-          "heel": (29, 30), "toe": (31, 32)}
+POINTS = {part: pair(part) for part in ("ear", "shoulder", "hip", "knee", "ankle", "heel", "toe")}
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _signed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _left_dir(xy: np.ndarray) -> np.ndarray:
     """+1 where the person's left is image-right, -1 where it is image-left (per frame, from the hips)."""
-    return np.sign(xy[:, 23, 0] - xy[:, 24, 0])
+    return np.sign(xy[:, LM.LEFT_HIP, 0] - xy[:, LM.RIGHT_HIP, 0])
 
 
 def _compute(d: AngleDef, xy: np.ndarray, facing_sign: int, near: str | None, seg: Segments) -> np.ndarray:
@@ -234,14 +236,17 @@ def segments(xy: np.ndarray, rows: np.ndarray) -> Segments:
         vals = vals[np.isfinite(vals)]
         return float(np.median(vals)) if len(vals) else float("nan")
 
-    hip = (sel[:, 23] + sel[:, 24]) / 2
-    sh = (sel[:, 11] + sel[:, 12]) / 2
+    hip = (sel[:, LM.LEFT_HIP] + sel[:, LM.RIGHT_HIP]) / 2
+    sh = (sel[:, LM.LEFT_SHOULDER] + sel[:, LM.RIGHT_SHOULDER]) / 2
     trunk = np.linalg.norm(sh - hip, axis=1)
     trunk = trunk[np.isfinite(trunk)]
     return Segments(
-        leg=med((23, 27), (24, 28)), shank=med((25, 27), (26, 28)), thigh=med((23, 25), (24, 26)),
+        leg=med((LM.LEFT_HIP, LM.LEFT_ANKLE), (LM.RIGHT_HIP, LM.RIGHT_ANKLE)),
+        shank=med((LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_KNEE, LM.RIGHT_ANKLE)),
+        thigh=med((LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE)),
         trunk=float(np.median(trunk)) if len(trunk) else float("nan"),
-        hip_width=med((23, 24)), foot=med((29, 31), (30, 32)),
+        hip_width=med((LM.LEFT_HIP, LM.RIGHT_HIP)),
+        foot=med((LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)),
     )
 
 
@@ -275,7 +280,8 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         knee_bend = np.nanmax(np.stack([
             np.degrees(np.arccos(np.clip(((xy[:, k] - xy[:, h]) * (xy[:, a] - xy[:, k])).sum(1)
                                          / (_dist(xy, h, k) * _dist(xy, k, a)), -1, 1)))
-            for h, k, a in [(23, 25, 27), (24, 26, 28)]]), axis=0)
+            for h, k, a in [(LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE),
+                            (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)]]), axis=0)
     standing = up & (np.nan_to_num(knee_bend, nan=180) < STAND_KNEE_DEG)
     win = standing_window(cs.time_s, standing)
     notes = []
@@ -289,8 +295,8 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         # no standing still at all: the most upright tenth of the frames with a person
         with quiet():
             trunk = np.degrees(np.arctan2(
-            np.abs(np.nanmean(xy[:, [11, 12], 0], 1) - np.nanmean(xy[:, [23, 24], 0], 1)),
-            np.nanmean(xy[:, [23, 24], 1], 1) - np.nanmean(xy[:, [11, 12], 1], 1))) if len(xy) else np.zeros(0)
+            np.abs(np.nanmean(xy[:, SHOULDERS, 0], 1) - np.nanmean(xy[:, HIPS, 0], 1)),
+            np.nanmean(xy[:, HIPS, 1], 1) - np.nanmean(xy[:, SHOULDERS, 1], 1))) if len(xy) else np.zeros(0)
         ok = np.isfinite(trunk)
         rows = np.zeros(len(xy), bool)
         if ok.any():

@@ -23,6 +23,7 @@ from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
 from .signals import frame_step, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, _left_dir, resolve_point
+from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .reps import segment_reps
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
@@ -199,7 +200,7 @@ def steady_frames(cs: CleanSeries, smooth_xy: np.ndarray, shank: float) -> np.nd
     """(N,) frames where no leg landmark is more than :data:`GLITCH_SHANKS` shank lengths from its running
     median (over :data:`STEADY_WINDOW_S`): when the legs cross in a side view, MediaPipe can swap or fold them for a
     few frames (the rendered shallow split squat: the front ankle jumped 170 px back for 0.3 s at one bottom)."""
-    legs = list(range(25, 33))
+    legs = LEG_LANDMARKS
     with quiet():
         d = np.nanmax(np.linalg.norm(cs.xy[:, legs] - smooth_xy[:, legs], axis=-1), axis=1)
     glitch = d > GLITCH_SHANKS * shank
@@ -242,7 +243,7 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
             bend = nanmedian(kin.change("knee_flexion_left_deg")[bottom]) - nanmedian(
                 kin.change("knee_flexion_right_deg")[bottom])
             return None if not np.isfinite(bend) else ("left" if bend > 0 else "right")
-        ahead = (xy[bottom, 27, 0] - xy[bottom, 28, 0]) * cs.view.facing_sign
+        ahead = (xy[bottom, LM.LEFT_ANKLE, 0] - xy[bottom, LM.RIGHT_ANKLE, 0]) * cs.view.facing_sign
         v = nanmedian(ahead)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
     if cs.view.kind == "front":
@@ -251,7 +252,7 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
             start = nanmedian(hip_x[rep_window][:3])
             v = nanmedian(hip_x[bottom]) - start
             return None if not np.isfinite(v) else ("left" if v > 0 else "right")
-        higher = xy[bottom, 26, 1] - xy[bottom, 25, 1]  # > 0: the left knee is higher (smaller y)
+        higher = xy[bottom, LM.RIGHT_KNEE, 1] - xy[bottom, LM.LEFT_KNEE, 1]  # > 0: the left knee is higher (smaller y)
         v = nanmedian(higher)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
     return None
@@ -265,10 +266,10 @@ def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -
     votes = []
     for b in bottoms:
         if cs.view.kind == "front":
-            feet = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0])
+            feet = np.abs(cs.xy[b, LM.LEFT_ANKLE, 0] - cs.xy[b, LM.RIGHT_ANKLE, 0])
             votes.append(nanmedian(feet) / kin.segments.hip_width > LATERAL_FEET_HIP_WIDTHS)
         elif cs.view.kind == "side":
-            split = np.abs(cs.xy[b, 27, 0] - cs.xy[b, 28, 0]) / kin.segments.shank
+            split = np.abs(cs.xy[b, LM.LEFT_ANKLE, 0] - cs.xy[b, LM.RIGHT_ANKLE, 0]) / kin.segments.shank
             votes.append(nanmedian(split) < LATERAL_SIDE_SPLIT_SHANKS)
     return "lateral" if np.mean(votes) > 0.5 else "split"
 
@@ -277,9 +278,10 @@ def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -
 def _side_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom: np.ndarray,
                   lateral: bool, steady: np.ndarray) -> dict[str, float]:
     xy = cs.xy
-    knee_f, knee_r = (25, 26) if lead == "left" else (26, 25)
-    heel_f = 29 if lead == "left" else 30
-    toe_f, toe_r = (31, 32) if lead == "left" else (32, 31)
+    rear = "right" if lead == "left" else "left"
+    knee_f, knee_r = of_leg("knee", lead), of_leg("knee", rear)
+    heel_f = of_leg("heel", lead)
+    toe_f, toe_r = of_leg("toe", lead), of_leg("toe", rear)
     seg = kin.segments
     sign = cs.view.facing_sign or 1
     out = {"front_knee_flexion_deg": nanmedian(kin.values[f"knee_flexion_{lead}_deg"][bottom])}
@@ -336,13 +338,13 @@ def thigh_angle(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray)
     """The front thigh's angle above horizontal at the bottom, from its vertical extent in the picture over
     its standing length: asin(dy / thigh). The vertical extent does not shrink when the thigh turns toward
     or away from the camera, so it reads the same from the side and the front."""
-    h, k = (23, 25) if lead == "left" else (24, 26)
+    h, k = of_leg("hip", lead), of_leg("knee", lead)
     rise = nanmedian((cs.xy[bottom, k, 1] - cs.xy[bottom, h, 1]) / kin.segments.thigh)
     return float(np.degrees(np.arcsin(np.clip(rise, -1, 1)))) if np.isfinite(rise) else float("nan")
 
 
 def _foot_movement(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray, loaded: np.ndarray) -> float:
-    ankle = cs.xy[:, 27 if lead == "left" else 28]
+    ankle = cs.xy[:, of_leg("ankle", lead)]
     with quiet():
         at_bottom = np.nanmedian(ankle[bottom], axis=0) if bottom.any() else np.full(2, np.nan)
     if not np.isfinite(at_bottom).all():
@@ -356,7 +358,7 @@ def steps(cs: CleanSeries, kin: Kinematics, lead: str, start_i: int, bottom: np.
     """(front foot forward, rear foot back) between the rep's start and its bottom, along the direction the
     person faces, in shank lengths (side view; from the front a step toward the camera barely moves the
     foot in the picture: the rendered reverse lunge read 0.0-0.1 there, 0.97 from the side)."""
-    f, r = (27, 28) if lead == "left" else (28, 27)
+    f, r = of_leg("ankle", lead), of_leg("ankle", "right" if lead == "left" else "left")
     with quiet():
         at_bottom = np.nanmedian(cs.xy[bottom], axis=0) if bottom.any() else np.full((33, 2), np.nan)
     start, sign = cs.xy[start_i], cs.view.facing_sign or 1

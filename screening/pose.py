@@ -38,6 +38,7 @@ from typing import Callable, Iterable, Protocol
 import numpy as np
 
 from .errors import ModelError, VideoError
+from .landmarks import LM
 from .video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
 
 N_LANDMARKS = 33
@@ -440,8 +441,8 @@ def trunk_outline(mask: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     out = np.full((k, 2), np.nan)
     if mask is None:
         return out
-    hip = (image[23, :2] + image[24, :2]) / 2
-    sh = (image[11, :2] + image[12, :2]) / 2
+    hip = (image[LM.LEFT_HIP, :2] + image[LM.RIGHT_HIP, :2]) / 2
+    sh = (image[LM.LEFT_SHOULDER, :2] + image[LM.RIGHT_SHOULDER, :2]) / 2
     chord = sh - hip
     length = float(np.hypot(*chord))
     if not np.isfinite(length) or length < 5:
@@ -469,7 +470,7 @@ def shank_width(mask: np.ndarray | None, image: np.ndarray, reach: float = 1.2, 
     if mask is None:
         return out
     s = np.linspace(0, reach, samples)
-    for j, (k, a) in enumerate(((25, 27), (26, 28))):
+    for j, (k, a) in enumerate(((LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_KNEE, LM.RIGHT_ANKLE))):
         d = image[a, :2] - image[k, :2]
         length = float(np.hypot(*d))
         if not np.isfinite(length) or length < 5:
