@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .signals import nanmax, nanmedian, rounded
+from .registry import FaultRule, rules_of
+from .signals import rounded
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Fault:
             d["leg"] = self.leg
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Fault":
+        return cls(d["code"], d["severity"], d["value"], d["threshold"], d["time_s"], d.get("metric", ""),
+                   d.get("source", ""), d.get("leg"))
+
 
 @dataclass
 class RepResult:
@@ -40,12 +46,25 @@ class RepResult:
     metrics: dict[str, float | None]
     faults: list[Fault] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: (start, bottom, end) frame indices in the clip's series; None for a rep merged from two clips
+    frames: tuple[int, int, int] | None = None
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "start_s": round(self.start_s, 3), "bottom_s": round(self.bottom_s, 3),
-                "end_s": round(self.end_s, 3), "lead_leg": self.lead_leg,
-                "metrics": {k: rounded(v) for k, v in self.metrics.items()},
-                "faults": [f.as_dict() for f in self.faults], "notes": list(self.notes)}
+        d = {"index": self.index, "start_s": round(self.start_s, 3), "bottom_s": round(self.bottom_s, 3),
+             "end_s": round(self.end_s, 3), "lead_leg": self.lead_leg,
+             "metrics": {k: rounded(v) for k, v in self.metrics.items()},
+             "faults": [f.as_dict() for f in self.faults], "notes": list(self.notes)}
+        if self.frames is not None:
+            d["frames"] = dict(zip(("start", "bottom", "end"), map(int, self.frames)))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RepResult":
+        frames = d.get("frames")
+        return cls(d["index"], d["start_s"], d["bottom_s"], d["end_s"], d.get("lead_leg"),
+                   {k: (float("nan") if v is None else v) for k, v in d["metrics"].items()},
+                   [Fault.from_dict(f) for f in d["faults"]], list(d.get("notes", [])),
+                   (frames["start"], frames["bottom"], frames["end"]) if frames else None)
 
 
 @dataclass
@@ -72,6 +91,26 @@ def graded(code: str, value: float, rule: dict, metric: str, time_s: float, abov
     if "minor" in rule and passes(rule["minor"]):
         return Fault(code, "minor", float(value), float(rule["minor"]), time_s, metric, rule.get("source", ""))
     return None
+
+
+def rule_limits(rule: FaultRule, th: dict) -> dict:
+    """A rule's thresholds from screening/thresholds.toml: ``minor`` (and ``major``) and their ``source``."""
+    cfg = th[rule.pattern][rule.config]
+    return {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
+
+
+def judge(metrics: dict, th: dict, pattern: str, bottom_s: float, start_s: float | None = None,
+          variant: str | None = None) -> list[Fault]:
+    """The faults a rep's metrics pass, by the pattern's rules (:data:`screening.registry.FAULT_RULES`; a
+    lunge's by those of its ``variant``), one of each code at most, at the rep's bottom (an onset's fault
+    at its start)."""
+    faults: list[Fault] = []
+    for rule in rules_of(pattern, variant):
+        when = start_s if rule.at_start and start_s is not None else bottom_s
+        f = graded(rule.code, metrics.get(rule.metric), rule_limits(rule, th), rule.metric, when, above=rule.above)
+        if f is not None and not any(x.code == f.code for x in faults):
+            faults.append(f)
+    return faults
 
 
 def pattern_score(reps: list[RepResult]) -> int | None:

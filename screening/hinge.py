@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .clean import CleanSeries
-from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .findings import PatternResult, RepResult, judge, pattern_score, sparc
 from .signals import nanmax, nanmedian, sample_rate, window_mask
 from .kinematics import Kinematics
 from .landmarks import LM
@@ -44,7 +44,45 @@ SPINE_MAX_SPREAD = 0.35
 SPINE_MAX_DEG = 60.0
 
 
-def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
+def trunk_change(kin: Kinematics) -> np.ndarray:
+    """Trunk inclination from standing; without a standing baseline, from its own lowest 5%."""
+    trunk = kin.change("trunk_inclination_deg")
+    if not np.isfinite(trunk).any() and np.isfinite(kin.values["trunk_inclination_deg"]).any():
+        trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
+    return trunk
+
+
+# ---------------------------------------------------------------------------------------------- per rep
+# One small function per metric (registry.METRICS, pattern "hinge"), each testable on a constructed series.
+def bottom_frames(trunk: np.ndarray, sl: slice) -> np.ndarray:
+    """(N,) the bottom of the rep in ``sl``: its frames within :data:`BOTTOM_SHARE` of the rep's peak trunk
+    inclination."""
+    bottom = np.zeros(len(trunk), bool)
+    bottom[sl] = np.isfinite(trunk[sl]) & (trunk[sl] >= BOTTOM_SHARE * nanmax(trunk[sl]))
+    return bottom
+
+
+def spinal_flexion_at_bottom(spine: np.ndarray, bottom: np.ndarray) -> tuple[float, float]:
+    """(spinal flexion reported, as read): the median of the estimate over the bottom, not reported (NaN)
+    where it exceeds :data:`SPINE_MAX_DEG`, more than a spine bends in a hinge."""
+    read = nanmedian(spine[bottom])
+    return (float("nan") if np.isfinite(read) and read > SPINE_MAX_DEG else read), read
+
+
+def hip_spine_ratio(trunk_bottom: float, spinal: float) -> float:
+    """The share of the upper trunk's forward lean made at the hips (0 all spine .. 1 all hip).
+
+    The hip-shoulder chord turns by the pelvis's rotation P plus about half the spinal flexion S (a
+    uniformly bent spine's chord bisects it): P = T - S/2 from the chord's inclination T; the thorax
+    turns P + S; the ratio is P / (P + S). NaN where the spine is unknown or the bend under 1 deg."""
+    s_pos = max(spinal, 0.0) if np.isfinite(spinal) else np.nan
+    pelvis = trunk_bottom - s_pos / 2
+    if not np.isfinite(pelvis + s_pos) or pelvis + s_pos <= 1:
+        return float("nan")
+    return float(np.clip(pelvis / (pelvis + s_pos), 0, 1))
+
+
+def onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
     """When ``x`` last rose through ``level`` before the end of the window (the bottom): NaN if it never
     was below it in the window."""
     if not np.isfinite(level):
@@ -58,12 +96,41 @@ def _onset(t: np.ndarray, x: np.ndarray, level: float) -> float:
     return float(t[i] + frac * (t[i + 1] - t[i]))
 
 
-def trunk_change(kin: Kinematics) -> np.ndarray:
-    """Trunk inclination from standing; without a standing baseline, from its own lowest 5%."""
-    trunk = kin.change("trunk_inclination_deg")
-    if not np.isfinite(trunk).any() and np.isfinite(kin.values["trunk_inclination_deg"]).any():
-        trunk = kin.values["trunk_inclination_deg"] - np.nanpercentile(kin.values["trunk_inclination_deg"], 5)
-    return trunk
+def spine_lead(t: np.ndarray, pelvis_line: np.ndarray, bend: np.ndarray, bottom: np.ndarray,
+               fraction: float) -> float:
+    """How much earlier the spine starts to flex than the pelvis turns, over the descent (the arrays are
+    the descent's; ``bottom`` marks its bottom frames): positive = spine first (Laird 2019).
+
+    Each onset is where its signal passes ``fraction`` of the way from standing (0) to its value at the
+    bottom. The pelvis is the lower back line's inclination, since the chord and the trunk-thigh angle
+    also turn when only the upper spine flexes; the spine's onset is read from the outline's bend itself
+    (the calibrated estimate's offset for the buttocks' rounding would delay it)."""
+    if not bottom.any():
+        return float("nan")
+    bottom_pelvis, bottom_bend = nanmedian(pelvis_line[bottom]), nanmedian(bend[bottom])
+    return onset(t, pelvis_line, fraction * bottom_pelvis) - onset(t, bend, fraction * bottom_bend)
+
+
+def knee_hip_ratio(knee_bottom: float, hip_bottom: float) -> float:
+    """Knee over hip flexion at the bottom (squat > 0.5 > hinge; Stoop-Squat Index); NaN under 10 deg of hip."""
+    return knee_bottom / hip_bottom if np.isfinite(hip_bottom) and hip_bottom > 10 else float("nan")
+
+
+def ankle_rise(xy: np.ndarray, bottom: np.ndarray, leg_length: float) -> float:
+    """How far one ankle is above the other at the bottom, over leg length (a single-leg RDL lifts one)."""
+    return nanmedian(np.abs(xy[bottom, LM.LEFT_ANKLE, 1] - xy[bottom, LM.RIGHT_ANKLE, 1])) / leg_length
+
+
+def head_angle_change(head: np.ndarray, sl: slice) -> float:
+    """The largest change of the head angle from standing in the rep, either way."""
+    return float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else float("nan")
+
+
+def smoothness(trunk: np.ndarray, t: np.ndarray, sl: slice, fs: float) -> float:
+    """SPARC of the trunk's angular speed over the rep (closer to 0 is smoother)."""
+    if sl.stop - sl.start <= 4:
+        return float("nan")
+    return sparc(np.abs(np.gradient(trunk[sl], t[sl])), fs)
 
 
 def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
@@ -95,6 +162,9 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                      "the hip-spine ratio and spine-first timing are not measured. Film exactly side-on for them.")
     in_window = window_mask(t, window)
     lower_base = nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
+    # the pelvis: the chord's inclination less the lower back line's turn from standing
+    pelvis_line = trunk - (shape.lower_back_deg - lower_base)
+    bend = shape.back_bend_deg - bend_base
     h = th["hinge"]
     fs = sample_rate(t)
     reps: list[RepResult] = []
@@ -105,49 +175,26 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         # rep's start, which is where the trunk is already a quarter of the way down
         down = slice(prev_end, rep.bottom_i + 1)
         prev_end = rep.end_i
-        tr_peak = nanmax(trunk[sl])
-        bottom = np.zeros(len(t), bool)
-        bottom[sl] = np.isfinite(trunk[sl]) & (trunk[sl] >= BOTTOM_SHARE * tr_peak)
-        hip_peak = nanmax(hip[sl])
-        knee_peak = nanmax(knee[sl])
-        spinal = nanmedian(spine[bottom])
-        spinal_read = spinal
-        implausible = np.isfinite(spinal) and spinal > SPINE_MAX_DEG
-        if implausible:
-            spinal = np.nan
-        hip_bottom, knee_bottom, trunk_bottom = nanmedian(hip[bottom]), nanmedian(knee[bottom]), nanmedian(trunk[bottom])
-        s_pos = max(spinal, 0.0) if np.isfinite(spinal) else np.nan
-        pelvis = trunk_bottom - s_pos / 2
-        ratio = float(np.clip(pelvis / (pelvis + s_pos), 0, 1)) if np.isfinite(pelvis + s_pos) and pelvis + s_pos > 1 else np.nan
-        f = h["spine_first"]["onset_fraction"]
-        spine_lead = np.nan
+        bottom = bottom_frames(trunk, sl)
+        spinal, spinal_read = spinal_flexion_at_bottom(spine, bottom)
+        hip_bottom, knee_bottom = nanmedian(hip[bottom]), nanmedian(knee[bottom])
+        lead = float("nan")
         if np.isfinite(spinal) and spinal >= h["lumbar_flexion"]["minor"] / 2 and np.isfinite(hip_bottom) and hip_bottom > 5:
-            # the chord (and the trunk-thigh angle) turn with the upper spine too, so the hips' onset is
-            # read from the lower back line (the pelvis), the spine's from the spinal estimate
-            pelvis_line = trunk[down] - (shape.lower_back_deg[down] - lower_base)
-            bottom_pelvis = nanmedian(pelvis_line[bottom[down]]) if bottom[down].any() else np.nan
-            # onset levels: 20% of the way from standing (0) to the bottom
-            # (the spine's onset from the outline's bend itself: the calibrated estimate's offset for the
-            # buttocks' rounding would delay it)
-            bend = shape.back_bend_deg[down] - bend_base
-            bottom_bend = nanmedian(bend[bottom[down]]) if bottom[down].any() else np.nan
-            spine_lead = _onset(t[down], pelvis_line, f * bottom_pelvis) - _onset(t[down], bend, f * bottom_bend)
-        knee_hip = knee_bottom / hip_bottom if np.isfinite(hip_bottom) and hip_bottom > 10 else np.nan
-        head_change = float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else np.nan
-        speed = np.abs(np.gradient(trunk[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])
+            lead = spine_lead(t[down], pelvis_line[down], bend[down], bottom[down], h["spine_first"]["onset_fraction"])
         metrics = {
-            "trunk_inclination_deg": tr_peak, "hip_flexion_deg": hip_peak, "knee_flexion_deg": knee_peak,
-            "spinal_flexion_deg": spinal, "hip_spine_ratio": ratio, "spine_lead_s": spine_lead,
-            "knee_hip_ratio": knee_hip, "hip_shift_leg_lengths": nanmax(shift[sl]),
-            "ankle_rise_leg_lengths": nanmedian(np.abs(cs.xy[bottom, LM.LEFT_ANKLE, 1] - cs.xy[bottom, LM.RIGHT_ANKLE, 1])) / kin.segments.leg,
-            "head_angle_change_deg": head_change, "descent_s": rep.bottom_s - rep.start_s,
-            "ascent_s": rep.end_s - rep.bottom_s, "sparc": sparc(speed, fs) if len(speed) else np.nan,
+            "trunk_inclination_deg": nanmax(trunk[sl]), "hip_flexion_deg": nanmax(hip[sl]),
+            "knee_flexion_deg": nanmax(knee[sl]), "spinal_flexion_deg": spinal,
+            "hip_spine_ratio": hip_spine_ratio(nanmedian(trunk[bottom]), spinal), "spine_lead_s": lead,
+            "knee_hip_ratio": knee_hip_ratio(knee_bottom, hip_bottom), "hip_shift_leg_lengths": nanmax(shift[sl]),
+            "ankle_rise_leg_lengths": ankle_rise(cs.xy, bottom, kin.segments.leg),
+            "head_angle_change_deg": head_angle_change(head, sl), "descent_s": rep.bottom_s - rep.start_s,
+            "ascent_s": rep.end_s - rep.bottom_s, "sparc": smoothness(trunk, t, sl, fs),
         }
         rep_notes = []
         if rep.starts_at_bottom:
             rep_notes.append("The clip starts at the bottom of this rep (a lift from the floor): its descent is not seen.")
         cover = shape.coverage[bottom]
-        if implausible:
+        if np.isfinite(spinal_read) and not np.isfinite(spinal):
             rep_notes.append(f"Spinal flexion read {spinal_read:.0f} deg, more than a spine bends in a hinge: the "
                              "outline was not the back (arms, a bar, loose clothing), so it is not reported.")
         elif cs.view.spread_ratio > SPINE_MAX_SPREAD:
@@ -160,23 +207,12 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                              "and the hip shift are not measured.")
             for name in ("knee_flexion_deg", "knee_hip_ratio", "hip_shift_leg_lengths"):
                 metrics[name] = np.nan
-            knee_hip = np.nan
-        t_bottom = rep.bottom_s
-        faults = [x for x in (
-            graded("lumbar_flexion", spinal, h["lumbar_flexion"], "spinal_flexion_deg", t_bottom),
-            graded("squatted_hinge", knee_hip, h["squatted_hinge"], "knee_hip_ratio", t_bottom),
-            graded("short_hip_range", hip_peak, h["short_hip_range"], "hip_flexion_deg", t_bottom, above=False),
-            graded("no_posterior_shift", metrics["hip_shift_leg_lengths"], h["no_posterior_shift"],
-                   "hip_shift_leg_lengths", t_bottom, above=False),
-            graded("head_out_of_line", head_change, h["head_out_of_line"], "head_angle_change_deg", t_bottom),
-        ) if x is not None]
-        if np.isfinite(spine_lead) and spine_lead >= h["spine_first"]["lead_s"]:
-            faults.append(Fault("spine_first", "minor", float(spine_lead), float(h["spine_first"]["lead_s"]),
-                                rep.start_s, "spine_lead_s", h["spine_first"].get("source", "")))
+        faults = judge(metrics, th, "hinge", rep.bottom_s, rep.start_s)
         if rep.ends_at_bottom:
             rep_notes.append("The person left the view (or the view changed) before this rep came back up: "
                              "its ascent is not seen.")
-        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, None, metrics, faults, rep_notes))
+        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, None, metrics, faults, rep_notes,
+                              frames=(rep.start_i, rep.bottom_i, rep.end_i)))
     if not reps:
         notes.append("No hinge repetition was found (the trunk never leaned forward by "
                      f"{r['hinge_prominence_deg']:.0f} deg and back).")

@@ -9,9 +9,9 @@ Repetitions come from the drop of the mid-hip below its standing height, over le
 in every lunge (split squat, forward, reverse, walking, lateral, in-line) and in both views, where a
 knee angle is not (the front view cannot show knee flexion).
 
-Every per-rep measure is a row of :data:`REP_METRICS` (data, not code: its view, its unit, where it is
-read in the rep, its source) and every fault a row of :data:`FAULT_RULES`; thresholds come from
-screening/thresholds.toml.
+Every per-rep measure is a row of the registry (:data:`screening.registry.METRICS`: its views, unit,
+label, definition, source and uncertainty) and every fault a rule there (:data:`screening.registry.FAULT_RULES`);
+thresholds come from screening/thresholds.toml.
 """
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clean import CleanSeries
-from .findings import Fault, PatternResult, RepResult, graded, pattern_score, sparc
+from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
 from .signals import frame_step, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, _left_dir, resolve_point
 from .landmarks import LEG_LANDMARKS, LM, of_leg
+from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
@@ -56,86 +57,11 @@ STEADY_WINDOW_S = 1.0
 
 SIDE, FRONT, BOTH = ("side",), ("front",), ("side", "front")
 
-
-@dataclass(frozen=True)
-class RepMetric:
-    name: str  # result-contract.md metric name where it has one
-    views: tuple[str, ...]
-    definition: str
-    source: str
-    lateral: bool = True  # measurable in a lateral lunge too
-
-
-#: every per-rep lunge measure: the one table
-REP_METRICS: tuple[RepMetric, ...] = (
-    RepMetric("hip_drop_leg_lengths", BOTH, "largest drop of the mid-hip below its standing height, over leg "
-              "length (hip-ankle)", "metrics.md Lunge: depth"),
-    RepMetric("front_knee_flexion_deg", SIDE, "knee flexion of the front (lead) leg at the bottom",
-              "metrics.md Lunge; FMS in-line lunge", lateral=True),
-    RepMetric("rear_knee_height_shanks", SIDE, "rear knee height above the floor at the bottom, over shank "
-              "length; the floor is the front heel's and both toes' lowest line", "metrics.md Lunge; Kritz 2009",
-              lateral=False),
-    RepMetric("trunk_pitch_change_deg", SIDE, "largest change of the trunk's sagittal inclination from standing "
-              "in the rep", "metrics.md Lunge; FMS: minimal torso movement"),
-    RepMetric("knee_past_toe_foot_lengths", SIDE, "front knee ahead of the front foot's toe, horizontally, at "
-              "its furthest, over foot length", "metrics.md Lunge (coaching norm, weak evidence)", lateral=False),
-    RepMetric("step_length_tibias", SIDE, "front heel to rear toe along the floor at the bottom, over shank "
-              "length", "metrics.md Lunge; FMS sets the step at tibia length", lateral=False),
-    RepMetric("knee_valgus_fppa_deg", FRONT, "frontal plane projection angle of the front (lead) leg at half "
-              "depth (front knee ~60 deg; at the bottom the thigh points at the camera), knee medial positive",
-              "metrics.md Lunge; Herrington 2014"),
-    RepMetric("pelvic_obliquity_change_deg", FRONT, "change of the hip line from standing at the bottom, the "
-              "rear-leg side lower positive (a pelvic drop); split lunges corrected for the landmarks' offset",
-              "metrics.md Lunge"),
-    RepMetric("lateral_trunk_lean_deg", FRONT, "change of the trunk's sideways lean (mid-hip -> mid-shoulder "
-              "from vertical) from standing at the bottom; split lunges: its size, either side; lateral lunges: "
-              "toward the working (bent) leg positive, away from it negative", "metrics.md Lunge; FMS: minimal "
-              "torso movement; lateral lunge: the lean over the loaded leg is the compensation (Powers 2010)"),
-    RepMetric("ml_sway_hip_widths", FRONT, "range of the mid-hip's side-to-side position while loaded, over "
-              "hip width", "metrics.md Lunge: medio-lateral sway", lateral=False),
-    RepMetric("front_foot_movement_foot_lengths", BOTH, "largest move of the front ankle from its place at "
-              "the bottom while loaded, over foot length", "metrics.md Lunge: a step is a balance loss"),
-    RepMetric("step_forward_shanks", SIDE, "how far the front foot moved forward between the rep's start and its "
-              "bottom, over shank length (a forward or walking lunge steps; a split squat does not)",
-              "continuum.md Lunge: split squat, reverse, forward lunge", lateral=False),
-    RepMetric("step_back_shanks", SIDE, "how far the rear foot moved back between the rep's start and its bottom, "
-              "over shank length (a reverse lunge steps back)", "continuum.md Lunge", lateral=False),
-    RepMetric("front_thigh_angle_deg", BOTH, "the front (working) thigh's angle above horizontal at the bottom, "
-              "from its height in the picture over its standing length (asin): 0 = thigh parallel; from the front "
-              "only in a lateral lunge (a split lunge's front thigh points at the camera: 5-19 deg too steep on "
-              "the rendered corpus, within 2 deg from the side)", "metrics.md Lunge: depth, thigh parallel"),
-    RepMetric("descent_s", BOTH, "from the rep's start to its bottom", "metrics.md Both: tempo"),
-    RepMetric("ascent_s", BOTH, "from the bottom to the rep's end", "metrics.md Both: tempo"),
-    RepMetric("sparc", BOTH, "spectral arc length of the hips' vertical speed (closer to 0 is smoother)",
-              "metrics.md Both: smoothness; Balasubramanian 2015"),
-    RepMetric("fault_severity", BOTH, "each fault measure over its threshold, summed (see fault_severity)",
-              "this project: a continuous rank of reps beside the 3/2/1 score"),
-)
+#: every per-rep lunge measure (the registry's rows of the lunge, screening.registry.METRICS)
+REP_METRICS = metrics_of("lunge")
 METRIC_NAMES = tuple(m.name for m in REP_METRICS)
-
-
-@dataclass(frozen=True)
-class FaultRule:
-    code: str
-    metric: str
-    config: str  # the [lunge.<config>] table of thresholds.toml
-    key: str | None = None  # a single threshold key (balance loss has two); None: graded minor/major
-    variants: tuple[str, ...] = ("split", "lateral")  # the lunges the rule is meant for
-
-
-SPLIT, LATERAL = ("split",), ("lateral",)
-FAULT_RULES: tuple[FaultRule, ...] = (
-    FaultRule("knee_valgus", "knee_valgus_fppa_deg", "knee_valgus"),
-    # a lateral lunge tilts the pelvis toward the working leg, pitches the trunk forward (it hinges at the
-    # hips) and moves the hips sideways by design: those rules are the split lunge's
-    FaultRule("pelvic_drop", "pelvic_obliquity_change_deg", "pelvic_drop", variants=SPLIT),
-    FaultRule("lateral_trunk_lean", "lateral_trunk_lean_deg", "lateral_trunk_lean"),
-    FaultRule("trunk_pitch", "trunk_pitch_change_deg", "trunk_pitch", variants=SPLIT),
-    FaultRule("shallow", "rear_knee_height_shanks", "shallow", "minor", variants=SPLIT),
-    FaultRule("shallow", "front_thigh_angle_deg", "shallow", "lateral_thigh_deg", variants=LATERAL),
-    FaultRule("balance_loss", "front_foot_movement_foot_lengths", "balance_loss", "foot_lengths"),
-    FaultRule("balance_loss", "ml_sway_hip_widths", "balance_loss", "sway_hip_widths", variants=SPLIT),
-)
+#: the lunge's fault rules (screening.registry.FAULT_RULES)
+FAULT_RULES = rules_of("lunge")
 
 #: per-leg measures compared between legs (metrics.md: depth, FPPA or trunk lean), each with the smallest
 #: difference that counts: below it two legs differ by measurement noise, whatever the percentage
@@ -433,7 +359,8 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             rep_notes.append("The person left the view (or the view changed) before this rep came back up.")
         if rep.starts_at_bottom:
             rep_notes.append("The clip starts at the bottom of this rep: its descent is not seen.")
-        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes))
+        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes,
+                              frames=(rep.start_i, rep.bottom_i, rep.end_i)))
     notes += view_notes(cs.view.kind, lateral)
     extras = summarise_legs(reps, lu)
     extras.variant = variant
@@ -443,22 +370,10 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     return lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
 
 
-def _rule_limits(rule: FaultRule, lu: dict) -> dict:
-    cfg = lu[rule.config]
-    return {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
-
-
 def rep_faults(metrics: dict, lu: dict, time_s: float, variant: str = "split") -> list[Fault]:
-    """The faults of :data:`FAULT_RULES` for this lunge ``variant`` that a rep's metrics pass (one balance
-    loss at most)."""
-    faults: list[Fault] = []
-    for rule in FAULT_RULES:
-        if variant not in rule.variants:
-            continue
-        f = graded(rule.code, metrics.get(rule.metric), _rule_limits(rule, lu), rule.metric, time_s)
-        if f is not None and not any(x.code == f.code for x in faults):
-            faults.append(f)
-    return faults
+    """The faults of the lunge's rules for this ``variant`` that a rep's metrics pass (one balance loss at
+    most); ``lu`` is the [lunge] part of the thresholds."""
+    return judge(metrics, {"lunge": lu}, "lunge", time_s, variant=variant)
 
 
 def fault_severity(metrics: dict, lu: dict, variant: str = "split") -> float:
@@ -467,29 +382,32 @@ def fault_severity(metrics: dict, lu: dict, variant: str = "split") -> float:
     harmless way. 1 = one measure at its threshold; a rep at 0.8 of two thresholds scores 1.6. Continuous
     where the 3/2/1 score is coarse, for ranking reps (UI-PRMD's correct vs incorrect reps in the tests)."""
     total, n = 0.0, 0
-    for rule in FAULT_RULES:
+    for rule in rules_of("lunge", variant):
         v = _f(metrics.get(rule.metric))
-        if variant not in rule.variants or not np.isfinite(v):
+        if not np.isfinite(v):
             continue
-        total += max(v, 0.0) / float(_rule_limits(rule, lu)["minor"])
+        total += max(v, 0.0) / float(rule_limits(rule, {"lunge": lu})["minor"])
         n += 1
     return total if n else float("nan")
 
 
 def view_notes(kind: str, lateral: bool) -> list[str]:
+    """What this view cannot show of a lunge, in words (the measures are null in the result)."""
     shown = [m.name for m in REP_METRICS if kind in m.views and (m.lateral or not lateral)
              and not (m.name == "front_thigh_angle_deg" and kind == "front" and not lateral)]
-    hidden = [m.name for m in REP_METRICS if m.name not in shown]
+    hidden = [m for m in REP_METRICS if m.name not in shown]
     notes = []
     if hidden:
         why = (f"not measurable from a {kind} view" if not lateral else
                f"not measurable in a lateral lunge from a {kind} view, or not defined for it")
         other = "front" if kind == "side" else "side"
-        notes.append(f"{', '.join(hidden)}: {why} (null). Film the same set from the {other} too and analyse "
-                     f"both together (--side A.mp4 --front B.mp4) for them.")
+        names = ", ".join(m.label for m in hidden)
+        notes.append(f"{names[:1].upper()}{names[1:]}: {why}. Film the same set from the {other} too and "
+                     "analyse the two clips together for them.")
     if lateral and kind == "front":
-        notes.append("lateral_trunk_lean_deg of a lateral lunge is signed: toward the working (bent) leg positive, "
-                     "the side that is a fault (the lean over the loaded leg); away from it negative.")
+        notes.append("The lateral trunk lean of a lateral lunge has a side: toward the working (bent) leg is "
+                     "positive and is the side that counts as a fault (the lean over the loaded leg); away from "
+                     "it is negative.")
     return notes
 
 
@@ -603,12 +521,9 @@ def threshold_measures(reps: list[RepResult], lu: dict, variant: str) -> list[tu
     """For :func:`screening.plots.threshold_plot`: each fault measure of this variant that some rep has,
     with every rep's value over its (minor) threshold."""
     out = []
-    for rule in FAULT_RULES:
-        if variant not in rule.variants:
-            continue
-        limit = float(_rule_limits(rule, lu)["minor"])
+    for rule in rules_of("lunge", variant):
+        limit = float(rule_limits(rule, {"lunge": lu})["minor"])
         ratios = [_f(r.metrics.get(rule.metric)) / limit for r in reps]
         if any(np.isfinite(x) for x in ratios):
-            out.append((rule.metric.replace("_", " ").replace(" deg", "").replace(" shanks", "")
-                        .replace(" foot lengths", "").replace(" hip widths", "")[:30], ratios))
+            out.append((metric(rule.metric, "lunge").label[:30], ratios))
     return out

@@ -1,0 +1,151 @@
+"""The hinge's metrics and fault rules, one by one, on constructed series (no video): each small function
+of screening.hinge against a value worked out by hand, each rule of the registry on both sides of its
+threshold, and the whole analysis on a constructed body whose head leaves the trunk line, or does not."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from screening.clean import clean
+from screening.config import load_thresholds
+from screening.findings import judge
+from screening.hinge import (SPINE_MAX_DEG, analyze_hinge, ankle_rise, bottom_frames, head_angle_change,
+                             hip_spine_ratio, knee_hip_ratio, onset, smoothness, spinal_flexion_at_bottom,
+                             spine_lead)
+from screening.kinematics import kinematics
+from screening.landmarks import LM
+from screening.registry import metrics_of, rules_of
+from test_kinematics import series_of, side_frame
+
+TH = load_thresholds()
+
+
+def test_the_bottom_is_within_a_tenth_of_the_peak():
+    trunk = np.array([0, 10, 50, 58, 60, 59, 53, 20, 0, 70.0])
+    b = bottom_frames(trunk, slice(0, 9))
+    assert b.tolist() == [False, False, False, True, True, True, False, False, False, False]
+
+
+def test_spinal_flexion_beyond_what_a_spine_bends_is_not_reported():
+    spine = np.array([5, 12, 14, 13, 70, 80, 75.0])
+    assert spinal_flexion_at_bottom(spine, np.array([0, 1, 1, 1, 0, 0, 0], bool)) == (13.0, 13.0)
+    value, read = spinal_flexion_at_bottom(spine, np.array([0, 0, 0, 0, 1, 1, 1], bool))
+    assert np.isnan(value) and read == 75.0 > SPINE_MAX_DEG
+
+
+def test_hip_spine_ratio_is_the_share_made_at_the_hips():
+    assert hip_spine_ratio(40.0, 0.0) == 1.0  # all hips
+    # chord 40 with a 20-deg spine: pelvis 40 - 20/2 = 30, thorax 30 + 20 = 50: 30/50 of it at the hips
+    assert hip_spine_ratio(40.0, 20.0) == pytest.approx(0.6)
+    assert hip_spine_ratio(10.0, 40.0) == 0.0  # clipped: all spine
+    assert np.isnan(hip_spine_ratio(40.0, np.nan)) and np.isnan(hip_spine_ratio(0.5, 0.0))
+
+
+def test_spine_lead_is_positive_when_the_back_rounds_first():
+    t = np.arange(0, 2.0, 0.01)
+    pelvis = np.clip((t - 0.6) / 1.0, 0, 1) * 40  # the pelvis starts turning at 0.6 s
+    bend = np.clip((t - 0.3) / 1.0, 0, 1) * 20  # the back starts rounding at 0.3 s
+    bottom = t > 1.7
+    # onsets at 20% of the way to the bottom: 0.6 + 0.2 = 0.8 s and 0.3 + 0.2 = 0.5 s
+    assert spine_lead(t, pelvis, bend, bottom, 0.2) == pytest.approx(0.3, abs=0.02)
+    assert spine_lead(t, bend, pelvis, bottom, 0.2) == pytest.approx(-0.3, abs=0.02)
+    assert np.isnan(spine_lead(t, pelvis, bend, np.zeros_like(bottom), 0.2))
+    assert onset(t, pelvis, 8.0) == pytest.approx(0.8, abs=0.01)
+
+
+def test_knee_hip_ratio_tells_a_squat_from_a_hinge():
+    assert knee_hip_ratio(15.0, 60.0) == 0.25
+    assert knee_hip_ratio(50.0, 60.0) == pytest.approx(0.833, abs=0.001)
+    assert np.isnan(knee_hip_ratio(5.0, 8.0))  # too little hip flexion to divide by
+
+
+def test_ankle_rise_reads_a_lifted_foot():
+    xy = np.zeros((4, 33, 2))
+    xy[:, LM.LEFT_ANKLE, 1] = 600.0
+    xy[:, LM.RIGHT_ANKLE, 1] = [600, 600, 300, 300]  # the right foot lifted by 300 px at the bottom
+    bottom = np.array([0, 0, 1, 1], bool)
+    assert ankle_rise(xy, bottom, 400.0) == 0.75
+    assert ankle_rise(xy, ~bottom, 400.0) == 0.0
+
+
+def test_head_angle_change_is_the_largest_either_way():
+    head = np.array([0, 5, -25, 10, 40.0])
+    assert head_angle_change(head, slice(0, 4)) == 25.0
+    assert np.isnan(head_angle_change(np.full(4, np.nan), slice(0, 4)))
+
+
+def test_a_jerky_rep_is_less_smooth():
+    t = np.arange(0, 2, 1 / 30)
+    smooth = 60 * np.sin(np.pi * t / 2) ** 2
+    jerky = smooth + 6 * np.sin(2 * np.pi * 4 * t)
+    sl = slice(0, len(t))
+    assert smoothness(jerky, t, sl, 30.0) < smoothness(smooth, t, sl, 30.0) < 0
+
+
+# ---------------------------------------------------------------------------------------------- rules
+HINGE_RULES = {r.code: r for r in rules_of("hinge")}
+
+
+def _rep(**over):
+    """A clean rep's metrics (no fault), with ``over`` changed."""
+    m = {"trunk_inclination_deg": 60.0, "hip_flexion_deg": 70.0, "knee_flexion_deg": 15.0,
+         "spinal_flexion_deg": 3.0, "hip_spine_ratio": 0.95, "spine_lead_s": -0.05, "knee_hip_ratio": 0.2,
+         "hip_shift_leg_lengths": 0.2, "ankle_rise_leg_lengths": 0.0, "head_angle_change_deg": 5.0}
+    return m | over
+
+
+def test_a_clean_rep_has_no_fault():
+    assert judge(_rep(), TH, "hinge", 2.0, 1.0) == []
+
+
+@pytest.mark.parametrize("code,metric,fine,minor,major", [
+    ("lumbar_flexion", "spinal_flexion_deg", 8.0, 15.0, 25.0),
+    ("squatted_hinge", "knee_hip_ratio", 0.4, 0.6, 0.9),
+    ("short_hip_range", "hip_flexion_deg", 55.0, 40.0, None),
+    ("no_posterior_shift", "hip_shift_leg_lengths", 0.15, 0.05, None),
+    ("head_out_of_line", "head_angle_change_deg", 15.0, 25.0, None),
+    ("spine_first", "spine_lead_s", 0.05, 0.2, None),
+])
+def test_each_hinge_rule_on_both_sides_of_its_threshold(code, metric, fine, minor, major):
+    rule = HINGE_RULES[code]
+    assert rule.metric == metric
+    assert judge(_rep(**{metric: fine}), TH, "hinge", 2.0, 1.0) == []
+    (f,) = judge(_rep(**{metric: minor}), TH, "hinge", 2.0, 1.0)
+    assert (f.code, f.severity, f.value, f.metric) == (code, "minor", minor, metric)
+    assert f.time_s == (1.0 if code == "spine_first" else 2.0)  # an onset's fault is dated at the rep's start
+    assert f.source  # every fault carries the source of its threshold
+    if major is not None:
+        (f,) = judge(_rep(**{metric: major}), TH, "hinge", 2.0, 1.0)
+        assert f.severity == "major"
+
+
+def test_every_hinge_rule_judges_a_metric_of_the_registry():
+    names = {m.name for m in metrics_of("hinge")}
+    assert HINGE_RULES and all(r.metric in names for r in HINGE_RULES.values())
+
+
+# ---------------------------------------------------------------------------------------------- whole
+def hinge_reps(head_deg: float, reps: int = 3, fps: float = 30.0):
+    """A constructed side-view hinge: 1 s standing, then ``reps`` reps of 2 s down to a 60-deg trunk, the
+    head turning ``head_deg`` against the trunk at the bottom."""
+    frames = [side_frame(1) for _ in range(int(fps))]
+    for _ in range(reps):
+        for k in range(int(2 * fps)):
+            s = np.sin(np.pi * k / (2 * fps)) ** 2
+            frames.append(side_frame(1, trunk=60 * s, thigh=15 * s, shank=8 * s, head=head_deg * s))
+    frames += [side_frame(1) for _ in range(int(fps))]
+    return series_of(frames, fps)
+
+
+@pytest.mark.parametrize("head,fault", [(5.0, False), (35.0, True)])
+def test_head_out_of_line_on_a_constructed_hinge(head, fault):
+    cs = clean(hinge_reps(head))
+    result = analyze_hinge(cs, kinematics(cs), TH)
+    assert len(result.reps) == 3
+    for rep in result.reps:
+        assert rep.metrics["head_angle_change_deg"] == pytest.approx(head, abs=2.0)
+        assert rep.metrics["trunk_inclination_deg"] == pytest.approx(60.0, abs=2.0)
+        assert rep.metrics["hip_flexion_deg"] == pytest.approx(75.0, abs=2.0)
+        assert ("head_out_of_line" in {f.code for f in rep.faults}) is fault
+        assert rep.frames is not None and rep.frames[0] < rep.frames[1] < rep.frames[2]
+        assert cs.time_s[rep.frames[1]] == pytest.approx(rep.bottom_s)
