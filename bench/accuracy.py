@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,16 +193,25 @@ def score_clip(name: str, analysis, pairs: dict[tuple[str, str], Pairs]) -> dict
     return info
 
 
-_ANALYSES: dict[str, object] = {}
+_ANALYSES: dict[str, "ClipAnalysis"] = {}
 
 
-def analyse_clip(name: str):
-    """The pipeline's Analysis of one corpus clip (pattern auto, no annotated video), kept for the run."""
+class ClipAnalysis:
+    """One corpus clip's Screen, with its result.json and what it was measured from at hand."""
+
+    def __init__(self, screen):
+        self.screen = screen
+        self.result = screen.to_json()
+        m = screen.measured
+        self.series, self.clean, self.kinematics, self.movement = m.series, m.clean, m.kinematics, m.movement
+
+
+def analyse_clip(name: str) -> ClipAnalysis:
+    """One corpus clip analysed (pattern auto, nothing written), kept for the run."""
     if name not in _ANALYSES:
-        from screening.pipeline import analyze_video
+        from screening import analyze
 
-        with tempfile.TemporaryDirectory() as tmp:
-            _ANALYSES[name] = analyze_video(CORPUS / f"{name}.mp4", Path(tmp) / name, annotated_video=False)
+        _ANALYSES[name] = ClipAnalysis(analyze(CORPUS / f"{name}.mp4", keep_frames=False))
     return _ANALYSES[name]
 
 

@@ -2,7 +2,7 @@
 
     python bench/throughput.py ../shared/videos/tomnotch_good_mornings.mp4
 
-- pipeline: `analyze_video` in a child process (decode, pose, census, cleaning, kinematics, the hinge or
+- pipeline: `analyze` then `write_outputs` in a child process (decode, pose, census, cleaning, kinematics, the hinge or
   lunge analysis, result.json, angles.csv and the annotated MP4), wall time from the call to its return;
   the child's peak RSS (VmHWM). mediapipe is imported before either timer starts (a once-per-process cost).
 - bare: the same MediaPipe configuration (legacy full model, segmentation on) over the same frames
@@ -30,15 +30,15 @@ import time
 
 def child(video: str, out: str) -> None:
     from screening.cli import limit_malloc_arenas
-    from screening.pipeline import analyze_video
+    from screening import analyze, write_outputs
 
     limit_malloc_arenas()  # as `screening analyze` and the app do
     _import_mediapipe()
 
     t0 = time.perf_counter()
-    a = analyze_video(video, out)
+    screen = write_outputs(analyze(video), out)
     dt = time.perf_counter() - t0
-    print(json.dumps({"frames": len(a.series), "seconds": dt, "peak_rss_mb": _peak_rss_mb()}))
+    print(json.dumps({"frames": len(screen.measured.series), "seconds": dt, "peak_rss_mb": _peak_rss_mb()}))
 
 
 def _peak_rss_mb() -> float:

@@ -1,17 +1,56 @@
-"""Movement screening from video.
+"""Movement screening from video: hip-spine dissociation in hinges, lunge control, and a place on the
+movement continuum.
 
 The pipeline, one typed stage at a time::
 
-    info   = video.probe(path)                 # VideoInfo
-    series = pose.track(path, info)            # PoseSeries   (MediaPipe, 33 landmarks + trunk outline)
-    clean_ = clean.clean(series)               # CleanSeries  (gated, filtered, levelled, view known)
-    kin    = kinematics.kinematics(clean_)     # Kinematics   (every angle of the table, with baseline)
+    info   = probe(path)                        # VideoInfo
+    series = track(path, info)                  # PoseSeries   (MediaPipe, 33 landmarks + trunk outline)
+    clean_ = clean(series)                      # CleanSeries  (gated, filtered, levelled, view known)
+    kin    = kinematics(clean_)                 # Kinematics   (every angle of the table, with baseline)
+    ...                                         # PatternResult (screening.hinge / screening.lunge)
 
-:func:`screening.pipeline.analyze_video` runs them all and writes result.json, angles.csv and the
-annotated MP4.
+:func:`analyze` runs them all and returns a :class:`Screen` (reps, faults, score, placement), writing
+nothing; :func:`placed` places a Screen again for another exercise, load or pain; :func:`write_outputs`
+writes its files (result.json, CSVs, annotated video, key frame, plots); :func:`build_report` turns
+Screens into the report (:func:`to_html`, :func:`to_pdf`); :func:`load_screen` reads a result.json back.
+What is measured and judged is in one registry (:data:`METRICS`, :data:`FAULT_RULES`).
+
+Names are imported on first use, so that ``screening --help`` does not load MediaPipe.
 """
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
 
-from .errors import ModelError, NoPersonError, ScreeningError, VideoError  # noqa: E402
+#: public name -> the module that defines it
+_EXPORTS = {
+    # the pipeline
+    "analyze": "pipeline", "analyze_two_views": "pipeline", "write_outputs": "pipeline",
+    "probe": "video", "track": "pose", "clean": "clean", "kinematics": "kinematics",
+    # the values
+    "Screen": "screen", "Filmed": "screen", "load_screen": "screen", "VideoInfo": "video",
+    "PoseSeries": "pose", "CleanSeries": "clean", "Kinematics": "kinematics", "PatternResult": "findings",
+    "RepResult": "findings", "Fault": "findings",
+    # the continuum and the report
+    "placed": "continuum", "placement_for": "continuum", "load_continuum": "continuum", "Placement": "continuum",
+    "build_report": "report", "to_html": "report", "to_pdf": "report", "write_report": "report",
+    # what is measured and judged
+    "METRICS": "registry", "FAULT_RULES": "registry", "metric": "registry",
+    # errors
+    "ScreeningError": "errors", "VideoError": "errors", "NoPersonError": "errors", "ModelError": "errors",
+}
 
-__all__ = ["ScreeningError", "VideoError", "NoPersonError", "ModelError", "__version__"]
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'screening' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

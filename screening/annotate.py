@@ -7,6 +7,9 @@ copy, draws, and encodes H.264 (browsers play it).
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +17,9 @@ import cv2
 import numpy as np
 
 from .clean import CleanSeries, rotate
+from .findings import RepResult
 from .landmarks import LM, pair
+from .registry import fault_words, key_metrics
 from .kinematics import Kinematics, resolve_point
 from .pose import _prefetch
 from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
@@ -122,6 +127,35 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
     return rgb
 
 
+class Recording:
+    """The frames of one analysis, scaled down, kept in a private temporary folder for the annotated video
+    (:func:`screening.pipeline.write_outputs`); :meth:`close` deletes them, and so does the garbage
+    collector when a Recording is dropped unclosed. ``recording.sink`` is :func:`screening.pose.track`'s
+    frame sink."""
+
+    def __init__(self, fps: float):
+        self._dir = tempfile.mkdtemp(prefix="screening-frames-")
+        self.sink = BaseRecorder(Path(self._dir), fps)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.sink.paths
+
+    def finish(self) -> None:
+        """The recording is complete: its encoders are flushed."""
+        self.sink.close()
+
+    def close(self) -> None:
+        """Delete the recorded frames."""
+        self.sink.close()
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+
 class BaseRecorder:
     """A frame sink for :func:`screening.pose.track`: the frames, scaled down, in temporary MP4s, one per
     stretch of the video that is tracked (``recorder(k)`` is the receiver of stretch ``k``)."""
@@ -205,31 +239,16 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             writer.close()
 
 
-#: per-rep metrics written on the key frame, per pattern: metric -> label
-KEY_FRAME_METRICS = {
-    "hinge": {"trunk_inclination_deg": "trunk", "hip_flexion_deg": "hip", "knee_flexion_deg": "knee",
-              "spinal_flexion_deg": "spine"},
-    "lunge": {"front_knee_flexion_deg": "front knee", "rear_knee_height_shanks": "rear knee height",
-              "knee_valgus_fppa_deg": "FPPA", "pelvic_obliquity_change_deg": "pelvic drop",
-              "lateral_trunk_lean_deg": "lateral lean", "trunk_pitch_change_deg": "trunk pitch"},
-}
+def key_frame_index(cs: CleanSeries, rep: RepResult) -> int:
+    """The frame of the rep's bottom (the rep's own index where it kept one)."""
+    if rep.frames is not None:
+        return int(rep.frames[1])
+    return int(np.argmin(np.abs(cs.time_s - rep.bottom_s)))
 
 
-def worst_rep(reps: list[dict]) -> dict | None:
-    """The rep a report shows: the most major faults, then the most faults, then the highest severity."""
-    if not reps:
-        return None
-    return max(reps, key=lambda r: (sum(f["severity"] == "major" for f in r["faults"]), len(r["faults"]),
-                                    r["metrics"].get("fault_severity") or 0.0, -r["index"]))
-
-
-def key_frame_index(cs: CleanSeries, rep: dict) -> int:
-    return int(np.argmin(np.abs(cs.time_s - rep["bottom_s"])))
-
-
-def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
+def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern: str,
               rgb: np.ndarray | None = None) -> np.ndarray | None:
-    """The frame at the bottom of ``rep`` with the skeleton and the rep's measures and faults drawn on it
+    """The frame at the bottom of ``rep`` with the skeleton and the rep's key measures and faults drawn on it
     (RGB): ``rgb`` when the annotated pass kept it, else read from ``source`` again. None when it cannot be
     had (a webcam without the annotated video)."""
     i = key_frame_index(cs, rep)
@@ -247,18 +266,25 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: dict, pattern: str,
     pts = rotate(cs.xy[i:i + 1], cs.roll_deg, (cs.width / 2, cs.height / 2))[0] * np.array([size[0] / cs.width,
                                                                                           size[1] / cs.height])
     v = cs.view
-    header = f"rep {rep['index'] + 1}" + (f", {rep['lead_leg']} leg in front" if rep.get("lead_leg") else "")
+    header = f"rep {rep.index + 1}" + (f", {rep.lead_leg} leg in front" if rep.lead_leg else "")
     draw(img, pts, {}, v.kind, v.near_side, float(cs.time_s[i]), header)
     scale = max(0.45, min(size) / 900)
     y = 60 * scale
-    for name, label in KEY_FRAME_METRICS.get(pattern, {}).items():
-        val = rep["metrics"].get(name)
-        if val is not None:
-            _text(img, f"{label} {val:.2f}" if "shanks" in name else f"{label} {val:.0f} deg", (10 * scale, y),
-                  0.6 * scale, (255, 255, 120), once=True)
+    for m in key_metrics(pattern):
+        val = rep.metrics.get(m.name)
+        if val is not None and np.isfinite(val) and m.unit:  # measures with a unit (not ratios or scores)
+            # the picture's font has no degree sign
+            _text(img, f"{m.short} {m.show(val).replace('°', ' deg')}", (10 * scale, y), 0.6 * scale,
+                  (255, 255, 120), once=True)
             y += 24 * scale
-    for f in rep["faults"]:
-        _text(img, f"{f['code'].replace('_', ' ')} ({f['severity']}): {f['value']:.2f} vs {f['threshold']:.2f}",
+    for f in rep.faults:
+        _text(img, f"{fault_words(f.code)} ({f.severity}): {f.value:.2f} vs {f.threshold:.2f}",
               (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
         y += 24 * scale
     return img
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 88) -> bytes | None:
+    """An RGB picture as JPEG bytes (None if it cannot be encoded)."""
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return jpeg.tobytes() if ok else None

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 
 from . import __version__
 from .errors import ScreeningError
@@ -64,85 +65,75 @@ def _source(text: str):
     return int(text) if text.isdigit() and not os.path.exists(text) else text
 
 
-def summary(analysis) -> str:
-    r = analysis.result
-    v, p = r["view"], r["person"]
+def summary(screen) -> list[str]:
+    """A screen in a few lines: the video, the person and view, the angles' ranges, the reps with their
+    measures and faults, and the place on the continuum (:mod:`screening.present`'s words)."""
+    from .present import rep_line
+
+    v, p, vid = screen.view, screen.person, screen.video
     lines = [
-        f"Video      {r['video']['duration_s']:.1f} s, {r['video']['width']}x{r['video']['height']}, "
-        f"{r['video']['fps']:.1f} fps" + (f", rotated {r['video']['rotation_deg']} deg" if r['video']['rotation_deg'] else ""),
-        f"Person     tracked in {p['detected_fraction']:.0%} of frames"
-        + (f" ({p['people_in_view']} people in view)" if p.get("people_in_view", 1) > 1 else ""),
-        f"View       {v['kind']}, facing {v['facing']}" + (f", near side {v['near_side']}" if v["near_side"] else ""),
+        f"Video      {vid.duration_s:.1f} s, {vid.width}x{vid.height}, {vid.fps:.1f} fps"
+        + (f", rotated {vid.rotation_deg} deg" if vid.rotation_deg else ""),
+        f"Person     tracked in {p.detected_fraction:.0%} of frames"
+        + (f" ({p.people_in_view} people in view)" if p.people_in_view > 1 else ""),
+        f"View       {v.kind}, facing {v.facing}" + (f", near side {v.near_side}" if v.near_side else ""),
     ]
-    kin = analysis.kinematics
+    if screen.measured is not None:
+        lines += range_lines(screen.measured.kinematics)
+    lines += [f"Note       {note}" for note in p.notes]
+    lines.append(f"Pattern    {screen.pattern}" + (" (inferred from the movement)" if screen.pattern_source == "inferred" else "")
+                 + f"   reps: {len(screen.reps)}" + (f"   score: {screen.reported_score}" if screen.reported_score is not None else ""))
+    lines += [f"Note       {note}" for note in screen.analysis_notes]
+    if screen.reps:
+        lines.append("Reps (hinge: peak change from standing; lunge: at the bottom):")
+    lines += [f"  {rep_line(rep, screen.pattern)}" for rep in screen.reps]
+    return lines + lunge_lines(screen) + placement_lines(screen)
+
+
+def range_lines(kin) -> list[str]:
+    """The range of the key angles over the clip (2nd-98th percentile) and their standing values."""
+    import numpy as np
+
+    from .present import CHART_ANGLES
+
     rows = []
-    for name in ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_valgus_fppa_left_deg",
-                 "knee_valgus_fppa_right_deg", "lateral_trunk_lean_deg"):
-        vals = kin.values[name]
-        if (vals == vals).any():
-            import numpy as np
-
-            lo, hi = np.nanpercentile(vals, [2, 98])
-            b = kin.baseline.get(name, math.nan)
-            rows.append(f"  {name:<28} {lo:6.1f} .. {hi:6.1f}" + (f"   (standing {b:5.1f})" if b == b else ""))
-    if rows:
-        lines.append("Range (2nd-98th percentile, degrees):")
-        lines.extend(rows)
-    for note in p["notes"]:
-        lines.append(f"Note       {note}")
-    lines.append(f"Pattern    {r['pattern']}" + (" (inferred from the movement)" if r.get("pattern_source") == "inferred" else "")
-                 + f"   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r.get("score") is not None else ""))
-    for note in r.get("analysis_notes", []):
-        lines.append(f"Note       {note}")
-    if r["reps"]:
-        lines.append("Reps (lunge: at the bottom; hinge: peak change from standing, degrees):")
-    for rep in r["reps"]:
-        m = rep["metrics"]
-        keys = LUNGE_SHOWN if r["pattern"] == "lunge" else HINGE_SHOWN
-        shown = [f"{label} {m[k]:{fmt}}" for k, (label, fmt) in keys.items() if m.get(k) is not None]
-        if rep.get("lead_leg"):
-            shown.insert(0, f"{rep['lead_leg']:<5} leg")
-        faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
-                           for f in rep["faults"]) or "no fault"
-        lines.append(f"  rep {rep['index'] + 1}  bottom {rep['bottom_s']:5.1f} s  " + "  ".join(shown) + f"  | {faults}")
-    lines += lunge_lines(r) + placement_lines(r)
-    lines.append(f"Wrote      {analysis.result_path}, {analysis.csv_path}"
-                 + (f", {analysis.video_path}" if analysis.video_path else ""))
-    return "\n".join(lines)
+    for view in ("side", "front"):
+        for name, (label, _) in CHART_ANGLES[view].items():
+            vals = kin.values[name]
+            if np.isfinite(vals).any():
+                lo, hi = np.nanpercentile(vals, [2, 98])
+                b = kin.baseline.get(name, math.nan)
+                rows.append(f"  {label:<30} {lo:6.1f} .. {hi:6.1f}" + (f"   (standing {b:5.1f})" if b == b else ""))
+    return ["Range (2nd-98th percentile):", *rows] if rows else []
 
 
-HINGE_SHOWN = {"trunk_inclination_deg": ("trunk", ".0f"), "hip_flexion_deg": ("hip", ".0f"),
-               "knee_flexion_deg": ("knee", ".0f"), "spinal_flexion_deg": ("spine", ".0f")}
-LUNGE_SHOWN = {"hip_drop_leg_lengths": ("hip drop", ".2f"), "front_knee_flexion_deg": ("front knee", ".0f"),
-               "rear_knee_height_shanks": ("rear knee height", ".2f"), "knee_valgus_fppa_deg": ("FPPA", ".1f"),
-               "pelvic_obliquity_change_deg": ("pelvis", ".0f"), "lateral_trunk_lean_deg": ("lean", ".0f")}
-
-
-def placement_lines(r: dict) -> list[str]:
-    p = r.get("placement")
-    notes = [f"Note       {n}" for n in r.get("placement_notes", [])]
+def placement_lines(screen) -> list[str]:
+    p = screen.placement
+    notes = [f"Note       {n}" for n in screen.placement_notes]
     if not p:
         return notes
-    return notes + [f"Placement  {p['pattern']} level {p['level']} ({p['level_name']}), {p['load_position']}: "
-                    f"{p['verdict'].upper()}" + (" (exercise inferred)" if p.get("exercise_source") == "inferred" else ""),
-                    f"Next step  {p['next_step']}"]
+    return notes + [f"Placement  {p.pattern} level {p.level} ({p.level_name}), {p.load_position.replace('_', ' ')}: "
+                    f"{p.verdict.upper()}" + (" (exercise inferred)" if p.exercise_source == "inferred" else ""),
+                    f"Next step  {p.next_step}"]
 
 
-def lunge_lines(r: dict) -> list[str]:
-    lu = r.get("lunge")
-    if not lu or not lu.get("legs"):
+def lunge_lines(screen) -> list[str]:
+    from .present import fault_text
+    from .registry import metric
+
+    lu = screen.lunge
+    if lu is None or not lu.legs:
         return []
-    lines = [f"Lunge      {lu['variant']}; reps per leg: "
-             + ", ".join(f"{leg} {s['reps']}" for leg, s in lu["legs"].items())]
-    if lu["asymmetry_pct"]:
-        lines.append("Asymmetry  " + ", ".join(f"{k} {v:.0f}%" for k, v in lu["asymmetry_pct"].items()))
-    for f in lu["faults"]:
-        lines.append(f"  {f['code']} on {f['metric']}: {f['value']:.0f}% vs {f['threshold']:.0f}% ({f.get('leg')} leg worse)")
+    lines = [f"Lunge      {lu.variant}; reps per leg: " + ", ".join(f"{leg} {s.reps}" for leg, s in lu.legs.items())]
+    if lu.asymmetry_pct:
+        lines.append("Asymmetry  " + ", ".join(f"{metric(k, 'lunge').short} {v:.0f}%" for k, v in lu.asymmetry_pct.items()))
+    lines += [f"  {fault_text(f, 'lunge')}" for f in lu.set_faults]
     return lines
 
 
 def cmd_analyze(args) -> int:
-    from .pipeline import Filmed, analyze_two_views, analyze_video  # heavy imports only when analysing
+    from .pipeline import analyze, analyze_two_views, write_outputs  # heavy imports only when analysing
+    from .screen import Filmed
     from .video import probe
 
     filmed = Filmed(args.exercise, args.load, args.pain)
@@ -165,54 +156,53 @@ def cmd_analyze(args) -> int:
                                  "Run: screening analyze --side SIDE.mp4 --front FRONT.mp4 --out DIR")
         out = args.out or (os.path.splitext(os.path.basename(str(args.side)))[0] + "_screening")
         progress = Progress(not args.quiet)
-        two = analyze_two_views(args.side, args.front, out, pattern=args.pattern,
-                                progress=progress, model_file=args.model_file, annotated_video=not args.no_video,
-                                max_duration_s=args.max_duration, thresholds=args.thresholds, filmed=filmed)
-        r = two.result
-        lines = [f"Two views  side {r['views']['side']['video']['path']}, front {r['views']['front']['video']['path']}",
-                 f"Pattern    lunge   reps: {len(r['reps'])}" + (f"   score: {r['score']}" if r['score'] is not None else "")]
-        lines += [f"Note       {n}" for n in r["analysis_notes"]]
-        for rep in r["reps"]:
-            m = rep["metrics"]
-            shown = [f"{label} {m[k]:{fmt}}" for k, (label, fmt) in LUNGE_SHOWN.items() if m.get(k) is not None]
-            faults = ", ".join(f"{f['code']} ({f['severity']}: {f['value']:.2f} vs {f['threshold']:.2f})"
-                               for f in rep["faults"]) or "no fault"
-            lines.append(f"  rep {rep['index'] + 1}  {rep['lead_leg'] or '?':<5} leg  " + "  ".join(shown) + f"  | {faults}")
-        lines += lunge_lines(r) + placement_lines(r)
-        lines.append(f"Wrote      {two.result_path} (and each clip's own results in {out}/side, {out}/front)")
+        screen = analyze_two_views(args.side, args.front, pattern=args.pattern, filmed=filmed,
+                                   thresholds=args.thresholds, progress=progress, model_file=args.model_file,
+                                   max_duration_s=args.max_duration, keep_frames=not args.no_video)
+        screen = write_outputs(screen, out, video=not args.no_video, progress=progress)
+        from .present import rep_line
+
+        views = screen.views or {}
+        lines = [f"Two views  side {views['side']['video']['path']}, front {views['front']['video']['path']}",
+                 f"Pattern    lunge   reps: {len(screen.reps)}"
+                 + (f"   score: {screen.reported_score}" if screen.reported_score is not None else "")]
+        lines += [f"Note       {n}" for n in screen.analysis_notes]
+        lines += [f"  {rep_line(rep, 'lunge')}" for rep in screen.reps]
+        lines += lunge_lines(screen) + placement_lines(screen)
+        lines.append(f"Wrote      {Path(out) / 'result.json'} (and each clip's own results in {out}/side, {out}/front)")
         print("\n".join(lines))
         return 0
     if not args.video:
         raise ScreeningError("No video was given.", "Run: screening analyze VIDEO --out DIR "
                              "(or --side SIDE.mp4 --front FRONT.mp4 for two views of one lunge set)")
     source = _source(args.video)
-    out = args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening")
+    out = Path(args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening"))
     info = probe(source, max_duration_s=args.max_duration)
     long_video = info.is_webcam or info.duration_s > 5
     progress = Progress(long_video and not args.quiet)
-    analysis = analyze_video(source, out, pattern=args.pattern, progress=progress, model_file=args.model_file,
-                             annotated_video=not args.no_video, info=info, thresholds=args.thresholds, filmed=filmed)
-    print(summary(analysis))
+    screen = analyze(source, pattern=args.pattern, filmed=filmed, thresholds=args.thresholds, progress=progress,
+                     model_file=args.model_file, info=info, keep_frames=not args.no_video)
+    screen = write_outputs(screen, out, video=not args.no_video, progress=progress)
+    wrote = [out / "result.json", out / "angles.csv"] + ([out / "annotated.mp4"] if not args.no_video else [])
+    print("\n".join(summary(screen) + [f"Wrote      {', '.join(map(str, wrote))}"]))
     return 0
 
 
 def cmd_report(args) -> int:
     from .report import write_report
     from .result import write_reps_csv
+    from .screen import load_screen
 
     if not args.out and not args.csv:
         raise ScreeningError("Nothing to write.", "Give --out report.html (or .pdf), --csv reps.csv, or both.")
-    rep = None
+    screens = sorted((load_screen(p) for p in args.results), key=lambda s: s.when)
     if args.out:
-        rep = write_report(args.results, args.out)
+        rep = write_report(screens, args.out)
         print(f"Report     {rep.headline}")
         print(f"Wrote      {args.out}")
     if args.csv:
-        from .report import load_session
-
-        sessions = sorted((load_session(p) for p in args.results), key=lambda s: s.when)
-        write_reps_csv([s.result for s in sessions], args.csv)
-        print(f"Wrote      {args.csv} ({sum(len(s.result['reps']) for s in sessions)} reps)")
+        write_reps_csv(screens, args.csv)
+        print(f"Wrote      {args.csv} ({sum(len(s.reps) for s in screens)} reps)")
     return 0
 
 

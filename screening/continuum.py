@@ -17,8 +17,10 @@ good morning; a lateral lunge is not a split squat), and says so.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 try:
     import tomllib
@@ -26,6 +28,9 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .errors import ScreeningError
+
+if TYPE_CHECKING:
+    from .screen import Filmed, Screen
 
 DEFAULT_PATH = Path(__file__).with_name("continuum.toml")
 PATTERNS = ("hinge", "lunge")
@@ -133,6 +138,14 @@ class Placement:
                          "load_position": self.next_load_position},
                 "cues": list(self.cues)}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Placement":
+        nxt = d.get("next") or {}
+        return cls(d["pattern"], int(d["level"]), d["level_name"], d["load_position"], d["verdict"], d["next_step"],
+                   list(d.get("reasons", [])), int(nxt.get("level", d["level"])), nxt.get("level_name", d["level_name"]),
+                   nxt.get("load_position", d["load_position"]), d.get("exercise_source", "given"),
+                   list(d.get("cues", [])))
+
 
 def short_name(name: str) -> str:
     """A level's name without its parenthesis or explanation: "Romanian deadlift", "split squat"."""
@@ -211,26 +224,32 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
                   + (f"; cues: {'; '.join(cues)}" if cues else "") + ".")
 
 
-def findings_from_result(result: dict) -> list[Finding]:
-    """The faults of a result.json, gathered per code (and leg, for asymmetry) with the reps they were in."""
-    by_code: dict[tuple[str, str | None], dict] = {}
-    for rep in result.get("reps", []):
-        for f in rep["faults"]:
-            d = by_code.setdefault((f["code"], None), {"severity": "minor", "reps": [], "worst": f})
-            d["reps"].append(rep["index"] + 1)
-            if f["severity"] == "major":
+def findings_of(screen: "Screen") -> list[Finding]:
+    """The faults of a screen, gathered per code with the reps they were in (the worst as the detail), and
+    the set's asymmetry faults with their leg."""
+    by_code: dict[str, dict] = {}
+    for rep in screen.reps:
+        for f in rep.faults:
+            d = by_code.setdefault(f.code, {"severity": "minor", "reps": [], "worst": f})
+            d["reps"].append(rep.index + 1)
+            if f.severity == "major":
                 d["severity"] = "major"
-            if abs(f["value"] or 0) > abs(d["worst"]["value"] or 0):
+            if abs(_num(f.value)) > abs(_num(d["worst"].value)):
                 d["worst"] = f
     out = []
-    for (code, _), d in by_code.items():
+    for code, d in by_code.items():
         w = d["worst"]
-        detail = f"worst {w['value']:.2f} against {w['threshold']:.2f} ({w.get('metric', '')})" if w["value"] is not None else ""
+        detail = f"worst {w.value:.2f} against {w.threshold:.2f} ({w.metric})" if _num(w.value) == w.value else ""
         out.append(Finding(code, d["severity"], tuple(d["reps"]), None, detail))
-    for f in (result.get("lunge") or {}).get("faults", []):
-        out.append(Finding("asymmetry", f["severity"], (), f.get("leg"),
-                           f"{f['metric'].replace('_', ' ')} {f['value']:.0f}% (threshold {f['threshold']:.0f}%)"))
+    for f in (screen.lunge.set_faults if screen.lunge else []):
+        out.append(Finding("asymmetry", f.severity, (), f.leg,
+                           f"{f.metric.replace('_', ' ')} {f.value:.0f}% (threshold {f.threshold:.0f}%)"))
     return out
+
+
+def _num(x) -> float:
+    """A metric's value for comparing: NaN and None count as 0."""
+    return float(x) if x is not None and math.isfinite(float(x)) else 0.0
 
 
 #: a kettlebell swing goes down and up in well under a second; a controlled hinge takes 1.5-3 s
@@ -245,25 +264,29 @@ DEADLIFT_KNEE_HIP = 0.5
 STEP_SHANKS = 0.5
 
 
-def _median(reps: list[dict], name: str) -> float | None:
-    vals = sorted(r["metrics"][name] for r in reps if r["metrics"].get(name) is not None)
+def _values(reps, name: str) -> list[float]:
+    return [float(v) for r in reps if (v := r.metrics.get(name)) is not None and math.isfinite(float(v))]
+
+
+def _median(reps, name: str) -> float | None:
+    vals = sorted(_values(reps, name))
     return vals[len(vals) // 2] if vals else None
 
 
-def _share(reps: list[dict], name: str, above: float) -> float:
-    vals = [r["metrics"].get(name) for r in reps if r["metrics"].get(name) is not None]
+def _share(reps, name: str, above: float) -> float:
+    vals = _values(reps, name)
     return sum(v > above for v in vals) / len(vals) if vals else 0.0
 
 
-def infer_exercise(c: Continuum, result: dict) -> tuple[Level, str] | None:
-    """The ladder level the movement shows, from result.json's reps (None when nothing was measured), and
+def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
+    """The ladder level the movement shows, from the screen's reps (None when nothing was measured), and
     the reason in words. Only what the video shows is used: the load in the hands is not seen, so levels
     that differ by load alone (hinge 1, 2 and 4) are told apart by nobody, and the lowest is taken."""
-    pattern, reps = result.get("pattern"), result.get("reps") or []
+    pattern, reps = screen.pattern, screen.reps
     if pattern not in c.ladders or not reps:
         return None
     if pattern == "hinge":
-        rep_s = [r["end_s"] - r["start_s"] for r in reps]
+        rep_s = [r.end_s - r.start_s for r in reps]
         rep_s = sorted(rep_s)[len(rep_s) // 2]
         rise, knee_hip = _median(reps, "ankle_rise_leg_lengths"), _median(reps, "knee_hip_ratio")
         if rep_s < BALLISTIC_REP_S:
@@ -274,47 +297,61 @@ def infer_exercise(c: Continuum, result: dict) -> tuple[Level, str] | None:
             return c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.2f} times as much as the hips: a deadlift"
         return c.find("hinge", "hip_hinge_drill"), ("a two-footed hinge with soft knees (levels 1, 2 and 4 look "
                                                     "alike without seeing the load: the lowest is taken)")
-    lunge = result.get("lunge") or {}
-    if lunge.get("variant") == "lateral":
+    if screen.lunge is not None and screen.lunge.variant == "lateral":
         return c.find("lunge", "lateral_lunge"), "the feet wide apart sideways: a lateral lunge"
     if _share(reps, "step_forward_shanks", STEP_SHANKS) > 0.5:
         return c.find("lunge", "forward_lunge"), "the front foot stepped forward into each rep: a forward lunge"
     if _share(reps, "step_back_shanks", STEP_SHANKS) > 0.5:
         return c.find("lunge", "reverse_lunge"), "the rear foot stepped back into each rep: a reverse lunge"
-    seen = any(r["metrics"].get("step_back_shanks") is not None for r in reps)
+    seen = bool(_values(reps, "step_back_shanks"))
     return c.find("lunge", "split_squat"), ("the feet stayed put: a split squat" if seen else
                                             "a split stance (from the front a step cannot be seen: taken as a split squat)")
 
 
-def placement_for(result: dict, exercise: str | None = None, load: str | None = None, pain: bool = False,
+def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
                   c: Continuum | None = None) -> tuple[Placement | None, list[str]]:
-    """result.json -> its placement on the continuum (or None) and notes saying what was assumed or why
-    there is none. ``exercise``: the level filmed (a key, number or name of the pattern's ladder); None
-    infers it from the movement. ``load``: the load position filmed; None takes "unloaded"."""
+    """A screen's placement on the continuum (or None) for what was filmed, and notes saying what was
+    assumed or why there is none. ``filmed.exercise``: the level filmed (a key, number or name of the
+    pattern's ladder), None infers it from the movement; ``filmed.load``: the load position, None takes
+    "unloaded"; ``filmed.pain`` refers."""
+    from .screen import Filmed
+
+    filmed = filmed or Filmed()
     c = c or load_continuum()
-    pattern = result.get("pattern")
+    pattern = screen.pattern
     notes: list[str] = []
     if pattern not in c.ladders:
         return None, ["No continuum placement: the movement was not recognised as a hinge or a lunge."]
-    if exercise is not None:
-        level, source = c.find(pattern, exercise), "given"
+    if filmed.exercise is not None:
+        level, source = c.find(pattern, filmed.exercise), "given"
     else:
-        inferred = infer_exercise(c, result)
+        inferred = infer_exercise(c, screen)
         if inferred is None:
-            if not pain:
-                return None, ["No continuum placement: no repetition was measured. Give the exercise with "
-                              "--exercise to place the person anyway."]
+            if not filmed.pain:
+                return None, ["No continuum placement: no repetition was measured. Name the exercise filmed "
+                              "to place the person anyway."]
             level, source = c.level(pattern, 0), "inferred"
         else:
             level, why = inferred
             source = "inferred"
-            notes.append(f"The exercise was inferred from the movement: {why}. Give --exercise if it was another.")
-    if load is None:
+            notes.append(f"The exercise was inferred from the movement: {why}. Name the exercise filmed if it "
+                         "was another.")
+    if filmed.load is None:
         load_pos = c.loads[0]
-        notes.append(f"The load position was not given: taken as {load_pos} (give --load).")
+        notes.append(f"The load position was not given: taken as {load_pos.replace('_', ' ')}.")
     else:
-        load_pos = c.load(load)
-    score = 0 if pain else result.get("score")
+        load_pos = c.load(filmed.load)
+    score = 0 if filmed.pain else screen.score
     if score is None:
         return None, notes + ["No continuum placement: no repetition could be scored."]
-    return place(c, pattern, level.level, load_pos, score, findings_from_result(result), pain, source), notes
+    return place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source), notes
+
+
+def placed(screen: "Screen", filmed: "Filmed | None" = None, c: Continuum | None = None) -> "Screen":
+    """The screen placed for what was filmed: a new Screen with the placement, its notes and ``filmed``
+    (placing again replaces them; the screen given is not changed)."""
+    from .screen import Filmed
+
+    filmed = filmed or Filmed()
+    placement, notes = placement_for(screen, filmed, c)
+    return screen.replace(filmed=filmed, placement=placement, placement_notes=notes)

@@ -32,7 +32,7 @@ class Fault:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Fault":
-        return cls(d["code"], d["severity"], d["value"], d["threshold"], d["time_s"], d.get("metric", ""),
+        return cls(d["code"], d["severity"], d["value"], d["threshold"], d.get("time_s", 0.0), d.get("metric", ""),
                    d.get("source", ""), d.get("leg"))
 
 

@@ -84,15 +84,31 @@ class LegSummary:
     def as_dict(self) -> dict:
         return {"reps": self.reps, "means": {k: rounded(v) for k, v in self.means.items()}}
 
+    @classmethod
+    def from_dict(cls, leg: str, d: dict) -> "LegSummary":
+        return cls(leg, int(d["reps"]), {k: (float("nan") if v is None else v) for k, v in d["means"].items()})
+
 
 @dataclass
 class LungeExtras:
     """What a lunge result holds beyond the per-rep list."""
 
-    variant: str  # "split" (split squat, forward, reverse, walking, in-line) | "lateral"
+    variant: str | None  # "split" (split squat, forward, reverse, walking, in-line) | "lateral"; None: not analysed
     legs: dict[str, LegSummary] = field(default_factory=dict)
     asymmetry_pct: dict[str, float] = field(default_factory=dict)
     set_faults: list[Fault] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """result.json's "lunge" block."""
+        return {"variant": self.variant, "legs": {leg: s.as_dict() for leg, s in self.legs.items()},
+                "asymmetry_pct": {k: rounded(v, 1) for k, v in self.asymmetry_pct.items()},
+                "faults": [f.as_dict() for f in self.set_faults]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "LungeExtras":
+        return cls(d.get("variant"), {leg: LegSummary.from_dict(leg, s) for leg, s in (d.get("legs") or {}).items()},
+                   {k: v for k, v in (d.get("asymmetry_pct") or {}).items() if v is not None},
+                   [Fault.from_dict(f) for f in d.get("faults", [])])
 
 
 # ---------------------------------------------------------------------------------------------- helpers

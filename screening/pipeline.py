@@ -1,51 +1,41 @@
-"""video -> pose series -> clean series -> kinematics -> result.json, angles.csv, annotated.mp4."""
+"""The pipeline: video -> pose series -> clean series -> kinematics -> pattern result -> Screen -> placement;
+then, as its own step, the files.
+
+:func:`analyze` runs the stages and returns a :class:`~screening.screen.Screen`, writing nothing (the frames
+kept for the annotated video go to a private temporary folder, deleted with the Screen's recording).
+:func:`write_outputs` writes a Screen's files: result.json, the CSVs, the annotated video, the key frame
+and the plots. :func:`analyze_two_views` and :func:`write_outputs` do the same for a side and a front clip
+of one lunge set.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 
-import tempfile
-
-from .annotate import BaseRecorder, key_frame, key_frame_index, worst_rep, write_annotated
+from .annotate import Recording, encode_jpeg, key_frame, key_frame_index, write_annotated
+from .clean import CleanSeries, clean
 from .config import load_thresholds
-from .continuum import placement_for
+from .continuum import placed
+from .errors import NoPersonError, ScreeningError
 from .findings import PatternResult
 from .hinge import analyze_hinge, trunk_change
+from .kinematics import Kinematics, kinematics, resolve_point
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
-from .clean import CleanSeries, clean
-from .errors import NoPersonError, ScreeningError
-from .kinematics import Kinematics, kinematics, resolve_point
-from .pose import PoseSeries, track
-from .result import atomic_path, build_result, lunge_summary, write_csv, write_json, write_reps_csv
+from .pose import track
+from .result import atomic_path, build_screen, reps_csv_text, write_csv, write_json
+from .screen import Filmed, Measurement, PersonMeta, Screen
 from .video import ReadReport, Source, VideoInfo, probe
+
+__all__ = ["analyze", "write_outputs", "analyze_two_views", "detect_pattern", "measure", "PATTERNS", "Progress"]
 
 #: fewer frames with a person than this and there is nothing to measure
 MIN_PERSON_FRAMES = 10
 PATTERNS = ("auto", "hinge", "lunge")
 
 Progress = Callable[[float, str], None]
-
-
-@dataclass
-class Analysis:
-    info: VideoInfo
-    series: PoseSeries
-    clean: CleanSeries
-    kinematics: Kinematics
-    result: dict
-    result_path: Path
-    csv_path: Path
-    video_path: Path | None
-    movement: PatternResult | None = None
-
-    @property
-    def angles(self) -> dict[str, np.ndarray]:
-        return {"time_s": self.kinematics.time_s, **self.kinematics.values}
 
 
 def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress | None = None,
@@ -92,7 +82,7 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
 #: what the result says when no movement analysis ran
 UNANALYSED = {
     "unknown": "The movement was not recognised as a hinge or a lunge (an oblique camera, or too little "
-               "movement): give it with --pattern hinge or --pattern lunge.",
+               "movement): choose the movement pattern, hinge or lunge, to analyse it as one.",
 }
 
 
@@ -104,167 +94,163 @@ def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) ->
     return None
 
 
-@dataclass(frozen=True)
-class Filmed:
-    """What the clinician says about the clip: the ladder level and load position filmed, and pain."""
+def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None, thresholds=None,
+            progress: Progress | None = None, model_file=None, info: VideoInfo | None = None,
+            max_duration_s: float | None = None, keep_frames: bool = True) -> Screen:
+    """Analyse one video (a path or a webcam index) and place it on the continuum; write nothing.
 
-    exercise: str | None = None  # a level of the pattern's ladder (key, number or name); None: inferred
-    load: str | None = None  # a load position; None: unloaded
-    pain: bool = False
+    ``pattern``: "auto" (told from the movement), "hinge" or "lunge"; ``filmed``: what the clinician says
+    was filmed (exercise, load position, pain); ``thresholds``: a thresholds file laid over the defaults;
+    ``info``: the video's :func:`probe` when the caller has it; ``keep_frames``: keep the frames, scaled,
+    for :func:`write_outputs`'s annotated video (in a private temporary folder that goes with the Screen's
+    recording). The Screen carries what it was measured from (``screen.measured``).
 
-
-def add_placement(result: dict, filmed: Filmed) -> dict:
-    """The continuum placement (screening.continuum) written into result.json, with what was assumed."""
-    placement, notes = placement_for(result, filmed.exercise, filmed.load, filmed.pain)
-    if filmed.pain:
-        result["score"] = 0  # metrics.md: 0 = pain reported
-    result["placement"] = placement.as_dict() if placement else None
-    result["placement_notes"] = notes  # replaced, not appended: a result can be placed again
-    return result
-
-
-def analyze_video(source: Source, out_dir: str | Path, pattern: str = "auto", progress: Progress | None = None,
-                  model_file=None, annotated_video: bool = True, max_duration_s: float | None = None,
-                  info: VideoInfo | None = None, thresholds=None, filmed: Filmed | None = None) -> Analysis:
-    """Analyse one video and write result.json, angles.csv and annotated.mp4 into ``out_dir``.
-
-    ``info`` is the video's :func:`probe` result when the caller already has it; ``filmed`` what the
-    clinician says about the clip (exercise, load position, pain), for the continuum placement."""
+    Raises :class:`~screening.errors.ScreeningError` for input that cannot be analysed."""
     if pattern not in PATTERNS:
         raise ScreeningError(f"Unknown pattern '{pattern}'.", f"Use one of: {', '.join(PATTERNS)}.")
-    out = Path(out_dir)
+    th = load_thresholds(thresholds)  # a broken thresholds file is said before any tracking
     if info is None:
         info = probe(source) if max_duration_s is None else probe(source, max_duration_s=max_duration_s)
-    with tempfile.TemporaryDirectory(prefix="screening-") as tmpdir:
-        recorder = BaseRecorder(Path(tmpdir), info.fps) if annotated_video else None
-        try:
-            series, cs, kin = measure(source, info, model_file, progress, frame_sink=recorder)
-        finally:
-            if recorder is not None:
-                recorder.close()
-        found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
-        th = load_thresholds(thresholds)
-        movement = analyze_pattern(found, cs, kin, th)
-        result = build_result(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
-        if movement is None:
-            result["analysis_notes"] = [UNANALYSED.get(found, UNANALYSED["unknown"])]
-        add_placement(result, filmed or Filmed())
-        out.mkdir(parents=True, exist_ok=True)
-        video_path = None
-        worst = worst_rep(result["reps"])
-        grab = {"index": key_frame_index(cs, worst)} if worst is not None else None
-        if recorder is not None:
-            video_path = out / "annotated.mp4"
-            with atomic_path(video_path) as tmp:
-                write_annotated(tmp, recorder.paths, info, cs, kin, grab=grab,
-                                progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
-    write_csv(kin, out / "angles.csv")
-    files = {}
-    img = key_frame(source, info, cs, worst, found, (grab or {}).get("rgb")) if worst is not None else None
-    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]) \
-        if img is not None else (False, None)
-    if ok:
-        with atomic_path(out / "key_frame.jpg") as tmp:
-            tmp.write_bytes(jpeg.tobytes())
-        files.update(key_frame="key_frame.jpg", key_frame_rep=worst["index"])
-    if result["reps"]:
-        write_reps_csv([result], out / "reps.csv")
+    recording = Recording(info.fps) if keep_frames else None
+    try:
+        series, cs, kin = measure(source, info, model_file, progress,
+                                  frame_sink=recording.sink if recording is not None else None)
+    except BaseException:
+        if recording is not None:
+            recording.close()
+        raise
+    if recording is not None:
+        recording.finish()
+    found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
+    movement = analyze_pattern(found, cs, kin, th)
+    screen = build_screen(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
+    if movement is None:
+        screen.analysis_notes = [UNANALYSED.get(found, UNANALYSED["unknown"])]
+    screen.measured = Measurement(source, info, series, cs, kin, movement, th, recording)
+    return placed(screen, filmed)
+
+
+def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
+                  progress: Progress | None = None) -> Screen:
+    """Write a Screen's files into ``out_dir`` and return it with ``files``, ``attachments`` and ``folder``:
+
+    - result.json (:meth:`Screen.to_json`); reps.csv when there are reps;
+    - from a fresh analysis (``screen.measured``): angles.csv, annotated.mp4 (``video``, when its frames
+      were kept; its recording is then closed), key_frame.jpg (the worst rep's bottom), rhythm.png (a
+      hinge's hip against spinal flexion) or thresholds.png (a lunge's measures against their thresholds);
+    - a side and a front clip of one set (``screen.parts``): each clip's own files in ``side/`` and
+      ``front/``, and the merged result beside them.
+
+    Each file is written whole or not at all."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict = {}
+    attachments: dict[str, bytes] = {}
+    if screen.parts:
+        for role, part in screen.parts.items():
+            step = (lambda f, stage, r=role: progress(f, f"{r} clip: {stage}")) if progress else None
+            written = write_outputs(part, out / role, video=video, progress=step)
+            if "key_frame" in written.attachments:
+                key = "key_frame" if role == "side" else f"key_frame_{role}"
+                files[key] = f"{role}/{written.files['key_frame']}"
+                attachments[key] = written.attachments["key_frame"]
+    m = screen.measured
+    if m is not None:
+        attachments.update(_pictures(screen, m, out, video, progress))
+        write_csv(m.kinematics, out / "angles.csv")
+        if "key_frame" in attachments:
+            with atomic_path(out / "key_frame.jpg") as tmp:
+                tmp.write_bytes(attachments["key_frame"])
+            files.update(key_frame="key_frame.jpg", key_frame_rep=screen.worst_rep().index)
+    if screen.reps:
+        with atomic_path(out / "reps.csv") as tmp:
+            tmp.write_text(reps_csv_text([screen]), newline="")
         files["reps_csv"] = "reps.csv"
-    if (movement is not None and movement.pattern == "hinge" and movement.reps
-            and np.isfinite(movement.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
-        plot_path = out / "rhythm.png"
-        with atomic_path(plot_path) as tmp:
-            rhythm_plot(tmp, kin.change("hip_flexion_deg"), movement.series["spinal_flexion_deg"],
-                        movement.reps, kin.time_s, th["hinge"]["lumbar_flexion"]["minor"],
-                        th["hinge"]["lumbar_flexion"]["major"])
-        files["rhythm_plot"] = plot_path.name
-    if movement is not None and movement.pattern == "lunge" and movement.reps:
-        write_threshold_plot(out, movement, th, files)
-    if files:
-        result["files"] = files
-    write_json(result, out / "result.json")
+    for key, (name, png) in _plots(screen).items():
+        with atomic_path(out / name) as tmp:
+            tmp.write_bytes(png)
+        files[key] = name
+        attachments[key] = png
+    written = screen.replace(files=files, attachments=attachments, folder=out)
+    write_json(written, out / "result.json")
     if progress:
         progress(1.0, "done")
-    return Analysis(info, series, cs, kin, result, out / "result.json", out / "angles.csv", video_path, movement)
+    return written
 
 
-def write_threshold_plot(out: Path, movement: PatternResult, th: dict, files: dict) -> None:
-    """thresholds.png: every lunge rep's fault measures over their thresholds."""
-    measures = threshold_measures(movement.reps, th["lunge"], getattr(movement.extras, "variant", "split"))
-    if measures:
-        with atomic_path(out / "thresholds.png") as tmp:
-            threshold_plot(tmp, measures)
-        files["threshold_plot"] = "thresholds.png"
+def _pictures(screen: Screen, m: Measurement, out: Path, video: bool, progress: Progress | None) -> dict[str, bytes]:
+    """The annotated video (written to ``out``) and the key frame (returned as JPEG bytes)."""
+    worst = screen.worst_rep()
+    grab = {"index": key_frame_index(m.clean, worst)} if worst is not None else None
+    if video and m.recording is not None and not m.recording.closed:
+        try:
+            with atomic_path(out / "annotated.mp4") as tmp:
+                write_annotated(tmp, m.recording.paths, m.info, m.clean, m.kinematics, grab=grab,
+                                progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
+        finally:
+            m.recording.close()
+    if worst is None:
+        return {}
+    img = key_frame(m.source, m.info, m.clean, worst, screen.pattern, (grab or {}).get("rgb"))
+    jpeg = encode_jpeg(img) if img is not None else None
+    return {"key_frame": jpeg} if jpeg else {}
 
 
-@dataclass
-class TwoViewAnalysis:
-    """A side clip and a front clip of one set, each analysed in its own folder, and the merged result."""
+def _plots(screen: Screen) -> dict[str, tuple[str, bytes]]:
+    """result.json key -> (file name, PNG): a hinge's rhythm plot, a lunge's measures over their thresholds."""
+    m = screen.measured
+    measured = [p.measured for p in screen.parts.values() if p.measured is not None]
+    th = m.thresholds if m is not None else measured[0].thresholds if measured else load_thresholds()
+    mv = m.movement if m is not None else None
+    out = {}
+    if (mv is not None and mv.pattern == "hinge" and mv.reps
+            and np.isfinite(mv.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
+        out["rhythm_plot"] = ("rhythm.png", rhythm_plot(
+            m.kinematics.change("hip_flexion_deg"), mv.series["spinal_flexion_deg"], mv.reps, m.kinematics.time_s,
+            th["hinge"]["lumbar_flexion"]["minor"], th["hinge"]["lumbar_flexion"]["major"]))
+    if screen.pattern == "lunge" and screen.reps and (m is not None or screen.parts):
+        variant = screen.lunge.variant if screen.lunge is not None and screen.lunge.variant else "split"
+        measures = threshold_measures(screen.reps, th["lunge"], variant)
+        if measures:
+            out["threshold_plot"] = ("thresholds.png", threshold_plot(measures))
+    return out
 
-    side: Analysis
-    front: Analysis
-    result: dict
-    result_path: Path
 
-
-def analyze_two_views(side: Source, front: Source, out_dir: str | Path, pattern: str = "lunge",
-                      progress: Progress | None = None, model_file=None, annotated_video: bool = True,
-                      max_duration_s: float | None = None, thresholds=None,
-                      filmed: Filmed | None = None) -> TwoViewAnalysis:
-    """Analyse a side clip and a front clip of the same set (``screening analyze --side A --front B``):
-    each into its own folder (``out/side``, ``out/front``: complete single-view results), then one merged
-    ``out/result.json`` where each measure comes from the view that shows it (:func:`screening.lunge.merge_views`)."""
+def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filmed: Filmed | None = None,
+                      thresholds=None, progress: Progress | None = None, model_file=None,
+                      max_duration_s: float | None = None, keep_frames: bool = True) -> Screen:
+    """A side clip and a front clip of the same lunge set (``screening analyze --side A --front B``), each
+    analysed, then merged into one Screen where each measure comes from the view that shows it
+    (:func:`screening.lunge.merge_views`); each clip's own Screen is in ``screen.parts``. Writes nothing."""
     if pattern not in ("auto", "lunge"):
         raise ScreeningError(f"Two views of one set are merged for the lunge; '{pattern}' was asked.",
                              "The hinge is measured from the side only: analyse the side clip alone.")
-    out = Path(out_dir)
     th = load_thresholds(thresholds)
-    done = []
+    parts: dict[str, Screen] = {}
     for role, src in (("side", side), ("front", front)):
         step = (lambda f, stage, r=role: progress(f, f"{r} clip: {stage}")) if progress else None
-        a = analyze_video(src, out / role, pattern="lunge", progress=step, model_file=model_file,
-                          annotated_video=annotated_video, max_duration_s=max_duration_s, thresholds=thresholds,
-                          filmed=filmed)
-        kind = a.result["view"]["kind"]
-        if kind != role:
+        part = analyze(src, pattern="lunge", filmed=filmed, thresholds=thresholds, progress=step,
+                       model_file=model_file, max_duration_s=max_duration_s, keep_frames=keep_frames)
+        if part.view.kind != role:
+            for p in (*parts.values(), part):
+                if p.measured is not None and p.measured.recording is not None:
+                    p.measured.recording.close()
             raise ScreeningError(
-                f"The clip given as the {role} view ({a.info.path}) looks filmed from the {kind} "
-                f"(shoulder spread ratio {a.clean.view.spread_ratio:.2f}).",
-                "Check which clip is which: --side takes the clip filmed side-on, --front the one filmed face-on.")
-        done.append(a)
-    s, f = done
-    merged = merge_views(s.movement, f.movement, th)
-    result = build_two_view_result(s.result, f.result, merged)
-    add_placement(result, filmed or Filmed())
-    files = {f"key_frame_{role}" if role == "front" else "key_frame": f"{role}/{a.result['files']['key_frame']}"
-             for role, a in (("side", s), ("front", f)) if a.result.get("files", {}).get("key_frame")}
-    if result["reps"]:
-        write_reps_csv([result], out / "reps.csv")
-        files["reps_csv"] = "reps.csv"
-        write_threshold_plot(out, merged, th, files)
-    result["files"] = files
-    write_json(result, out / "result.json")
-    return TwoViewAnalysis(s, f, result, out / "result.json")
-
-
-def build_two_view_result(side: dict, front: dict, merged: PatternResult) -> dict:
-    """result.json of a merged set: the contract's fields from the side clip (its video, view and time
-    axis), the reps, score and lunge summary from the merge, and both clips under ``views``."""
-    result = dict(side)
-    result.update({
-        "pattern": "lunge",
-        "pattern_source": "given",
-        "measurable": merged.measurable,
-        "analysis_notes": list(merged.notes),
-        "reps": [r.as_dict() for r in merged.reps],
-        "score": merged.score,
-        "lunge": lunge_summary(merged),
-        "views": {role: {"result": f"{role}/result.json", "video": r["video"], "view": r["view"],
-                         "person": r["person"], "reps": len(r["reps"])} for role, r in (("side", side), ("front", front))},
-        "files": {},
-    })
-    result["person"] = {"detected_fraction": min(side["person"]["detected_fraction"] or 0, front["person"]["detected_fraction"] or 0),
-                        "notes": [f"side clip: {n}" for n in side["person"]["notes"]]
-                        + [f"front clip: {n}" for n in front["person"]["notes"]],
-                        "people_in_view": max(side["person"].get("people_in_view", 1), front["person"].get("people_in_view", 1))}
-    return result
+                f"The clip given as the {role} view ({part.video.path}) looks filmed from the {part.view.kind} "
+                f"(shoulder spread ratio {part.view.shoulder_spread_ratio:.2f}).",
+                "Check which clip is which: the side view is the clip filmed side-on, the front view the one "
+                "filmed face-on.")
+        parts[role] = part
+    s, f = parts["side"], parts["front"]
+    merged = merge_views(s.measured.movement, f.measured.movement, th)
+    screen = s.replace(
+        pattern="lunge", pattern_source="given", measurable=merged.measurable, analysis_notes=list(merged.notes),
+        reps=list(merged.reps), score=merged.score, lunge=merged.extras,
+        person=PersonMeta(min(s.person.detected_fraction or 0, f.person.detected_fraction or 0),
+                          tuple(f"side clip: {n}" for n in s.person.notes)
+                          + tuple(f"front clip: {n}" for n in f.person.notes),
+                          max(s.person.people_in_view, f.person.people_in_view)),
+        views={role: {"result": f"{role}/result.json", "video": p.video.to_json(), "view": p.view.to_json(),
+                      "person": p.person.to_json(), "reps": len(p.reps)} for role, p in parts.items()},
+        measured=None, parts=parts, files={}, attachments={})
+    return placed(screen, filmed)

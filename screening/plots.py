@@ -1,13 +1,17 @@
 """Small charts drawn with OpenCV (no plotting library to install): the lumbopelvic rhythm picture."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 REP_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
                (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # RGB
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    ok, png = cv2.imencode(".png", rgb[..., ::-1])
+    return png.tobytes()
 
 
 def _nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
@@ -20,8 +24,8 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
     return np.arange(np.ceil(lo / step) * step, hi + step / 2, step)
 
 
-def rhythm_plot(path: Path, hip: np.ndarray, spine: np.ndarray, reps: list, time_s: np.ndarray,
-                minor: float, major: float, size=(720, 540)) -> None:
+def rhythm_plot(hip: np.ndarray, spine: np.ndarray, reps: list, time_s: np.ndarray,
+                minor: float, major: float, size=(720, 540)) -> bytes:
     """Hip flexion (x) against spinal flexion (y) through each rep, both from standing: a clean hinge
     runs flat along the x axis; a back that bends draws a curve that climbs. The lumbar-flexion
     thresholds are drawn as dashed lines."""
@@ -68,10 +72,10 @@ def rhythm_plot(path: Path, hip: np.ndarray, spine: np.ndarray, reps: list, time
                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
     cv2.putText(img, "hip flexion (deg)", (w // 2 - 60, h - 15), cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
     cv2.putText(img, "spine (deg)", (8, top - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
-    cv2.imwrite(str(path), img[..., ::-1])
+    return _png(img)
 
 
-def threshold_plot(path: Path, measures: list[tuple[str, list[float]]], size=(720, 0)) -> None:
+def threshold_plot(measures: list[tuple[str, list[float]]], size=(720, 0)) -> bytes:
     """Each fault measure of each rep over its threshold, as horizontal bars grouped by measure (1 = at the
     threshold, drawn dashed): a rep's bar past the line is a fault. ``measures``: (label, one ratio per rep,
     NaN where not measured)."""
@@ -104,4 +108,4 @@ def threshold_plot(path: Path, measures: list[tuple[str, list[float]]], size=(72
     cv2.putText(img, "Each rep's measures over their fault thresholds (bars: reps 1, 2, ...)", (8, 18),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
     cv2.putText(img, "measure / threshold", (w // 2 - 70, h - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.5, dark, 1, cv2.LINE_AA)
-    cv2.imwrite(str(path), img[..., ::-1])
+    return _png(img)

@@ -1,13 +1,120 @@
-"""What the surfaces show a person, in words: shared by the web page and (later) the other surfaces.
+"""What every surface shows a person, in words: the command line's summary, the web page, the report.
 
-Only presentation lives here: which measures a chart draws for a camera view, and their labels and
-meanings in a physiotherapist's words. The measures themselves are defined in :mod:`screening.kinematics`.
+Only presentation lives here, read from the registry (:mod:`screening.registry`: labels, units, formats):
+the per-rep table and the per-leg table of a Screen, a fault in words with its evidence, a rep in one line,
+and which angles a chart draws for a camera view. The measures themselves are defined in
+:mod:`screening.registry` and :mod:`screening.kinematics`.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["CHART_ANGLES", "chart_series"]
+from .findings import Fault, RepResult
+from .registry import fault_words, key_metrics, metric
+from .screen import Screen
+
+__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "rep_line",
+           "glossary"]
+
+
+class Table:
+    """Headings and rows of values; :meth:`text` formats them (registry formats; "-" where not measured)."""
+
+    def __init__(self, headings: list[str], rows: list[list], formats: list[str | None]):
+        self.headings, self.rows, self.formats = headings, rows, formats
+
+    def text(self) -> list[list[str]]:
+        return [[_cell(v, f) for v, f in zip(row, self.formats)] for row in self.rows]
+
+    def values(self) -> list[list]:
+        """The rows with numbers rounded as they are shown (None where not measured)."""
+        return [[_rounded(v, f) for v, f in zip(row, self.formats)] for row in self.rows]
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and not math.isfinite(v))
+
+
+def _cell(v, fmt: str | None) -> str:
+    if _missing(v):
+        return "-"
+    return format(v, fmt) if fmt else str(v)
+
+
+def _rounded(v, fmt: str | None):
+    if _missing(v):
+        return None
+    if fmt and fmt.endswith("f"):
+        return round(float(v), int(fmt[1:-1] or 0))
+    return v
+
+
+def rep_table(screen: Screen) -> Table:
+    """One row per rep: its number, bottom time, (lunges) front leg, the pattern's key measures that some rep
+    has, and its faults in words."""
+    pattern = screen.pattern if screen.pattern in ("hinge", "lunge") else "hinge"
+    shown = [m for m in key_metrics(pattern) if any(not _missing(r.metrics.get(m.name)) for r in screen.reps)]
+    lunge = pattern == "lunge"
+    headings = ["rep", "bottom (s)"] + (["front leg"] if lunge else []) + [m.heading(short=True) for m in shown] + ["faults"]
+    formats = [None, ".2f"] + ([None] if lunge else []) + [m.fmt for m in shown] + [None]
+    rows = []
+    for r in screen.reps:
+        faults = "; ".join(f"{fault_words(f.code)} ({f.severity})" for f in r.faults) or "none"
+        rows.append([r.index + 1, r.bottom_s] + ([r.lead_leg or "?"] if lunge else [])
+                    + [r.metrics.get(m.name) for m in shown] + [faults])
+    return Table(headings, rows, formats)
+
+
+def leg_table(screen: Screen) -> Table:
+    """A lunge's per-leg means of the key measures, and the asymmetry between legs (%)."""
+    lu = screen.lunge
+    shown = [m for m in key_metrics("lunge") if lu and any(not _missing(s.means.get(m.name)) for s in lu.legs.values())]
+    headings = ["", "reps"] + [m.heading(short=True) for m in shown]
+    formats = [None, None] + [m.fmt for m in shown]
+    rows = [[leg, s.reps] + [s.means.get(m.name) for m in shown] for leg, s in (lu.legs.items() if lu else [])]
+    if lu and lu.asymmetry_pct:
+        rows.append(["asymmetry (%)", None] + [lu.asymmetry_pct.get(m.name) for m in shown])
+        formats = formats  # the percentages share the columns' formats
+    return Table(headings, rows, formats)
+
+
+def fault_text(f: Fault, pattern: str | None = None) -> str:
+    """A fault in words with its evidence: "knee caves in (knee valgus): knee valgus (FPPA) 12°, threshold 10°
+    (minor)"; an asymmetry names its measure and the worse leg."""
+    if f.code == "asymmetry":
+        name = metric(f.metric, "lunge").label if f.metric else "a measure"
+        return (f"{fault_words(f.code)} in {name}: {f.value:.0f}% between legs, threshold {f.threshold:.0f}% "
+                f"({f.severity}), the {f.leg} leg worse")
+    try:
+        m = metric(f.metric, pattern)
+        value, limit, what = m.show(f.value), m.show(f.threshold), m.label
+    except KeyError:
+        value, limit, what = f"{f.value:.2f}", f"{f.threshold:.2f}", f.metric
+    return f"{fault_words(f.code)}: {what} {value}, threshold {limit} ({f.severity})"
+
+
+def rep_line(rep: RepResult, pattern: str) -> str:
+    """A rep in one line for the command line: bottom, front leg, key measures, faults."""
+    shown = [f"{m.short} {m.show(rep.metrics.get(m.name))}" for m in key_metrics(pattern)
+             if not _missing(rep.metrics.get(m.name))]
+    if rep.lead_leg:
+        shown.insert(0, f"{rep.lead_leg} leg")
+    faults = "; ".join(fault_text(f, pattern) for f in rep.faults) or "no fault"
+    return f"rep {rep.index + 1}  bottom {rep.bottom_s:5.1f} s  " + "  ".join(shown) + f"  | {faults}"
+
+
+def glossary(pattern: str) -> list[tuple[str, str, str]]:
+    """(label with unit, definition with its uncertainty, source) of the pattern's key measures: the
+    definition and source of any measure shown, on demand."""
+    out = []
+    for m in key_metrics(pattern):
+        definition = m.definition
+        if m.uncertainty is not None:
+            definition += f" (measured to within about {m.show(m.uncertainty)}: {m.uncertainty_source})"
+        out.append((m.heading(), definition, m.source))
+    return out
 
 #: the angles drawn over time, per camera view (each view shows only its own measures,
 #: kinematics.ANGLES): name -> (label with unit, what it means)

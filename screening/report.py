@@ -1,6 +1,7 @@
-"""The screening report a clinician can hand over: result.json (one or several, over time) -> HTML or PDF.
+"""The screening report a clinician can hand over: Screens (one, or several of one person over time) ->
+HTML or PDF.
 
-One content model (:class:`Report`, built by :func:`build_report` from the results) and two renderers:
+One content model (:class:`Report`, built by :func:`build_report` from the Screens) and two renderers:
 :func:`to_html` (one self-contained file: images and the ladder are inside it) and :func:`to_pdf` (pages
 drawn with Pillow, A4). What it shows:
 
@@ -14,46 +15,23 @@ drawn with Pillow, A4). What it shows:
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .continuum import Continuum, load_continuum, short_name
 from .errors import ScreeningError
+from .present import fault_text, glossary, rep_table
+from .registry import fault_words, metric
+from .screen import Screen
 
-#: per-rep table columns, per pattern: metric -> heading
-TABLE_COLUMNS = {
-    "hinge": {"trunk_inclination_deg": "trunk (deg)", "hip_flexion_deg": "hip (deg)", "knee_flexion_deg": "knee (deg)",
-              "spinal_flexion_deg": "spine (deg)", "hip_spine_ratio": "hip share", "knee_hip_ratio": "knee/hip"},
-    "lunge": {"hip_drop_leg_lengths": "hip drop (legs)", "front_knee_flexion_deg": "front knee (deg)",
-              "rear_knee_height_shanks": "rear knee (shanks)", "trunk_pitch_change_deg": "trunk pitch (deg)",
-              "knee_valgus_fppa_deg": "FPPA (deg)", "pelvic_obliquity_change_deg": "pelvic drop (deg)",
-              "lateral_trunk_lean_deg": "lateral lean (deg)", "ml_sway_hip_widths": "sway (hip widths)",
-              "fault_severity": "severity"},
-}
 VERDICT_WORDS = {
     "progress": "Progress",
     "hold": "Hold",
     "regress": "Step back",
     "refer": "Refer to a clinician",
 }
-
-
-@dataclass
-class Session:
-    """One result.json and where it lives."""
-
-    path: Path
-    result: dict
-    when: dt.datetime
-
-    def file(self, key: str) -> Path | None:
-        name = (self.result.get("files") or {}).get(key)
-        p = self.path.parent / name if isinstance(name, str) else None
-        return p if p is not None and p.exists() else None
 
 
 @dataclass
@@ -78,31 +56,7 @@ class Report:
     faults: list[dict]
     plots: list[tuple[str, bytes]]
     notes: list[str] = field(default_factory=list)
-
-
-def load_session(path: str | Path) -> Session:
-    p = Path(path)
-    if p.is_dir():
-        p = p / "result.json"
-    try:
-        result = json.loads(p.read_text())
-    except OSError as exc:
-        raise ScreeningError(f"The result file '{path}' cannot be read ({exc.strerror}).",
-                             "Give the result.json that `screening analyze` wrote (or its folder).") from None
-    except json.JSONDecodeError as exc:
-        raise ScreeningError(f"'{path}' is not a result file: not valid JSON ({exc.msg}, line {exc.lineno}).",
-                             "Give the result.json that `screening analyze` wrote (or its folder).") from None
-    if not isinstance(result, dict) or "schema_version" not in result or "reps" not in result:
-        raise ScreeningError(f"'{path}' is JSON but not a screening result (no schema_version or reps).",
-                             "Give the result.json that `screening analyze` wrote (or its folder).")
-    when = result.get("analysed_at")
-    try:
-        stamp = dt.datetime.fromisoformat(when) if when else None
-    except ValueError:
-        stamp = None
-    if stamp is None:
-        stamp = dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc)
-    return Session(p, result, stamp)
+    glossary: list[tuple[str, str, str]] = field(default_factory=list)  # (measure, definition, source)
 
 
 def _fmt(v, digits: int = 1) -> str:
@@ -134,65 +88,77 @@ def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list
     return out
 
 
-def build_report(paths: list[str | Path], continuum: Continuum | None = None) -> Report:
-    """The report of one or several results of one person (the newest is the one reported in detail; the
-    older ones draw the path along the continuum)."""
-    if not paths:
+def _placement_dict(screen: Screen) -> dict | None:
+    return screen.placement.as_dict() if screen.placement else None
+
+
+def build_report(screens: list[Screen], continuum: Continuum | None = None) -> Report:
+    """The report of one or several Screens of one person (the newest is reported in detail; the older
+    ones draw the path along the continuum). Pictures come from each Screen's attachments."""
+    if not screens:
         raise ScreeningError("No result was given.", "Run: screening report RESULT.json [MORE.json ...] --out report.html")
     c = continuum or load_continuum()
-    sessions = sorted((load_session(p) for p in paths), key=lambda s: s.when)
-    patterns = {s.result.get("pattern") for s in sessions}
+    sessions = sorted(screens, key=lambda s: s.when)
+    patterns = {s.pattern for s in sessions}
     if len(patterns) > 1:
         raise ScreeningError(f"The results are of different patterns ({', '.join(sorted(map(str, patterns)))}).",
                              "Make one report per pattern: the continuum is the pattern's.")
     now = sessions[-1]
-    r = now.result
-    pattern = r.get("pattern") or "unknown"
-    placement = r.get("placement")
-    verdict = placement["verdict"] if placement else None
-    cues = list(placement.get("cues", [])) if placement else []
+    pattern = now.pattern or "unknown"
+    placement = _placement_dict(now)
+    verdict = now.verdict
+    cues = list(now.placement.cues) if now.placement else []
     ladder = [(lv.level, short_name(lv.name), lv.asks) for lv in c.ladders.get(pattern, ())]
     loads = list(c.loads)
-    path = [(s.result["placement"]["level"], loads.index(s.result["placement"]["load_position"]),
-             s.when.strftime("%Y-%m-%d"), s.result["placement"]["verdict"])
-            for s in sessions if s.result.get("placement")]
+    path = [(s.placement.level, loads.index(s.placement.load_position), s.when.strftime("%Y-%m-%d"), s.placement.verdict)
+            for s in sessions if s.placement]
     nxt = placement.get("next") if placement else None
     next_position = (nxt["level"], loads.index(nxt["load_position"])) if nxt else None
-    head_cols = TABLE_COLUMNS.get(pattern, {})
-    reps = r.get("reps", [])
-    shown = [k for k in head_cols if any(rep["metrics"].get(k) is not None for rep in reps)]
-    table_head = ["rep", "bottom (s)"] + (["front leg"] if pattern == "lunge" else []) + [head_cols[k] for k in shown] + ["faults"]
-    rows = []
-    for rep in reps:
-        row = [str(rep["index"] + 1), _fmt(rep["bottom_s"], 2)] + ([rep.get("lead_leg") or "?"] if pattern == "lunge" else [])
-        row += [_fmt(rep["metrics"].get(k), 2 if "deg" not in k else 1) for k in shown]
-        row.append(", ".join(f["code"].replace("_", " ") for f in rep["faults"]) or "none")
-        rows.append(row)
-    faults = [{"rep": rep["index"] + 1, **f} for rep in reps for f in rep["faults"]]
-    faults += [{"rep": "set", **f} for f in (r.get("lunge") or {}).get("faults", [])]
-    key = now.file("key_frame")
-    key_rep = (r.get("files") or {}).get("key_frame_rep")
-    plots = [(caption, p.read_bytes()) for caption, p in
-             [("Hip flexion against spinal flexion through each rep (hinge rhythm)", now.file("rhythm_plot")),
-              ("Each rep's measures against their fault thresholds", now.file("threshold_plot"))] if p]
-    score = r.get("score")
-    video = Path(str(r["video"]["path"])).name
+    table = rep_table(now)
+    faults = [{"rep": rep.index + 1, "fault": f} for rep in now.reps for f in rep.faults]
+    faults += [{"rep": "set", "fault": f} for f in (now.lunge.set_faults if now.lunge else [])]
+    key = now.attachments.get("key_frame")
+    key_rep = now.files.get("key_frame_rep")
+    plots = [(caption, now.attachments[k]) for caption, k in
+             [("Hip flexion against spinal flexion through each rep (hinge rhythm)", "rhythm_plot"),
+              ("Each rep's measures against their fault thresholds", "threshold_plot")] if k in now.attachments]
+    score = now.reported_score
+    video = Path(now.video.path).name
     title = f"Movement screen: {pattern}"
-    subtitle = (f"{video} - {now.when.strftime('%Y-%m-%d %H:%M')} UTC - {len(reps)} reps - score "
+    subtitle = (f"{video} - {now.when.strftime('%Y-%m-%d %H:%M')} UTC - {len(now.reps)} reps - score "
                 f"{score if score is not None else 'none'}" + (f" - {len(sessions)} sessions" if len(sessions) > 1 else ""))
     if placement:
         headline = (f"{VERDICT_WORDS[verdict]}: {pattern} level {placement['level']} "
                     f"({short_name(placement['level_name'])}), {placement['load_position'].replace('_', ' ')}")
     else:
         headline = "No placement"
-    notes = list(r.get("placement_notes", [])) + list(r.get("analysis_notes", [])) + list(r.get("person", {}).get("notes", []))
+    notes = list(now.placement_notes) + list(now.analysis_notes) + list(now.person.notes)
     return Report(title, subtitle, pattern, verdict, headline, _plain(verdict, placement, cues),
                   placement["next_step"] if placement else "", list(placement["reasons"]) if placement else [],
-                  ladder, path, next_position, loads, key.read_bytes() if key else None,
+                  ladder, path, next_position, loads, key,
                   f"Rep {key_rep + 1} at its bottom" + (", the rep with the most serious faults" if faults else "")
                   if key and key_rep is not None else "",
-                  "The worst rep" if any(rep["faults"] for rep in reps) else "A rep at its bottom",
-                  table_head, rows, faults, plots, notes)
+                  "The worst rep" if any(rep.faults for rep in now.reps) else "A rep at its bottom",
+                  table.headings, table.text(), faults, plots, notes, glossary(pattern) if pattern in ("hinge", "lunge") else [])
+
+
+def _fault_rows(rep: Report) -> list[tuple]:
+    """(rep, fault, severity, measured, threshold, measure, source) per fault, in words and units."""
+    rows = []
+    for item in rep.faults:
+        f = item["fault"]
+        if f.code == "asymmetry":
+            what = metric(f.metric, "lunge").label if f.metric else ""
+            rows.append((item["rep"], f"{fault_words(f.code)} ({f.leg} leg worse)", f.severity, f"{f.value:.0f}%",
+                         f"{f.threshold:.0f}%", what, f.source))
+            continue
+        try:
+            m = metric(f.metric, rep.pattern)
+            shown = (m.show(f.value), m.show(f.threshold), m.label)
+        except KeyError:
+            shown = (_fmt(f.value, 2), _fmt(f.threshold, 2), f.metric)
+        rows.append((item["rep"], fault_words(f.code), f.severity, *shown, f.source))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------- HTML
@@ -290,11 +256,12 @@ def to_html(rep: Report) -> str:
     if rep.faults:
         parts += ["<h2>Faults, with their evidence</h2><table><tr><th>rep</th><th>fault</th><th>severity</th>"
                   "<th>measured</th><th>threshold</th><th>measure</th><th>source of the threshold</th></tr>"]
-        for f in rep.faults:
-            parts.append("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in (
-                f["rep"], f["code"].replace("_", " ") + (f" ({f['leg']} leg worse)" if f.get("leg") else ""),
-                f["severity"], _fmt(f.get("value"), 2), _fmt(f.get("threshold"), 2), f.get("metric", ""),
-                f.get("source", ""))) + "</tr>")
+        for row in _fault_rows(rep):
+            parts.append("<tr>" + "".join(f"<td>{e(str(x))}</td>" for x in row) + "</tr>")
+        parts.append("</table>")
+    if rep.glossary:
+        parts += ["<h2>What the measures mean</h2><table><tr><th>measure</th><th>definition</th><th>source</th></tr>"]
+        parts += ["<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>" for row in rep.glossary]
         parts.append("</table>")
     for caption, data in rep.plots:
         parts += [f"<h2>{e(caption)}</h2>", _img(data, "image/png", caption)]
@@ -452,10 +419,11 @@ def to_pdf(rep: Report) -> bytes:
     if rep.faults:
         pg.heading("Faults, with their evidence")
         for f in rep.faults:
-            pg.text(f"rep {f['rep']}: {f['code'].replace('_', ' ')} ({f['severity']}"
-                    + (f", {f['leg']} leg worse" if f.get("leg") else "")
-                    + f"): {_fmt(f.get('value'), 2)} against {_fmt(f.get('threshold'), 2)} ({f.get('metric', '')}); "
-                    f"source: {f.get('source', '')}", 18, gap=4)
+            pg.text(f"rep {f['rep']}: {fault_text(f['fault'], rep.pattern)}; source: {f['fault'].source}", 18, gap=4)
+    if rep.glossary:
+        pg.heading("What the measures mean")
+        for label, definition, source in rep.glossary:
+            pg.text(f"{label}: {definition}. Source: {source}.", 18, (87, 96, 106), gap=3)
     for caption, data in rep.plots:
         pg.image(Image.open(io.BytesIO(data)).convert("RGB"), 600, title=caption)
     if rep.notes:
@@ -468,15 +436,15 @@ def to_pdf(rep: Report) -> bytes:
     return buf.getvalue()
 
 
-def write_report(paths: list[str | Path], out: str | Path) -> Report:
-    """Build the report of ``paths`` and write it to ``out`` (.html or .pdf, by its suffix)."""
+def write_report(screens: list[Screen], out: str | Path) -> Report:
+    """Build the report of ``screens`` and write it to ``out`` (.html or .pdf, by its suffix)."""
     from .result import atomic_path
 
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ScreeningError(f"The report must be .html or .pdf, not '{out.suffix or out.name}'.",
                              "Give --out report.html or --out report.pdf.")
-    rep = build_report(paths)
+    rep = build_report(screens)
     with atomic_path(out) as tmp:
         if out.suffix.lower() == ".pdf":
             tmp.write_bytes(to_pdf(rep))

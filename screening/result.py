@@ -1,4 +1,5 @@
-"""result.json (../shared/spec/result-contract.md, schema_version 1) and the per-frame CSV.
+"""The Screen of an analysed clip, and the files it is written as: result.json
+(../shared/spec/result-contract.md, schema_version 1), the per-frame and per-rep CSVs.
 
 Files are written to a temporary name beside the target and renamed into place, so a crash never leaves
 a half-written result where a reader would take it for a whole one.
@@ -6,10 +7,7 @@ a half-written result where a reader would take it for a whole one.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
-import json
-import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,21 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .signals import rounded
-
-from . import __version__
 from .clean import CleanSeries
 from .kinematics import ANGLES, Kinematics
 from .pose import PoseSeries
+from .screen import Baseline, PersonMeta, Screen, ViewMeta, VideoMeta
 from .video import VideoInfo
 
-SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
 
 
-def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics,
-                 pattern: str = "unknown", analysis=None, pattern_source: str = "given") -> dict:
-    """The result.json dict; ``analysis`` is the movement analysis (:class:`screening.findings.PatternResult`)."""
+def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics, pattern: str = "unknown",
+                 analysis=None, pattern_source: str = "given") -> Screen:
+    """The Screen of one analysed clip (not yet placed); ``analysis`` is the movement analysis
+    (:class:`screening.findings.PatternResult`), None where none ran."""
     detected = float(series.detected.mean()) if len(series) else 0.0
     notes = list(dict.fromkeys(cs.notes + kin.notes))
     hidden = {k: v for k, v in cs.longest_gap_s.items() if v > 1.0}
@@ -40,40 +36,26 @@ def build_result(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
                      "not guessed.")
     if detected < 0.9:
         notes.append(f"A person was tracked in {detected:.0%} of the frames.")
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool_version": __version__,
-        "analysed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "video": {"path": info.path, "fps": rounded(info.fps), "frame_count": int(len(series) or info.frame_count),
-                  "duration_s": rounded(series.time_s[-1] if len(series) else info.duration_s),
-                  "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg},
-        "person": {"detected_fraction": rounded(detected), "notes": notes,
-                   "people_in_view": series.people_in_view},
-        "view": {"kind": cs.view.kind, "facing": cs.view.facing, "near_side": cs.view.near_side,
-                 "shoulder_spread_ratio": rounded(cs.view.spread_ratio), "camera_roll_deg": rounded(cs.roll_deg, 2)},
-        "pattern": pattern,
-        "pattern_source": pattern_source,
-        "measurable": analysis.measurable if analysis is not None else None,
-        "analysis_notes": list(analysis.notes) if analysis is not None else [],
-        "reps": [r.as_dict() for r in analysis.reps] if analysis is not None else [],
-        "score": analysis.score if analysis is not None else None,
-        "placement": None,
-        "baseline": {"source": kin.baseline_source,
-                     "window_s": [rounded(x) for x in kin.baseline_window_s] if kin.baseline_window_s else None,
-                     "values": {k: rounded(v, 2) for k, v in kin.baseline.items()}},
-        "pose_backend": series.backend,
-        **({"lunge": lunge_summary(analysis)} if analysis is not None and analysis.pattern == "lunge" else {}),
-    }
+    lunge = None
+    if analysis is not None and analysis.pattern == "lunge":
+        from .lunge import LungeExtras
 
-
-def lunge_summary(analysis) -> dict:
-    """The lunge's set-level results: which lunge, per-leg means, asymmetry between legs and its faults."""
-    ex = analysis.extras
-    if ex is None:
-        return {"variant": None, "legs": {}, "asymmetry_pct": {}, "faults": []}
-    return {"variant": ex.variant, "legs": {leg: s.as_dict() for leg, s in ex.legs.items()},
-            "asymmetry_pct": {k: rounded(v, 1) for k, v in ex.asymmetry_pct.items()},
-            "faults": [f.as_dict() for f in ex.set_faults]}
+        lunge = analysis.extras if analysis.extras is not None else LungeExtras(None)
+    return Screen(
+        video=VideoMeta(Path(str(info.path)).name if not info.is_webcam else str(info.path), info.fps,
+                        int(len(series) or info.frame_count),
+                        float(series.time_s[-1]) if len(series) else info.duration_s,
+                        info.width, info.height, info.rotation_deg),
+        person=PersonMeta(detected, tuple(notes), series.people_in_view),
+        view=ViewMeta(cs.view.kind, cs.view.facing, cs.view.near_side, cs.view.spread_ratio, cs.roll_deg),
+        pattern=pattern, pattern_source=pattern_source,
+        measurable=analysis.measurable if analysis is not None else None,
+        analysis_notes=list(analysis.notes) if analysis is not None else [],
+        reps=list(analysis.reps) if analysis is not None else [],
+        score=analysis.score if analysis is not None else None, lunge=lunge,
+        baseline=Baseline(kin.baseline_source, tuple(kin.baseline_window_s) if kin.baseline_window_s else None,
+                          dict(kin.baseline)),
+        pose_backend=series.backend)
 
 
 @contextmanager
@@ -91,9 +73,10 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
-def write_json(result: dict, path: Path) -> None:
+def write_json(screen: Screen, path: Path) -> None:
+    """result.json of ``screen``, written whole or not at all."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(result, indent=2, allow_nan=False) + "\n")
+        tmp.write_text(screen.to_json_text())
 
 
 def write_csv(kin: Kinematics, path: Path) -> None:
@@ -107,15 +90,17 @@ def write_csv(kin: Kinematics, path: Path) -> None:
             w.writerow([i, f"{t:.4f}", *("" if not np.isfinite(v) else f"{v:.2f}" for v in row)])
 
 
-def write_reps_csv(results: list[dict], path: Path) -> None:
-    """Per-rep metrics of one or more results (:func:`reps_csv_text`) written to ``path``."""
+def write_reps_csv(screens: list[Screen], path: Path) -> None:
+    """Per-rep metrics of one or more screens (:func:`reps_csv_text`) written to ``path``."""
     with atomic_path(path) as tmp:
-        tmp.write_text(reps_csv_text(results), newline="")
+        tmp.write_text(reps_csv_text(screens), newline="")
 
 
-def reps_csv_text(results: list[dict]) -> str:
-    """Per-rep metrics of one or more results, one row per rep, for spreadsheets: the clip, pattern, rep,
-    front leg and times, every metric (empty = not measured), the faults in words, and the placement."""
+def reps_csv_text(screens: list[Screen]) -> str:
+    """Per-rep metrics of one or more screens, one row per rep, for spreadsheets: the clip, pattern, rep,
+    front leg and times, every metric (empty = not measured), the faults, the score and the placement, as
+    result.json has them."""
+    results = [s.to_json() for s in screens]
     names: list[str] = []
     for r in results:
         for rep in r.get("reps", []):

@@ -292,7 +292,7 @@ def test_the_exercise_is_read_from_the_rendered_movement(hinge_scores, lunge_rep
     c = load_continuum()
     expected = {"split_squat": "split_squat", "reverse_lunge": "reverse_lunge", "forward_lunge": "forward_lunge"}
     for n in _clips("lunge", "side"):
-        level, why = infer_exercise(c, accuracy.analyse_clip(n).result)
+        level, why = infer_exercise(c, accuracy.analyse_clip(n).screen)
         assert level.key == expected[accuracy.load_truth(n)["motion"]], (n, why)
     seen = 0
     for n in hinge_scores[0]:
@@ -302,6 +302,30 @@ def test_the_exercise_is_read_from_the_rendered_movement(hinge_scores, lunge_rep
         rise = [x for x in (r["metrics"]["ankle_rise_leg_lengths"] for r in result["reps"]) if x is not None]
         assert all(x < SINGLE_LEG_RISE for x in rise), (n, rise)
         seen += len(rise)
-        level, why = infer_exercise(c, result)
+        level, why = infer_exercise(c, accuracy.analyse_clip(n).screen)
         assert level.key == ("deadlift" if "squatted" in n else "hip_hinge_drill"), (n, why)
     assert seen >= 6
+
+
+@pytest.mark.real_video
+def test_every_clips_screen_survives_result_json(hinge_scores, lunge_reps):
+    """Every rendered clip's Screen, written as result.json and read back, is the same Screen: the same
+    JSON again, valid against the schema, reps keeping their frame indices."""
+    import json
+
+    import jsonschema
+
+    from screening.result import SCHEMA_PATH
+    from screening.screen import Screen
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    names = accuracy.corpus_names()
+    assert len(names) >= 27
+    for n in names:
+        screen = accuracy.analyse_clip(n).screen
+        data = json.loads(screen.to_json_text())
+        jsonschema.validate(data, schema)
+        again = Screen.from_json(data)
+        assert again.to_json() == data, n
+        assert [r.frames for r in again.reps] == [r.frames for r in screen.reps], n
+        assert again.placement == screen.placement and again.score == screen.score, n

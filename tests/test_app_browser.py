@@ -175,7 +175,7 @@ def test_upload_shows_video_summary_and_chart(page, tmp_path):
     _assert_video_plays(page)
 
     view = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^\s*View\s*$")))
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^\s*Camera view\s*$")))
     assert view.locator('[data-testid="stMetricValue"]').inner_text().strip() == "side"
 
     chart = page.locator('[data-testid="stVegaLiteChart"]').first

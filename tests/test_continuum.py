@@ -7,6 +7,9 @@ import pytest
 
 from screening.continuum import Finding, infer_exercise, load_continuum, place, placement_for
 from screening.errors import ScreeningError
+from screening.findings import RepResult
+from screening.lunge import LungeExtras
+from screening.screen import Filmed, Screen
 
 C = load_continuum()
 LOADS = ["unloaded", "bear_hug", "front_loaded", "offset", "overhead"]
@@ -101,6 +104,13 @@ def test_a_wrong_exercise_is_refused_before_any_tracking(tmp_path, capsys):
     assert "no single level" in capsys.readouterr().err
 
 
+def screen_of(result: dict) -> Screen:
+    """A Screen holding just what the continuum reads: the pattern, the reps, the score, the lunge's kind."""
+    lunge = result.get("lunge")
+    return Screen(pattern=result["pattern"], reps=[RepResult.from_dict(r) for r in result["reps"]],
+                  score=result.get("score"), lunge=LungeExtras.from_json(lunge) if lunge else None)
+
+
 def rep(**metrics) -> dict:
     return {"index": 0, "start_s": 0.0, "bottom_s": 1.0, "end_s": 2.0, "faults": [], "metrics": metrics}
 
@@ -120,20 +130,20 @@ def rep(**metrics) -> dict:
                rep(step_forward_shanks=0.0, step_back_shanks=0.1)]}, "split_squat"),  # the step into the stance
 ])
 def test_the_exercise_is_inferred_from_the_movement(result, level):
-    found, why = infer_exercise(C, result)
+    found, why = infer_exercise(C, screen_of(result))
     assert found.key == level and why
 
 
 def test_placement_from_a_result_says_what_it_assumed():
-    """(screening.pipeline.add_placement writes these notes to result.json as placement_notes.)"""
+    """(screening.continuum.placed keeps these notes in the Screen: result.json's placement_notes.)"""
     result = {"pattern": "lunge", "score": 2, "lunge": {"variant": "lateral", "faults": []},
               "reps": [{**rep(), "faults": [{"code": "lateral_trunk_lean", "severity": "minor", "value": 12.0,
                                              "threshold": 10.0, "metric": "lateral_trunk_lean_deg"}]}]}
-    p, notes = placement_for(result)
+    p, notes = placement_for(screen_of(result))
     assert (p.level, p.load_position, p.verdict, p.exercise_source) == (5, "unloaded", "hold", "inferred")
     assert any("inferred" in n for n in notes) and any("load position was not given" in n for n in notes)
-    p, notes = placement_for(result, exercise="lateral_lunge", load="offset")
+    p, notes = placement_for(screen_of(result), Filmed("lateral_lunge", "offset"))
     assert (p.exercise_source, p.load_position) == ("given", "offset") and not notes
-    assert placement_for({"pattern": "lunge", "reps": [], "score": None})[0] is None
-    p, _ = placement_for({"pattern": "hinge", "reps": [], "score": None}, pain=True)
+    assert placement_for(screen_of({"pattern": "lunge", "reps": [], "score": None}))[0] is None
+    p, _ = placement_for(screen_of({"pattern": "hinge", "reps": [], "score": None}), Filmed(pain=True))
     assert p.verdict == "refer"

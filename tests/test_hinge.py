@@ -149,3 +149,22 @@ def test_head_out_of_line_on_a_constructed_hinge(head, fault):
         assert ("head_out_of_line" in {f.code for f in rep.faults}) is fault
         assert rep.frames is not None and rep.frames[0] < rep.frames[1] < rep.frames[2]
         assert cs.time_s[rep.frames[1]] == pytest.approx(rep.bottom_s)
+
+
+def test_every_measure_and_fault_has_words_in_the_registry():
+    """What the analyses write is what the registry describes: every hinge metric a rep carries has a row
+    (label, unit, definition, source), and every fault code of the contract has words."""
+    import json
+
+    from screening.registry import FAULT_WORDS, metric
+    from screening.result import SCHEMA_PATH
+
+    cs = clean(hinge_reps(5.0, reps=1))
+    rep = analyze_hinge(cs, kinematics(cs), TH).reps[0]
+    assert set(rep.metrics) == {m.name for m in metrics_of("hinge")}
+    for name in rep.metrics:
+        m = metric(name, "hinge")
+        assert m.label and m.definition and m.source and m.fmt
+    codes = json.loads(SCHEMA_PATH.read_text())["properties"]["reps"]["items"]["properties"]["faults"]["items"][
+        "properties"]["code"]["enum"]
+    assert set(codes) == set(FAULT_WORDS)

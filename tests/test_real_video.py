@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from screening import cli
-from screening.pipeline import analyze_video
+from screening import analyze, write_outputs
 from screening.result import SCHEMA_PATH
 
 pytestmark = pytest.mark.real_video
@@ -19,20 +19,20 @@ pytestmark = pytest.mark.real_video
 @pytest.fixture(scope="module")
 def deadlift(shared_videos, tmp_path_factory):
     """jeffchen_good.mp4: one barbell deadlift from the floor, filmed from the side, facing right."""
-    return analyze_video(shared_videos / "jeffchen_good.mp4", tmp_path_factory.mktemp("deadlift"))
+    return write_outputs(analyze(shared_videos / "jeffchen_good.mp4"), tmp_path_factory.mktemp("deadlift"))
 
 
 def test_deadlift_is_seen_from_the_side(deadlift):
-    v = deadlift.result["view"]
-    assert (v["kind"], v["facing"], v["near_side"]) == ("side", "right", "right")
-    assert deadlift.result["person"]["detected_fraction"] > 0.95
+    v = deadlift.view
+    assert (v.kind, v.facing, v.near_side) == ("side", "right", "right")
+    assert deadlift.person.detected_fraction > 0.95
 
 
 def test_deadlift_trunk_and_knee_ranges_are_plausible(deadlift):
     """From the floor the trunk leans about 40-60 deg and the knees bend about 100 deg
     (deadlift knee flexion 104-108 deg, Schellenberg 2013); at lockout both are near upright/straight."""
-    trunk = deadlift.kinematics.values["trunk_inclination_deg"]
-    knee = deadlift.kinematics.values["knee_flexion_deg"]
+    trunk = deadlift.measured.kinematics.values["trunk_inclination_deg"]
+    knee = deadlift.measured.kinematics.values["knee_flexion_deg"]
     lo, hi = np.nanpercentile(trunk, [2, 98])
     assert 35 <= hi <= 75, hi
     assert lo <= 15, lo
@@ -44,24 +44,24 @@ def test_deadlift_trunk_and_knee_ranges_are_plausible(deadlift):
 
 
 def test_result_json_follows_the_contract(deadlift):
-    result = json.loads(deadlift.result_path.read_text())
+    result = json.loads((deadlift.folder / "result.json").read_text())
     jsonschema.validate(result, json.loads(SCHEMA_PATH.read_text()))
     assert result["schema_version"] == 1
     assert result["video"]["width"] == 600 and result["video"]["rotation_deg"] == 0
-    assert result["video"]["frame_count"] == len(deadlift.series)
+    assert result["video"]["frame_count"] == len(deadlift.measured.series)
 
 
 def test_csv_and_annotated_video(deadlift):
-    with open(deadlift.csv_path) as f:
+    with open(deadlift.folder / "angles.csv") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(deadlift.series)
-    assert float(rows[-1]["time_s"]) == pytest.approx(deadlift.series.time_s[-1], abs=1e-3)
+    assert len(rows) == len(deadlift.measured.series)
+    assert float(rows[-1]["time_s"]) == pytest.approx(deadlift.measured.series.time_s[-1], abs=1e-3)
     trunk = np.array([float(r["trunk_inclination_deg"] or "nan") for r in rows])
-    np.testing.assert_allclose(trunk, deadlift.kinematics.values["trunk_inclination_deg"], atol=0.01)
-    with av.open(str(deadlift.video_path)) as c:
+    np.testing.assert_allclose(trunk, deadlift.measured.kinematics.values["trunk_inclination_deg"], atol=0.01)
+    with av.open(str(deadlift.folder / "annotated.mp4")) as c:
         s = c.streams.video[0]
         assert s.codec_context.name == "h264"
-        assert sum(1 for _ in c.decode(s)) == len(deadlift.series)
+        assert sum(1 for _ in c.decode(s)) == len(deadlift.measured.series)
 
 
 def test_cli_on_the_good_mornings_writes_three_outputs(shared_videos, tmp_path, capsys):

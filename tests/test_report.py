@@ -46,7 +46,8 @@ def test_html_report_has_the_position_next_step_evidence_and_key_frame(analysed,
     assert page.count("<tr><td>") >= 2 + 2  # reps table + fault table
     # each fault with its evidence and the source of its threshold
     assert "knee valgus" in page and "Herrington 2014" in page
-    assert re.search(r"<td>1[34]\.\d\d</td><td>10\.00</td>", page), "the FPPA against its threshold"
+    assert re.search(r"<td>1[34]°</td><td>10°</td><td>knee valgus \(FPPA\)</td>", page), "the FPPA against its threshold"
+    assert "What the measures mean" in page and "frontal plane projection angle" in page  # definitions on demand
 
 
 def test_pdf_report_is_a_real_pdf_whose_pages_are_not_blank(analysed, tmp_path, capsys):

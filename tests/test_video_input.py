@@ -122,14 +122,14 @@ def test_scaled_decoding_matches_swscale_rgb(shared_videos, clip):
 
 def test_rotated_real_clip_measures_like_the_original(tmp_path, shared_videos):
     """A real person filmed 'sideways' with a rotation flag gives the same angles as the upright clip."""
-    from screening.pipeline import analyze_video
+    from screening import analyze
 
     src = shared_videos / "jeffchen_good.mp4"
     frames = [f.rgb for f in read_frames(src)]
     rotated = write_clip(tmp_path / "rotated.mp4", [np.rot90(f, -1) for f in frames], rotation=90)
-    a = analyze_video(src, tmp_path / "a", annotated_video=False)
-    b = analyze_video(rotated, tmp_path / "b", annotated_video=False)
-    assert b.result["video"]["rotation_deg"] == 90
+    a = analyze(src, keep_frames=False).measured
+    b = analyze(rotated, keep_frames=False).measured
+    assert b.info.rotation_deg == 90
     assert b.clean.view.kind == "side"
     # upright: the nose is above the hips in the picture the analysis saw
     assert np.nanmedian(b.series.image[:, 0, 1]) < np.nanmedian(b.series.image[:, 23, 1])

@@ -9,15 +9,15 @@ curves it measured.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from screening.annotate import LABELS, draw
+from screening.landmarks import LM
 from screening.clean import rotate
-from screening.pipeline import analyze_video
+from screening import analyze
 
 CURVES = [("trunk_inclination_deg", "trunk inclination", (200, 60, 40)),
           ("hip_flexion_deg", "hip flexion", (40, 110, 200)),
@@ -69,10 +69,9 @@ def plot_panel(a, width, height=300):
 
 
 def main(video: str, out: str = "docs/output.png") -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        a = analyze_video(video, tmp, annotated_video=False)
+    a = analyze(video, keep_frames=False).measured
     trunk = a.kinematics.values["trunk_inclination_deg"]
-    whole = np.isfinite(a.kinematics.values["knee_flexion_deg"]) & np.isfinite(a.clean.xy[:, 27:29, 0]).all(1)
+    whole = np.isfinite(a.kinematics.values["knee_flexion_deg"]) & np.isfinite(a.clean.xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], 0]).all(1)
     ok = np.flatnonzero(np.isfinite(trunk) & whole)  # frames with the whole body in view
     base = a.kinematics.baseline["trunk_inclination_deg"]
     stand = ok[np.argmin(np.abs(trunk[ok] - base))]
