@@ -5,7 +5,7 @@
 
 Every rep of ../shared/datasets/ui-prmd (in-line lunge 90 correct + 90 incorrect reps, 9 people; side
 lunge 100 + 100, 10 people) is projected through a virtual side camera and a virtual front camera
-(:mod:`screening.mocap`), and each projection runs the analysis from the pose-series stage on: cleaning,
+(:mod:`bench.mocap`), and each projection runs the analysis from the pose-series stage on: cleaning,
 kinematics, :func:`screening.lunge.analyze_lunge`; the two views are then merged
 (:func:`screening.lunge.merge_views`), as when a clinician films one set twice. The cameras are virtual and
 known, so where the cleaning stage reads another view (narrow shoulder markers read as oblique) the known
@@ -29,12 +29,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: `python bench/uiprmd.py`
+    sys.path.insert(0, str(ROOT))
 MOVEMENTS = {"lunge_inline": "in-line lunge", "side_lunge": "side lunge"}
 
 
 def analyse_rep(row: dict, t: np.ndarray, joints: dict, th: dict) -> dict:
     """One mocap rep through both virtual cameras and the analysis; the merged rep with the deepest drop."""
-    from screening import mocap
+    from bench import mocap
     from screening.clean import View, clean
     from screening.kinematics import kinematics
     from screening.lunge import analyze_lunge, merge_views
@@ -79,7 +81,7 @@ def lean_truth(world: np.ndarray, row: dict) -> float:
 
 
 def analyse_all(root: Path | None = None) -> list[dict]:
-    from screening import mocap
+    from bench import mocap
     from screening.config import load_thresholds
 
     th = load_thresholds()
@@ -176,7 +178,6 @@ def markdown(s: dict) -> str:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true")
     p.add_argument("--md", default=str(ROOT / "bench" / "uiprmd.md"))

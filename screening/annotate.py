@@ -21,7 +21,7 @@ from .findings import RepResult
 from .landmarks import LM, pair
 from .registry import fault_words, key_metrics
 from .kinematics import Kinematics, resolve_point
-from .pose import _prefetch
+from .pose import prefetch
 from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
 
 #: longest side of the annotated video
@@ -219,7 +219,7 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
     n = len(cs.time_s)
     try:
         frames = (fr for path in bases for fr in read_frames(path))
-        for i, fr in enumerate(_prefetch(frames, None)):
+        for i, fr in enumerate(prefetch(frames, None)):
             if i >= n:
                 break
             if writer is None:

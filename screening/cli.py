@@ -22,7 +22,7 @@ Everything runs on this machine; nothing is uploaded.
 
 ANALYZE_HELP = """\
 Track the person with MediaPipe Pose and measure the movement. Writes into --out:
-  result.json    the measured result (schema: screening/result.schema.json)
+  result.json    the measured result (schema: screening/data/result.schema.json)
   angles.csv     every angle, one row per frame
   annotated.mp4  the video with the skeleton and key angles drawn on it
 Exit code 0 on success, 2 when the input cannot be analysed (the message says why and what to do).
@@ -226,11 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--max-duration", type=float, default=20 * 60, metavar="SECONDS",
                    help="refuse longer videos (default 1200)")
     a.add_argument("--thresholds", metavar="TOML",
-                   help="fault thresholds to use instead of the built-in ones (a copy of screening/thresholds.toml; "
+                   help="fault thresholds to use instead of the built-in ones (a copy of screening/data/thresholds.toml; "
                         "only the values it changes are needed)")
     a.add_argument("--exercise", metavar="LEVEL",
                    help="the ladder level filmed, e.g. rdl, single_leg_rdl, split_squat, reverse_lunge (a key, "
-                        "number or name from screening/continuum.toml); default: inferred from the movement")
+                        "number or name from screening/data/continuum.toml); default: inferred from the movement")
     a.add_argument("--load", metavar="POSITION", choices=["unloaded", "bear_hug", "front_loaded", "offset", "overhead"],
                    help="the load position filmed (default: unloaded)")
     a.add_argument("--pain", action="store_true",

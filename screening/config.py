@@ -1,4 +1,4 @@
-"""Fault thresholds, read from one TOML file a clinician can edit (screening/thresholds.toml).
+"""Fault thresholds, read from one TOML file a clinician can edit (screening/data/thresholds.toml).
 
 Every value there carries its source; `screening analyze --thresholds FILE` uses another copy.
 """
@@ -14,7 +14,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .errors import ScreeningError
 
-DEFAULT_PATH = Path(__file__).with_name("thresholds.toml")
+DEFAULT_PATH = Path(__file__).with_name("data") / "thresholds.toml"
 
 
 def load_thresholds(path: str | os.PathLike | None = None) -> dict:
@@ -29,10 +29,10 @@ def load_thresholds(path: str | os.PathLike | None = None) -> dict:
             user = tomllib.load(f)
     except OSError as exc:
         raise ScreeningError(f"The thresholds file '{path}' cannot be read ({exc.strerror}).",
-                             "Give the path of a copy of screening/thresholds.toml.") from None
+                             "Give the path of a copy of screening/data/thresholds.toml.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScreeningError(f"The thresholds file '{path}' is not valid TOML ({exc}).",
-                             "Fix the line it names, or start again from a copy of screening/thresholds.toml.") from None
+                             "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
     return _merge(th, user)
 
 

@@ -1,7 +1,7 @@
 """The movement continuum: where a person stands on the hinge or lunge ladder today, and the next step
 (../shared/spec/continuum.md).
 
-The ladders, load positions and cues are data (screening/continuum.toml); :func:`place` is the decision
+The ladders, load positions and cues are data (screening/data/continuum.toml); :func:`place` is the decision
 rule, a pure function of the pattern score, the faults, the asymmetry, a pain flag and the level and load
 position that were filmed:
 
@@ -32,7 +32,7 @@ from .errors import ScreeningError
 if TYPE_CHECKING:
     from .screen import Filmed, Screen
 
-DEFAULT_PATH = Path(__file__).with_name("continuum.toml")
+DEFAULT_PATH = Path(__file__).with_name("data") / "continuum.toml"
 PATTERNS = ("hinge", "lunge")
 VERDICTS = ("progress", "hold", "regress", "refer")
 
@@ -94,7 +94,7 @@ def load_continuum(path: str | Path | None = None) -> Continuum:
             data = tomllib.load(f)
     except OSError as exc:
         raise ScreeningError(f"The continuum file '{path}' cannot be read ({exc.strerror}).",
-                             "Give the path of a copy of screening/continuum.toml.") from None
+                             "Give the path of a copy of screening/data/continuum.toml.") from None
     ladders = {}
     for pattern in PATTERNS:
         levels = sorted(data[pattern], key=lambda d: d["level"])

@@ -94,7 +94,7 @@ def graded(code: str, value: float, rule: dict, metric: str, time_s: float, abov
 
 
 def rule_limits(rule: FaultRule, th: dict) -> dict:
-    """A rule's thresholds from screening/thresholds.toml: ``minor`` (and ``major``) and their ``source``."""
+    """A rule's thresholds from screening/data/thresholds.toml: ``minor`` (and ``major``) and their ``source``."""
     cfg = th[rule.pattern][rule.config]
     return {"minor": cfg[rule.key], "source": cfg.get("source", "")} if rule.key else cfg
 

@@ -179,7 +179,7 @@ def _signed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(cross, dot))
 
 
-def _left_dir(xy: np.ndarray) -> np.ndarray:
+def left_direction(xy: np.ndarray) -> np.ndarray:
     """+1 where the person's left is image-right, -1 where it is image-left (per frame, from the hips)."""
     return np.sign(xy[:, LM.LEFT_HIP, 0] - xy[:, LM.RIGHT_HIP, 0])
 
@@ -217,9 +217,9 @@ def _compute(d: AngleDef, xy: np.ndarray, facing_sign: int, near: str | None, se
             return np.degrees(np.arctan2(-d_[:, 1], np.abs(d_[:, 0])))
         if k == "segment_from_vertical_left":
             v = p[1] - p[0]
-            return np.degrees(np.arctan2(v[:, 0] * _left_dir(xy), -v[:, 1]))
+            return np.degrees(np.arctan2(v[:, 0] * left_direction(xy), -v[:, 1]))
         if k == "lateral_offset":
-            return p[0][:, 0] * _left_dir(xy) / seg.hip_width
+            return p[0][:, 0] * left_direction(xy) / seg.hip_width
     raise ValueError(f"unknown angle kind {k!r}")
 
 

@@ -11,7 +11,7 @@ knee angle is not (the front view cannot show knee flexion).
 
 Every per-rep measure is a row of the registry (:data:`screening.registry.METRICS`: its views, unit,
 label, definition, source and uncertainty) and every fault a rule there (:data:`screening.registry.FAULT_RULES`);
-thresholds come from screening/thresholds.toml.
+thresholds come from screening/data/thresholds.toml.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
 from .signals import frame_step, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
-from .kinematics import Kinematics, _left_dir, resolve_point
+from .kinematics import Kinematics, left_direction, resolve_point
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps
@@ -167,7 +167,7 @@ def hip_drop(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
 def _person_left(cs: CleanSeries) -> float:
     """+1 when the person's left is image-right, -1 when image-left (front views): the clip's majority of
     kinematics' per-frame reading from the hips."""
-    return 1.0 if nanmedian(_left_dir(cs.xy)) >= 0 else -1.0
+    return 1.0 if nanmedian(left_direction(cs.xy)) >= 0 else -1.0
 
 
 # ---------------------------------------------------------------------------------------------- lead leg

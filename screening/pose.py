@@ -486,7 +486,7 @@ def shank_width(mask: np.ndarray | None, image: np.ndarray, reach: float = 1.2, 
 
 
 # --------------------------------------------------------------------------------------------- tracking
-def _prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
+def prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
               sink: Callable[[Frame], None] | None = None):
     """Decode on a second thread (and count people there, and hand frames to ``sink`` there),
     overlapping with inference on the first."""
@@ -656,7 +656,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                                  start_s=bounds[k], end_s=None if np.isinf(bounds[k + 1]) else bounds[k + 1])
             sink = frame_sink(k) if frame_sink is not None else None
             try:
-                _follow(_prefetch(frames, cen, sink=sink), be, info, parts[k], tick, cancel)
+                _follow(prefetch(frames, cen, sink=sink), be, info, parts[k], tick, cancel)
             finally:
                 if hasattr(sink, "close"):  # an encoder holds buffers: free them as its stretch ends
                     sink.close()

@@ -174,7 +174,7 @@ METRICS: tuple[Metric, ...] = (
 class FaultRule:
     """A fault of a pattern: the metric it judges and the thresholds it is held against.
 
-    ``config`` is the table ``[pattern.config]`` of screening/thresholds.toml; ``key`` a single threshold
+    ``config`` is the table ``[pattern.config]`` of screening/data/thresholds.toml; ``key`` a single threshold
     in it (minor only), or None for its ``minor``/``major`` pair; ``above=False`` where too little is the
     fault. ``variants``: the lunges the rule is meant for."""
 

@@ -268,8 +268,8 @@ def to_html(rep: Report) -> str:
     if rep.notes:
         parts += ["<h2>Notes on the measurement</h2><ul>", *(f"<li><small>{e(n)}</small></li>" for n in rep.notes), "</ul>"]
     parts.append("<p><small>Made by screening on this computer; nothing was uploaded. It holds a frame of the "
-                 "video: keep it as you keep the video. Thresholds and their sources: screening/thresholds.toml; "
-                 "the continuum: screening/continuum.toml.</small></p></body></html>")
+                 "video: keep it as you keep the video. Thresholds and their sources: screening/data/thresholds.toml; "
+                 "the continuum: screening/data/continuum.toml.</small></p></body></html>")
     return "\n".join(parts)
 
 

@@ -21,7 +21,7 @@ from .pose import PoseSeries
 from .screen import Baseline, PersonMeta, Screen, ViewMeta, VideoMeta
 from .video import VideoInfo
 
-SCHEMA_PATH = Path(__file__).with_name("result.schema.json")
+SCHEMA_PATH = Path(__file__).with_name("data") / "result.schema.json"
 
 
 def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kinematics, pattern: str = "unknown",

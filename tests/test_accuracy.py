@@ -5,8 +5,6 @@ The full table over the whole corpus is ``python bench/accuracy.py`` (bench/accu
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +13,10 @@ import pytest
 from screening.clean import clean
 from screening.kinematics import angle_def, kinematics
 
+from bench import accuracy
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "sample_videos"
-_spec = importlib.util.spec_from_file_location("accuracy", ROOT / "bench" / "accuracy.py")
-accuracy = importlib.util.module_from_spec(_spec)
-sys.modules["accuracy"] = accuracy  # dataclasses look their module up there
-_spec.loader.exec_module(accuracy)
 
 REQUIRED = ("clip", "pattern", "view", "facing", "fps", "width", "height", "faults", "reps", "frames")
 JOINTS = ("hip", "knee", "ankle", "heel", "toe", "shoulder", "ear")

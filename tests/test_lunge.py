@@ -3,8 +3,6 @@ joint centres (no MediaPipe: these tests check the analysis's own logic and defi
 accuracy with MediaPipe is tests/test_accuracy.py), and its set-level parts on hand-made reps."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +15,9 @@ from screening.kinematics import kinematics
 from screening.lunge import (LUNGE_HIP_LINE_OFFSET_DEG, REP_METRICS, analyze_lunge, merge_views, rep_faults,
                              summarise_legs)
 
+from bench import accuracy
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("accuracy", ROOT / "bench" / "accuracy.py")
-accuracy = sys.modules.get("accuracy") or importlib.util.module_from_spec(_spec)
-if "accuracy" not in sys.modules:
-    sys.modules["accuracy"] = accuracy
-    _spec.loader.exec_module(accuracy)
 
 TH = load_thresholds()
 

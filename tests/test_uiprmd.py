@@ -12,17 +12,15 @@ that loses them fails.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from conftest import SHARED, need
 
+from bench import uiprmd
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("uiprmd", ROOT / "bench" / "uiprmd.py")
-uiprmd = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(uiprmd)
 
 
 @pytest.fixture(scope="module")

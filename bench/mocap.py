@@ -39,7 +39,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .pose import N_LANDMARKS, OUTLINE_STATIONS, PoseSeries, TrunkOutline
+from screening.pose import N_LANDMARKS, OUTLINE_STATIONS, PoseSeries, TrunkOutline
 
 #: where the data set lives: ../shared/datasets/ui-prmd beside the project (never copied into it)
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ui-prmd"
