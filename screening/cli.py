@@ -169,7 +169,8 @@ def cmd_analyze(args) -> int:
         lines += [f"Note       {n}" for n in screen.analysis_notes]
         lines += [f"  {rep_line(rep, 'lunge')}" for rep in screen.reps]
         lines += lunge_lines(screen) + placement_lines(screen)
-        lines.append(f"Wrote      {Path(out) / 'result.json'} (and each clip's own results in {out}/side, {out}/front)")
+        lines.append(f"Wrote      {Path(out) / 'result.json'} (and each clip's own results in {Path(out) / 'side'}, "
+                     f"{Path(out) / 'front'})")
         print("\n".join(lines))
         return 0
     if not args.video:
@@ -203,6 +204,43 @@ def cmd_report(args) -> int:
     if args.csv:
         write_reps_csv(screens, args.csv)
         print(f"Wrote      {args.csv} ({sum(len(s.reps) for s in screens)} reps)")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    """What a measure or a fault is: its label, unit, views, definition, source and measured uncertainty
+    (the registry); without a name, every measure and fault in one line each."""
+    from .registry import FAULT_RULES, FAULT_WORDS, METRICS, metric
+
+    if not args.name:
+        for pattern in ("hinge", "lunge"):
+            print(f"{pattern.capitalize()} measures:")
+            for m in METRICS:
+                if m.pattern == pattern:
+                    print(f"  {m.name:<34} {m.heading()}")
+        print("Faults:")
+        for code, words in FAULT_WORDS.items():
+            print(f"  {code:<34} {words}")
+        print("\nscreening explain NAME  says what one of them is.")
+        return 0
+    text = args.name.strip().lower()
+    found = [m for m in METRICS if text in (m.name, m.label.lower(), m.short.lower())]
+    rules = [r for r in FAULT_RULES if text in (r.code, FAULT_WORDS.get(r.code, "").lower())]
+    if not found and not rules:
+        raise ScreeningError(f"'{args.name}' is neither a measure nor a fault.",
+                             "Run `screening explain` for the list of measures and faults.")
+    for m in found:
+        print(f"{m.heading()}  [{m.name}, {m.pattern}, seen from the {' or the '.join(m.views)}]")
+        print(f"  What it is  {m.definition}")
+        print(f"  Source      {m.source}")
+        if m.uncertainty is not None:
+            print(f"  Accuracy    within about {m.show_uncertainty()} ({m.uncertainty_source})")
+    for r in rules:
+        m = metric(r.metric, r.pattern)
+        print(f"{FAULT_WORDS.get(r.code, r.code)}  [{r.code}, {r.pattern}]: {m.heading()} "
+              f"{'above' if r.above else 'below'} its threshold (screening/data/thresholds.toml, "
+              f"[{r.pattern}.{r.config}]{' ' + r.key if r.key else ''})"
+              + (f"; in {' and '.join(r.variants)} lunges" if r.pattern == "lunge" else "") + ".")
     return 0
 
 
@@ -246,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="FILE", help="report.html or report.pdf")
     r.add_argument("--csv", metavar="FILE", help="per-rep metrics of all the results, one row per rep")
     r.set_defaults(func=cmd_report)
+    e = sub.add_parser("explain", help="what a measure or a fault is: definition, source, accuracy",
+                       description="What a measure or a fault is: its definition, the source of its threshold, "
+                                   "the views that show it and how accurate it is. Without a name, the list.")
+    e.add_argument("name", metavar="NAME", nargs="?", help="a measure or fault, e.g. knee_valgus_fppa_deg, "
+                                                           "'pelvic drop', lumbar_flexion")
+    e.set_defaults(func=cmd_explain)
     return parser
 
 

@@ -112,7 +112,7 @@ def glossary(pattern: str) -> list[tuple[str, str, str]]:
     for m in key_metrics(pattern):
         definition = m.definition
         if m.uncertainty is not None:
-            definition += f" (measured to within about {m.show(m.uncertainty)}: {m.uncertainty_source})"
+            definition += f" (measured to within about {m.show_uncertainty()}: {m.uncertainty_source})"
         out.append((m.heading(), definition, m.source))
     return out
 

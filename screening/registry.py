@@ -55,12 +55,31 @@ class Metric:
         return f"{text}{unit_symbol(self.unit)}" if self.unit == "deg" else f"{text} {unit_symbol(self.unit)}"
 
 
+    def show_uncertainty(self) -> str:
+        """The measured uncertainty with its unit, one more digit than a value ("1.9°", "0.12 shank lengths")."""
+        if self.uncertainty is None:
+            return "-"
+        unit = unit_symbol(self.unit)
+        return f"{self.uncertainty:g}{unit}" if self.unit == "deg" else f"{self.uncertainty:g} {unit}".strip()
+
+
 def unit_symbol(unit: str) -> str:
     return {"deg": "°"}.get(unit, unit)
 
 
 def _m(name, pattern, views, unit, label, short, fmt, definition, source, **kw) -> Metric:
     return Metric(name, pattern, views, unit, label, short, fmt, definition, source, **kw)
+
+
+def _tempo(pattern: str, views: tuple[str, ...], speed: str) -> tuple[Metric, ...]:
+    """Both patterns' tempo and smoothness (metrics.md, "Both"); the smoothness of ``speed``."""
+    return (_m("descent_s", pattern, views, "s", "time down", "down", ".1f", "from the rep's start to its bottom",
+               "metrics.md Both: tempo"),
+            _m("ascent_s", pattern, views, "s", "time up", "up", ".1f", "from the bottom to the rep's end",
+               "metrics.md Both: tempo"),
+            _m("sparc", pattern, views, "", "smoothness (SPARC)", "smoothness", ".2f",
+               f"spectral arc length of {speed}: closer to 0 is smoother",
+               "metrics.md Both: smoothness; Balasubramanian 2015"))
 
 
 #: every per-rep measure, per pattern, in the order the tables show them
@@ -101,13 +120,7 @@ METRICS: tuple[Metric, ...] = (
     _m("head_angle_change_deg", "hinge", SIDE, "deg", "head out of line with the trunk", "head", ".0f",
        "the largest change from standing of the head's angle to the trunk line (ear-shoulder against "
        "shoulder-hip) in the rep", "metrics.md Hinge: the dowel's head contact"),
-    _m("descent_s", "hinge", SIDE, "s", "time down", "down", ".1f", "from the rep's start to its bottom",
-       "metrics.md Both: tempo"),
-    _m("ascent_s", "hinge", SIDE, "s", "time up", "up", ".1f", "from the bottom to the rep's end",
-       "metrics.md Both: tempo"),
-    _m("sparc", "hinge", SIDE, "", "smoothness (SPARC)", "smoothness", ".2f",
-       "spectral arc length of the trunk's angular speed: closer to 0 is smoother",
-       "metrics.md Both: smoothness; Balasubramanian 2015"),
+    *_tempo("hinge", SIDE, "the trunk's angular speed"),
     # ------------------------------------------------------------------ lunge (side and front)
     _m("hip_drop_leg_lengths", "lunge", BOTH, "leg lengths", "depth (hips lowered)", "depth", ".2f",
        "how far the hips go down below their standing height, over leg length (hip to ankle)",
@@ -157,13 +170,7 @@ METRICS: tuple[Metric, ...] = (
        "the front (working) thigh's angle above horizontal at the bottom: 0 = thigh parallel to the floor; "
        "from the front only in a lateral lunge (a split lunge's front thigh points at the camera)",
        "metrics.md Lunge: depth, thigh parallel", uncertainty=1.4, uncertainty_source=CORPUS),
-    _m("descent_s", "lunge", BOTH, "s", "time down", "down", ".1f", "from the rep's start to its bottom",
-       "metrics.md Both: tempo"),
-    _m("ascent_s", "lunge", BOTH, "s", "time up", "up", ".1f", "from the bottom to the rep's end",
-       "metrics.md Both: tempo"),
-    _m("sparc", "lunge", BOTH, "", "smoothness (SPARC)", "smoothness", ".2f",
-       "spectral arc length of the hips' vertical speed: closer to 0 is smoother",
-       "metrics.md Both: smoothness; Balasubramanian 2015"),
+    *_tempo("lunge", BOTH, "the hips' vertical speed"),
     _m("fault_severity", "lunge", BOTH, "", "fault severity", "severity", ".2f",
        "each fault measure over its threshold, summed: 1 is one measure at its threshold",
        "this project: a continuous rank of reps beside the 3/2/1 score", key=True),

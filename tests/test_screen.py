@@ -93,3 +93,18 @@ def test_the_public_api_is_held():
         assert getattr(screening, name) is not None, name
     with pytest.raises(AttributeError):
         screening.analyze_video  # noqa: B018 - the old name is gone
+
+
+def test_explain_says_what_a_measure_and_a_fault_are(capsys):
+    from screening import cli
+
+    assert cli.main(["explain", "knee valgus (FPPA)"]) == 0
+    out = capsys.readouterr().out
+    assert "frontal plane projection angle" in out and "Herrington 2014" in out and "2.3°" in out
+    assert cli.main(["explain", "lumbar_flexion"]) == 0
+    assert "spinal flexion (rounding of the back) (°) above its threshold" in capsys.readouterr().out
+    assert cli.main(["explain"]) == 0
+    listing = capsys.readouterr().out
+    assert "depth (hips lowered) (leg lengths)" in listing and "trunk flexion (forward lean) (°)" in listing
+    assert cli.main(["explain", "hip drop"]) == 2  # the old, confusing name is no measure
+    assert "neither a measure nor a fault" in capsys.readouterr().err
