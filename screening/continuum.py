@@ -28,6 +28,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .errors import ScreeningError
+from .registry import fault_words, metric
 
 if TYPE_CHECKING:
     from .screen import Filmed, Screen
@@ -171,10 +172,10 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
     ordered = sorted(rep_faults, key=lambda f: (f.code not in important, f.severity != "major", f.code))
     for f in ordered:
         where = f" in rep{'s' if len(f.reps) > 1 else ''} {', '.join(str(r) for r in f.reps)}" if f.reps else ""
-        reasons.append(f"{f.code.replace('_', ' ')} ({f.severity}){where}{': ' + f.detail if f.detail else ''}"
+        reasons.append(f"{fault_words(f.code)} ({f.severity}){where}{': ' + f.detail if f.detail else ''}"
                        + (" - one of the faults that matter most at this level" if f.code in important else "") + ".")
     for f in asym:
-        reasons.append(f"asymmetry between legs: {f.detail or 'over its threshold'}, the {f.leg} leg worse.")
+        reasons.append(f"{fault_words('asymmetry')}: {f.detail or 'over its threshold'}, the {f.leg} leg worse.")
     cues = list(dict.fromkeys(c.cues[f.code] for f in ordered + asym if f.code in c.cues))
 
     def result(verdict: str, nl: int, nload: str, text: str) -> Placement:
@@ -239,12 +240,29 @@ def findings_of(screen: "Screen") -> list[Finding]:
     out = []
     for code, d in by_code.items():
         w = d["worst"]
-        detail = f"worst {w.value:.2f} against {w.threshold:.2f} ({w.metric})" if _num(w.value) == w.value else ""
+        detail = f"the worst, {_evidence(w, screen.pattern)}" if _num(w.value) == w.value else ""
         out.append(Finding(code, d["severity"], tuple(d["reps"]), None, detail))
     for f in (screen.lunge.set_faults if screen.lunge else []):
         out.append(Finding("asymmetry", f.severity, (), f.leg,
-                           f"{f.metric.replace('_', ' ')} {f.value:.0f}% (threshold {f.threshold:.0f}%)"))
+                           f"{_label(f.metric, 'lunge')} {f.value:.0f}% (threshold {f.threshold:.0f}%)"))
     return out
+
+
+def _label(name: str, pattern: str) -> str:
+    try:
+        return metric(name, pattern).label
+    except KeyError:
+        return name.replace("_", " ")
+
+
+def _evidence(f, pattern: str) -> str:
+    """A fault's value against its threshold, in the measure's words and unit: "knee valgus (FPPA) 12°
+    against 10°"."""
+    try:
+        m = metric(f.metric, pattern)
+        return f"{m.label} {m.show(f.value)} against {m.show(f.threshold)}"
+    except KeyError:
+        return f"{f.value:.2f} against {f.threshold:.2f}"
 
 
 def _num(x) -> float:

@@ -113,15 +113,16 @@ def judge(metrics: dict, th: dict, pattern: str, bottom_s: float, start_s: float
     return faults
 
 
-def pattern_score(reps: list[RepResult]) -> int | None:
+def pattern_score(reps: list[RepResult], set_faults: list[Fault] = ()) -> int | None:
     """metrics.md, as the FMS scores a pattern (Cook 2014): 3 = every rep free of faults; 2 = any minor
-    fault; 1 = a major fault, a balance loss or an unfinished rep. (0, pain, is the clinician's call.)"""
+    fault, or a compensation over the set (a lunge's asymmetry between legs); 1 = a major fault, a balance
+    loss or an unfinished rep. (0, pain, is the clinician's call.) The one place a score is decided."""
     if not reps:
         return None
     faults = [f for r in reps for f in r.faults]
     if any(f.severity == "major" or f.code in ("balance_loss", "unfinished_rep") for f in faults):
         return 1
-    return 2 if faults else 3
+    return 2 if faults or set_faults else 3
 
 
 def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:

@@ -466,10 +466,7 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
 
 def lunge_result(reps: list[RepResult], notes: list[str], extras: LungeExtras,
                  series: dict[str, np.ndarray]) -> PatternResult:
-    score = pattern_score(reps)
-    if score == 3 and extras.set_faults:
-        score = 2  # an asymmetry is a compensation (metrics.md Score: 2 = any minor fault, or compensation)
-    res = PatternResult("lunge", True, reps, score, notes, series)
+    res = PatternResult("lunge", True, reps, pattern_score(reps, extras.set_faults), notes, series)
     res.extras = extras
     return res
 

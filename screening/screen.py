@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy 
     from .video import VideoInfo
 
 __all__ = ["Screen", "Filmed", "VideoMeta", "PersonMeta", "ViewMeta", "Baseline", "Measurement", "SCHEMA_VERSION",
-           "load_screen", "screen_score"]
+           "load_screen"]
 
 SCHEMA_VERSION = 1
 #: the largest file a result folder may hand to a report (a key frame or a plot is well under 1 MB)
@@ -147,13 +147,6 @@ class Measurement:
         return {"time_s": self.kinematics.time_s, **self.kinematics.values}
 
 
-def screen_score(reps: list[RepResult], set_faults: list[Fault]) -> int | None:
-    """The pattern's score (metrics.md, "Score"): the reps' score (:func:`screening.findings.pattern_score`);
-    a 3 with a set-level fault (an asymmetry, a compensation) is a 2."""
-    score = pattern_score(reps)
-    return 2 if score == 3 and set_faults else score
-
-
 @dataclass
 class Screen:
     """One screen: a clip (or a side and a front clip of one set), analysed and placed."""
@@ -263,7 +256,7 @@ class Screen:
             score = d.get("score")
             pain = score == 0 and placement is not None and placement.verdict == "refer"
             if pain:  # result.json says 0 for pain: the movement's own score comes from the faults
-                score = screen_score(reps, list(lunge.set_faults) if lunge else [])
+                score = pattern_score(reps, list(lunge.set_faults) if lunge else [])
             filmed = Filmed(str(placement.level) if placement and placement.exercise_source == "given" else None,
                             placement.load_position if placement else None, pain)
             return cls(
