@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
-from .signals import frame_step, quiet
+from .signals import frame_step, quiet, runs
 from .landmarks import LM, pair
 
 HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
@@ -82,6 +82,25 @@ def legs_hidden(cs: CleanSeries) -> np.ndarray:
 #: trunk inclinations (deg) a standing exercise can reach: beyond, the detection is wrong (a toe touch is
 #: ~120-130, a single-leg RDL ~90-100; the tracker's inverted bodies in close-ups read 160-180)
 PLAUSIBLE_TRUNK_DEG = (-60.0, 140.0)
+
+#: a knee does not bend backwards further than this (deg): its extension is 0-10 deg, a genu recurvatum
+#: 15-20 (Norkin & White, Measurement of Joint Motion). Beyond it the tracker has swapped the legs or a joint
+#: has jumped (the real reverse lunge clip: the near knee jumped onto the rear leg and read -72 to -86 deg)
+KNEE_HYPEREXTENSION_DEG = -25.0
+#: ... and the low-pass filter smears such a jump over this much time on either side (s)
+JUMP_SMEAR_S = 0.1
+
+
+def implausible_knee(knee_flexion: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    """(N,) frames where a knee reads bent backwards beyond :data:`KNEE_HYPEREXTENSION_DEG`, widened by
+    :data:`JUMP_SMEAR_S` either side."""
+    with np.errstate(invalid="ignore"):
+        bad = knee_flexion < KNEE_HYPEREXTENSION_DEG
+    if bad.any() and len(time_s) > 1:
+        k = max(1, int(round(JUMP_SMEAR_S / frame_step(time_s))))
+        bad = np.convolve(bad.astype(float), np.ones(2 * k + 1), mode="same") > 0
+    return bad
+
 
 #: The one table of per-frame measures. Units: degrees unless the name ends otherwise.
 ANGLES: tuple[AngleDef, ...] = (
@@ -336,6 +355,17 @@ def kinematics(cs: CleanSeries) -> Kinematics:
                      f"the shins was over {LEGS_HIDDEN_WIDTH:g} shank lengths wide) in {hidden.mean():.0%} of the "
                      f"frames, between {ts[0]:.1f} and {ts[-1]:.1f} s: the knees and ankles there are the tracker's "
                      "guesses, so knee flexion and the hip shift are left out there.")
+    jumped: dict[str, np.ndarray] = {}  # leg -> frames where its knee is not where a knee can be
+    if view.kind == "side":
+        for leg in ("left", "right"):
+            d = angle_def(f"knee_flexion_{leg}_deg")
+            bad = implausible_knee(_compute(d, xy, facing, near, seg) + d.offset_deg, cs.time_s) & frame_ok["side"]
+            if bad.any():
+                jumped[leg] = bad
+                at = ", ".join(f"{a:.1f}" for a in _run_starts(cs.time_s, bad)[:5])
+                notes.append(f"At {at} s the {leg} knee read bent backwards beyond {-KNEE_HYPEREXTENSION_DEG:.0f} deg "
+                             f"(the tracker swapped the legs, or the joint jumped): the measures of that leg are left "
+                             f"out there ({bad.sum()} frames).")
     values: dict[str, np.ndarray] = {}
     baseline: dict[str, float] = {}
     for d in ANGLES:
@@ -344,6 +374,9 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             v[~frame_ok[view.kind]] = np.nan
             if any(p.split("_", 1)[1] in ("ankle", "heel", "toe") for p in d.points):
                 v[hidden] = np.nan  # measures that need the lower legs
+            for leg, bad in jumped.items():
+                if f"{leg}_knee" in d.points or (near == leg and "near_knee" in d.points):
+                    v[bad] = np.nan
         else:
             v = np.full(len(xy), np.nan)
         values[d.name] = v
@@ -358,6 +391,10 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         notes.append(f"Front-view measures (knee valgus FPPA, pelvic obliquity, lateral trunk lean) are not "
                      f"measurable from a {view.kind} view.")
     return Kinematics(cs.time_s, values, baseline, window, source, seg, view.kind, notes)
+
+
+def _run_starts(time_s: np.ndarray, mask: np.ndarray) -> list[float]:
+    return [float(time_s[a]) for a, _ in runs(mask)]
 
 
 def angle_def(name: str) -> AngleDef:

@@ -95,7 +95,7 @@ METRICS: tuple[Metric, ...] = (
        uncertainty_source=CORPUS + ", change from standing", key=True),
     _m("knee_flexion_deg", "hinge", SIDE, "deg", "knee flexion", "knee", ".0f",
        "peak knee flexion from standing in the rep (near side)",
-       "metrics.md Hinge; good morning ~5 deg, deadlift ~104-108 deg (Schellenberg 2013)", uncertainty=2.2,
+       "metrics.md Hinge; good morning ~5 deg, deadlift ~104-108 deg (Schellenberg 2013)", uncertainty=2.1,
        uncertainty_source=CORPUS + ", change from standing", key=True),
     _m("spinal_flexion_deg", "hinge", SIDE, "deg", "spinal flexion (rounding of the back)", "spine", ".0f",
        "how much the back rounds from standing at the bottom of the rep, read from the shape of the back "

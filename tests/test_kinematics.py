@@ -240,3 +240,20 @@ def test_lowpass_is_zero_phase_on_variable_frame_rate():
     assert lag == 0
     # white noise over 0-15 Hz through a 6 Hz low-pass keeps about sqrt(6/15) of its SD
     assert np.std(y - np.sin(2 * np.pi * t)) < 0.7 * np.std(x - np.sin(2 * np.pi * t))
+
+
+def test_a_knee_bent_backwards_is_left_out_not_drawn():
+    """Frames where the tracker put a knee where no knee can be (bent backwards 60 deg: the legs swapped)
+    are missing in that leg's measures, with the time said; the frames around them are untouched."""
+    frames = [side_frame(1, **BOTTOM) for _ in range(90)]
+    thrown = side_frame(1, trunk=60.0, shank=-30.0, thigh=-30.0, head=12.0)
+    for i in range(40, 55):  # half a second (a shorter one is an outlier the cleaning already removes)
+        frames[i] = frames[i].copy()
+        frames[i][26] = thrown[26]  # the right knee only
+    kin = kinematics(clean(series_of(frames)))
+    knee = kin.values["knee_flexion_deg"]
+    assert np.isnan(knee[40:55]).all() and np.isnan(kin.values["knee_flexion_right_deg"][40:55]).all()
+    assert np.isfinite(knee[:30]).all() and np.isfinite(knee[65:]).all()
+    assert np.nanmin(knee) > -25
+    assert np.isfinite(kin.values["knee_flexion_left_deg"][40:55]).all()  # the other leg is kept
+    assert any("s the right knee read bent backwards" in n for n in kin.notes)
