@@ -231,7 +231,8 @@ def findings_of(screen: "Screen") -> list[Finding]:
     by_code: dict[str, dict] = {}
     for rep in screen.reps:
         for f in rep.faults:
-            d = by_code.setdefault(f.code, {"severity": "minor", "reps": [], "worst": f})
+            d = by_code.setdefault(f.code, {"severity": "minor", "reps": [], "worst": f, "possible": True})
+            d["possible"] &= f.possible
             d["reps"].append(rep.index + 1)
             if f.severity == "major":
                 d["severity"] = "major"
@@ -241,6 +242,10 @@ def findings_of(screen: "Screen") -> list[Finding]:
     for code, d in by_code.items():
         w = d["worst"]
         detail = f"the worst, {_evidence(w, screen.pattern)}" if _num(w.value) == w.value else ""
+        if d["possible"]:
+            detail += ("; possible: within the measure's error of its threshold"
+                       + (", in one rep only, so it does not count toward the score" if len(d["reps"]) == 1
+                          and len(screen.reps) > 1 else ""))
         out.append(Finding(code, d["severity"], tuple(d["reps"]), None, detail))
     for f in (screen.lunge.set_faults if screen.lunge else []):
         out.append(Finding("asymmetry", f.severity, (), f.leg,

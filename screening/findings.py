@@ -1,11 +1,12 @@
 """Per-rep results and faults with their evidence, shared by the hinge and lunge analyses."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .registry import FaultRule, rules_of
+from .registry import FaultRule, metric, rules_of
 from .signals import rounded
 
 
@@ -21,6 +22,9 @@ class Fault:
     metric: str  # the metric the value is
     source: str  # where the threshold comes from
     leg: str | None = None  # set-level lunge faults (asymmetry): the leg that did worse
+    #: past its threshold by less than the measure's measured uncertainty: the evidence is borderline
+    possible: bool = False
+    uncertainty: float | None = None  # the measure's (screening.registry), in its unit
 
     def as_dict(self) -> dict:
         d = {"code": self.code, "severity": self.severity, "value": rounded(self.value),
@@ -28,12 +32,16 @@ class Fault:
              "source": self.source}
         if self.leg:
             d["leg"] = self.leg
+        if self.uncertainty is not None:
+            d["uncertainty"] = rounded(self.uncertainty)
+        if self.possible:
+            d["possible"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Fault":
         return cls(d["code"], d["severity"], d["value"], d["threshold"], d.get("time_s", 0.0), d.get("metric", ""),
-                   d.get("source", ""), d.get("leg"))
+                   d.get("source", ""), d.get("leg"), bool(d.get("possible", False)), d.get("uncertainty"))
 
 
 @dataclass
@@ -80,16 +88,25 @@ class PatternResult:
     extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
 
 
-def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True) -> Fault | None:
+def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True,
+           uncertainty: float | None = None) -> Fault | None:
     """A fault when ``value`` passes the rule's ``minor`` (or ``major``) threshold; ``above=False`` for
-    rules where too little is the fault (short hip range)."""
+    rules where too little is the fault (short hip range).
+
+    The measure's ``uncertainty`` (its measured error, screening.registry) is respected: a fault is major
+    only when the value is past the major threshold by more than it, and a value past the minor threshold
+    by no more than it is a *possible* fault (the evidence is borderline: it cannot be told from the
+    threshold)."""
     if value is None or not np.isfinite(value):
         return None
-    passes = (lambda lim: value > lim) if above else (lambda lim: value < lim)
-    if "major" in rule and passes(rule["major"]):
-        return Fault(code, "major", float(value), float(rule["major"]), time_s, metric, rule.get("source", ""))
-    if "minor" in rule and passes(rule["minor"]):
-        return Fault(code, "minor", float(value), float(rule["minor"]), time_s, metric, rule.get("source", ""))
+    u = float(uncertainty or 0.0)
+    past = (lambda lim: value - lim) if above else (lambda lim: lim - value)
+    source = rule.get("source", "")
+    if "major" in rule and past(rule["major"]) > u:
+        return Fault(code, "major", float(value), float(rule["major"]), time_s, metric, source, None, False, uncertainty)
+    if "minor" in rule and past(rule["minor"]) > 0:
+        return Fault(code, "minor", float(value), float(rule["minor"]), time_s, metric, source, None,
+                     past(rule["minor"]) <= u, uncertainty)
     return None
 
 
@@ -107,7 +124,8 @@ def judge(metrics: dict, th: dict, pattern: str, bottom_s: float, start_s: float
     faults: list[Fault] = []
     for rule in rules_of(pattern, variant):
         when = start_s if rule.at_start and start_s is not None else bottom_s
-        f = graded(rule.code, metrics.get(rule.metric), rule_limits(rule, th), rule.metric, when, above=rule.above)
+        f = graded(rule.code, metrics.get(rule.metric), rule_limits(rule, th), rule.metric, when, above=rule.above,
+                   uncertainty=metric(rule.metric, rule.pattern).uncertainty)
         if f is not None and not any(x.code == f.code for x in faults):
             faults.append(f)
     return faults
@@ -119,10 +137,19 @@ def pattern_score(reps: list[RepResult], set_faults: list[Fault] = ()) -> int | 
     loss or an unfinished rep. (0, pain, is the clinician's call.) The one place a score is decided."""
     if not reps:
         return None
-    faults = [f for r in reps for f in r.faults]
+    faults = scored_faults(reps)
     if any(f.severity == "major" or f.code in ("balance_loss", "unfinished_rep") for f in faults):
         return 1
     return 2 if faults or set_faults else 3
+
+
+def scored_faults(reps: list[RepResult]) -> list[Fault]:
+    """The faults the score counts: all, except a *possible* fault (within its measure's uncertainty of
+    the threshold) seen in one rep only of a set of several. A single borderline rep does not regress an
+    otherwise controlled set, as the FMS scores the best of the repetitions (Cook 2014); a fault that
+    recurs counts, borderline or not. The faults left out are still reported, as possible."""
+    reps_with = Counter(f.code for r in reps for f in {x.code: x for x in r.faults}.values())
+    return [f for r in reps for f in r.faults if not (f.possible and reps_with[f.code] < 2 and len(reps) > 1)]
 
 
 def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:

@@ -15,8 +15,8 @@ from .findings import Fault, RepResult
 from .registry import fault_words, key_metrics, metric
 from .screen import Screen
 
-__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "rep_line",
-           "glossary"]
+__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "severity_words",
+           "rep_line", "glossary"]
 
 
 class Table:
@@ -61,7 +61,8 @@ def rep_table(screen: Screen) -> Table:
     formats = [None, ".2f"] + ([None] if lunge else []) + [m.fmt for m in shown] + [None]
     rows = []
     for r in screen.reps:
-        faults = "; ".join(f"{fault_words(f.code)} ({f.severity})" for f in r.faults) or "none"
+        faults = "; ".join(f"{fault_words(f.code)} ({'possible, ' if f.possible else ''}{f.severity})"
+                           for f in r.faults) or "none"
         rows.append([r.index + 1, r.bottom_s] + ([r.lead_leg or "?"] if lunge else [])
                     + [r.metrics.get(m.name) for m in shown] + [faults])
     return Table(headings, rows, formats)
@@ -91,8 +92,16 @@ def fault_text(f: Fault, pattern: str | None = None) -> str:
         m = metric(f.metric, pattern)
         value, limit, what = m.show(f.value), m.show(f.threshold), m.label
     except KeyError:
-        value, limit, what = f"{f.value:.2f}", f"{f.threshold:.2f}", f.metric
-    return f"{fault_words(f.code)}: {what} {value}, threshold {limit} ({f.severity})"
+        m, value, limit, what = None, f"{f.value:.2f}", f"{f.threshold:.2f}", f.metric
+    return f"{fault_words(f.code)}: {what} {value}, threshold {limit} ({severity_words(f, m)})"
+
+
+def severity_words(f: Fault, m=None) -> str:
+    """"major", "minor", or "possible, minor: within the measure's error of ±2.3°" for borderline evidence."""
+    if not f.possible:
+        return f.severity
+    error = f" of ±{m.show_uncertainty()}" if m is not None and m.uncertainty is not None else ""
+    return f"possible, {f.severity}: within the measure's error{error}"
 
 
 def rep_line(rep: RepResult, pattern: str) -> str:

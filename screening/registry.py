@@ -20,6 +20,9 @@ __all__ = ["Metric", "FaultRule", "METRICS", "FAULT_RULES", "FAULT_WORDS", "metr
 SIDE, FRONT, BOTH = ("side",), ("front",), ("side", "front")
 #: where a measured uncertainty comes from
 CORPUS = "mean absolute error on the rendered corpus (bench/accuracy.md)"
+#: ... for the balance measures, whose truth is zero there: what they read in the rendered reps where the
+#: front foot and the hips never moved sideways (32 and 24 reps)
+STILL = "mean reading of a front foot and hips that did not move, rendered corpus"
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,15 @@ METRICS: tuple[Metric, ...] = (
        "metrics.md Hinge; Stoop-Squat Index (Schmid 2022)", key=True),
     _m("hip_shift_leg_lengths", "hinge", SIDE, "leg lengths", "hips moving back", "hips back", ".2f",
        "the mid-hip's largest move behind its standing place over the ankles, over leg length (hip to ankle)",
-       "metrics.md Hinge: SFMA posterior weight shift"),
+       "metrics.md Hinge: SFMA posterior weight shift", uncertainty=0.01,
+       uncertainty_source=CORPUS + ", change from standing"),
     _m("ankle_rise_leg_lengths", "hinge", SIDE, "leg lengths", "free foot off the floor", "foot raised", ".2f",
        "how far one ankle is above the other at the bottom, over leg length (a single-leg RDL lifts the "
        "free leg behind; both feet down read about 0)", "continuum.md Hinge: single-leg RDL"),
     _m("head_angle_change_deg", "hinge", SIDE, "deg", "head out of line with the trunk", "head", ".0f",
        "the largest change from standing of the head's angle to the trunk line (ear-shoulder against "
-       "shoulder-hip) in the rep", "metrics.md Hinge: the dowel's head contact"),
+       "shoulder-hip) in the rep", "metrics.md Hinge: the dowel's head contact", uncertainty=2.8,
+       uncertainty_source=CORPUS + ", change from standing"),
     *_tempo("hinge", SIDE, "the trunk's angular speed"),
     # ------------------------------------------------------------------ lunge (side and front)
     _m("hip_drop_leg_lengths", "lunge", BOTH, "leg lengths", "depth (hips lowered)", "depth", ".2f",
@@ -155,10 +160,10 @@ METRICS: tuple[Metric, ...] = (
        "compensation (Powers 2010)", uncertainty=0.8, uncertainty_source=CORPUS, key=True),
     _m("ml_sway_hip_widths", "lunge", FRONT, "hip widths", "side-to-side sway", "sway", ".2f",
        "the range of the hips' side-to-side position while loaded, over hip width",
-       "metrics.md Lunge: medio-lateral sway", lateral=False),
+       "metrics.md Lunge: medio-lateral sway", uncertainty=0.06, uncertainty_source=STILL, lateral=False),
     _m("front_foot_movement_foot_lengths", "lunge", BOTH, "foot lengths", "front foot movement", "foot moved", ".2f",
        "the front ankle's largest move from its place at the bottom while loaded, over foot length",
-       "metrics.md Lunge: a step is a balance loss"),
+       "metrics.md Lunge: a step is a balance loss", uncertainty=0.04, uncertainty_source=STILL),
     _m("step_forward_shanks", "lunge", SIDE, "shank lengths", "step forward", "step forward", ".2f",
        "how far the front foot moved forward between the rep's start and its bottom, over shank length (a "
        "forward or walking lunge steps; a split squat does not)",

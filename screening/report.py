@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .continuum import Continuum, load_continuum, short_name
 from .errors import ScreeningError
-from .present import fault_text, glossary, rep_table
+from .present import fault_text, glossary, rep_table, severity_words
 from .registry import fault_words, metric
 from .screen import Screen
 
@@ -156,8 +156,8 @@ def _fault_rows(rep: Report) -> list[tuple]:
             m = metric(f.metric, rep.pattern)
             shown = (m.show(f.value), m.show(f.threshold), m.label)
         except KeyError:
-            shown = (_fmt(f.value, 2), _fmt(f.threshold, 2), f.metric)
-        rows.append((item["rep"], fault_words(f.code), f.severity, *shown, f.source))
+            m, shown = None, (_fmt(f.value, 2), _fmt(f.threshold, 2), f.metric)
+        rows.append((item["rep"], fault_words(f.code), severity_words(f, m), *shown, f.source))
     return rows
 
 

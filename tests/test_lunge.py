@@ -96,8 +96,11 @@ def test_thresholds_come_from_the_configuration_file():
     (f,) = rep_faults(m, TH["lunge"], 1.0)
     assert (f.code, f.severity, f.threshold) == ("knee_valgus", "minor", 10.0)
     stricter = {**TH["lunge"], "knee_valgus": {**TH["lunge"]["knee_valgus"], "minor": 6.0, "major": 11.0}}
-    (f,) = rep_faults(m, stricter, 1.0)
+    (f,) = rep_faults({**m, "knee_valgus_fppa_deg": 14.0}, stricter, 1.0)
     assert (f.severity, f.threshold) == ("major", 11.0)
+    # past the major threshold by less than FPPA's measured error (2.3 deg): minor, not major
+    (f,) = rep_faults(m, stricter, 1.0)
+    assert (f.severity, f.threshold, f.possible) == ("minor", 6.0, False)
     assert rep_faults({**m, "knee_valgus_fppa_deg": 8.0}, TH["lunge"], 1.0) == []
 
 
