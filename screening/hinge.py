@@ -122,8 +122,15 @@ def ankle_rise(xy: np.ndarray, bottom: np.ndarray, leg_length: float) -> float:
 
 
 def head_angle_change(head: np.ndarray, sl: slice) -> float:
-    """The largest change of the head angle from standing in the rep, either way."""
-    return float(np.nanmax(np.abs(head[sl]))) if np.isfinite(head[sl]).any() else float("nan")
+    """How far the head came forward of the trunk line in the rep, from standing: the largest signed change
+    of the head angle (forward positive; negative when it only went back).
+
+    One-sided, as the rule's source is: the dowel's three-point contact (head, thoracic spine, sacrum) is
+    lost when the head comes forward off the line; a head tipped back presses into the dowel. On real
+    clips the head read 20-75 deg *back* in nearly every hinge (deadlifts, good mornings, single-leg RDLs;
+    bench/real.py), which points at the shoulder landmark dropping with the hanging arms more than at the
+    neck, so a head going back is not judged until it can be told apart from that."""
+    return float(np.nanmax(head[sl])) if np.isfinite(head[sl]).any() else float("nan")
 
 
 def smoothness(trunk: np.ndarray, t: np.ndarray, sl: slice, fs: float) -> float:

@@ -121,9 +121,10 @@ METRICS: tuple[Metric, ...] = (
     _m("ankle_rise_leg_lengths", "hinge", SIDE, "leg lengths", "free foot off the floor", "foot raised", ".2f",
        "how far one ankle is above the other at the bottom, over leg length (a single-leg RDL lifts the "
        "free leg behind; both feet down read about 0)", "continuum.md Hinge: single-leg RDL"),
-    _m("head_angle_change_deg", "hinge", SIDE, "deg", "head out of line with the trunk", "head", ".0f",
-       "the largest change from standing of the head's angle to the trunk line (ear-shoulder against "
-       "shoulder-hip) in the rep", "metrics.md Hinge: the dowel's head contact", uncertainty=2.8,
+    _m("head_angle_change_deg", "hinge", SIDE, "deg", "head forward of the trunk line", "head", ".0f",
+       "how far the head came forward of the trunk line in the rep, from standing (the head's angle, "
+       "ear-shoulder against shoulder-hip; forward positive, negative when it only went back)",
+       "metrics.md Hinge: the dowel's head contact, lost when the head comes forward", uncertainty=2.8,
        uncertainty_source=CORPUS + ", change from standing"),
     *_tempo("hinge", SIDE, "the trunk's angular speed"),
     # ------------------------------------------------------------------ lunge (side and front)

@@ -68,9 +68,11 @@ def test_ankle_rise_reads_a_lifted_foot():
     assert ankle_rise(xy, ~bottom, 400.0) == 0.0
 
 
-def test_head_angle_change_is_the_largest_either_way():
+def test_head_angle_change_is_how_far_the_head_came_forward():
     head = np.array([0, 5, -25, 10, 40.0])
-    assert head_angle_change(head, slice(0, 4)) == 25.0
+    assert head_angle_change(head, slice(0, 4)) == 10.0  # forward; the head tipped back 25 is not a fault
+    assert head_angle_change(np.array([0, -10, -40.0]), slice(0, 3)) == 0.0
+    assert head_angle_change(np.array([-5, -10, -40.0]), slice(0, 3)) == -5.0
     assert np.isnan(head_angle_change(np.full(4, np.nan), slice(0, 4)))
 
 
@@ -137,13 +139,18 @@ def hinge_reps(head_deg: float, reps: int = 3, fps: float = 30.0):
     return series_of(frames, fps)
 
 
-@pytest.mark.parametrize("head,fault", [(5.0, False), (35.0, True)])
+@pytest.mark.parametrize("head,fault", [(5.0, False), (35.0, True), (-35.0, False)])
 def test_head_out_of_line_on_a_constructed_hinge(head, fault):
+    """A head that comes 35 deg forward of the trunk line is out of line (the dowel's contact is lost);
+    5 deg forward, or 35 deg back (it presses into the dowel), is not."""
     cs = clean(hinge_reps(head))
     result = analyze_hinge(cs, kinematics(cs), TH)
     assert len(result.reps) == 3
     for rep in result.reps:
-        assert rep.metrics["head_angle_change_deg"] == pytest.approx(head, abs=2.0)
+        if head > 0:
+            assert rep.metrics["head_angle_change_deg"] == pytest.approx(head, abs=2.0)
+        else:  # it never came forward: the most forward it was in the rep is behind its standing place
+            assert rep.metrics["head_angle_change_deg"] < 0
         assert rep.metrics["trunk_inclination_deg"] == pytest.approx(60.0, abs=2.0)
         assert rep.metrics["hip_flexion_deg"] == pytest.approx(75.0, abs=2.0)
         assert ("head_out_of_line" in {f.code for f in rep.faults}) is fault
