@@ -154,11 +154,23 @@ def resample(time_s: np.ndarray, values: np.ndarray, fps: float) -> tuple[np.nda
     return grid, (1 - w) * values[i] + w * values[i + 1]
 
 
-def project(points: np.ndarray, view: str) -> np.ndarray:
-    """(..., 3) body-frame points -> (..., 2) pixels of the virtual ``view`` camera (see the module doc)."""
-    if view not in CAMERAS:
-        raise ValueError(f"view must be 'side' or 'front', not {view!r}")
-    xy, fwd, right, down = CAMERAS[view]
+def azimuth_camera(deg: float) -> tuple:
+    """A camera ``deg`` degrees round from the front toward the person's right (0 = "front", 90 = "side"), at
+    the same distance and height: (position offset, forward, right, down) as in :data:`CAMERAS`."""
+    a = np.radians(deg)
+    return (CAMERA_DISTANCE_M * np.array([np.cos(a), -np.sin(a)]), np.array([-np.cos(a), np.sin(a), 0.0]),
+            np.array([np.sin(a), np.cos(a), 0.0]), _DOWN)
+
+
+def project(points: np.ndarray, view: str | float) -> np.ndarray:
+    """(..., 3) body-frame points -> (..., 2) pixels of the virtual ``view`` camera (see the module doc):
+    "side", "front", or an azimuth in degrees from the front toward the person's right."""
+    if isinstance(view, (int, float)):
+        xy, fwd, right, down = azimuth_camera(float(view))
+    elif view in CAMERAS:
+        xy, fwd, right, down = CAMERAS[view]
+    else:
+        raise ValueError(f"view must be 'side', 'front' or an azimuth in degrees, not {view!r}")
     cam = np.array([xy[0], xy[1], CAMERA_HEIGHT_M])
     p = points - cam
     depth = p @ fwd
