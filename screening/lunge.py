@@ -188,16 +188,37 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
         ahead = (xy[bottom, LM.LEFT_ANKLE, 0] - xy[bottom, LM.RIGHT_ANKLE, 0]) * cs.view.facing_sign
         v = nanmedian(ahead)
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
-    if cs.view.kind == "front":
-        if lateral:
-            hip_x = _pt(cs, "mid_hip")[:, 0] * _person_left(cs)
-            start = nanmedian(hip_x[rep_window][:3])
-            v = nanmedian(hip_x[bottom]) - start
-            return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+    if cs.view.kind == "front" and lateral:
+        hip_x = _pt(cs, "mid_hip")[:, 0] * _person_left(cs)
+        start = nanmedian(hip_x[rep_window][:3])
+        v = nanmedian(hip_x[bottom]) - start
+        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+    if cs.view.kind in ("front", "oblique") and not lateral:
+        # the front knee stays over the front foot, the rear one goes down toward the floor: the knee higher
+        # in the picture leads, whatever the camera's angle round the person (at hip height)
         higher = xy[bottom, LM.RIGHT_KNEE, 1] - xy[bottom, LM.LEFT_KNEE, 1]  # > 0: the left knee is higher (smaller y)
         v = nanmedian(higher)
-        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+        if not np.isfinite(v):
+            return None
+        if cs.view.kind == "oblique" and lower_knee_height(cs, kin, bottom) > SPLIT_REAR_KNEE_SHANKS:
+            # no knee near the floor: a lateral lunge (its bent knee is the lower one) or a shallow split
+            # lunge cannot be told apart at an angle, and they lead with opposite knees
+            return None
+        return "left" if v > 0 else "right"
     return None
+
+
+#: in a split lunge the rear knee goes down near the floor: within half a shank of it at the bottom (the
+#: shallow fault's threshold, thresholds.toml; Kritz 2009)
+SPLIT_REAR_KNEE_SHANKS = 0.5
+
+
+def lower_knee_height(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray) -> float:
+    """The lower knee's height above the floor (the lowest heel or toe) at the bottom, over shank length."""
+    with quiet():
+        floor = np.nanmax(cs.xy[bottom][:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1], axis=1)
+        knee = np.nanmax(cs.xy[bottom][:, [LM.LEFT_KNEE, LM.RIGHT_KNEE], 1], axis=1)
+    return nanmedian((floor - knee) / kin.segments.shank)
 
 
 def lunge_variant(cs: CleanSeries, kin: Kinematics, bottoms: list[np.ndarray]) -> str:
@@ -312,11 +333,11 @@ def steps(cs: CleanSeries, kin: Kinematics, lead: str, start_i: int, bottom: np.
 def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     """Reps, lead legs, per-rep metrics and faults, per-leg summaries and asymmetry, and the score."""
     notes: list[str] = []
-    if kin.view_kind not in ("side", "front"):
+    if kin.view_kind not in ("side", "front", "oblique"):
         return PatternResult("lunge", False, [], None, [
-            f"The lunge is measured from the side (depth, knee and trunk) or from the front (knee valgus, pelvis, "
-            f"balance); this clip was filmed at an angle (shoulder spread ratio {cs.view.spread_ratio:.2f}), where "
-            "neither can be read. Film side-on or face-on, the camera at hip height."])
+            "The lunge is measured from the side (depth, knee and trunk) or from the front (knee valgus, pelvis, "
+            "balance): film side-on or face-on, the camera at hip height."])
+    oblique = kin.view_kind == "oblique"
     t = kin.time_s
     drop = hip_drop(cs, kin)
     r = th["reps"]
@@ -332,7 +353,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         if (b & steady).sum() >= 2:
             b &= steady
         bottoms.append(b)
-    variant = lunge_variant(cs, kin, bottoms)
+    variant = "split" if oblique else lunge_variant(cs, kin, bottoms)
     lateral = variant == "lateral"
     lu = th["lunge"]
     fs = sample_rate(t)
@@ -350,6 +371,8 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         if lead is None:
             rep_notes.append("Which leg led this rep could not be told from this view: the per-leg measures are "
                              "left out.")
+        elif oblique:
+            pass  # at an angle: the reps, the leg in front, depth and tempo only
         elif cs.view.kind == "side":
             metrics.update(_side_metrics(cs, kin, lead, sl, bottom, lateral, steady))
         else:
@@ -358,7 +381,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             metrics.update(_front_metrics(cs, kin, lead, sl, bottom, lateral, loaded, at))
             if not at.any():
                 rep_notes.append("Knee valgus (FPPA) could not be read: the front knee was not seen at half depth.")
-        if lead is not None:
+        if lead is not None and not oblique:
             metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
             if not lateral and cs.view.kind == "side":
                 metrics["step_forward_shanks"], metrics["step_back_shanks"] = steps(cs, kin, lead, rep.start_i, bottom)
@@ -377,13 +400,25 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             rep_notes.append("The clip starts at the bottom of this rep: its descent is not seen.")
         reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes,
                               frames=(rep.start_i, rep.bottom_i, rep.end_i)))
-    notes += view_notes(cs.view.kind, lateral)
+    notes += oblique_notes(cs.view.spread_ratio) if oblique else view_notes(cs.view.kind, lateral)
     extras = summarise_legs(reps, lu)
     extras.variant = variant
     if not reps:
         notes.append("No lunge repetition was found (the hips never dropped by "
                      f"{r['lunge_prominence_leg_lengths']:g} leg lengths and came back up).")
-    return lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
+    res = lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
+    if oblique:
+        res.score = None  # nothing a fault is judged on can be read at an angle: no score, no verdict
+    return res
+
+
+def oblique_notes(spread_ratio: float) -> list[str]:
+    """What a lunge filmed at an angle shows, and what it does not."""
+    return [f"Filmed at an angle (shoulder spread ratio {spread_ratio:.2f}, between a side and a front view): "
+            "the reps, the leg in front of each, their depth and tempo are read; knee valgus, pelvic drop and "
+            "the trunk's sideways lean need a front view, front knee flexion, rear knee height and the trunk's "
+            "forward lean a side view. So no fault is judged and there is no score or verdict: film face-on or "
+            "side-on for them. A lateral lunge is not told from a split lunge at this angle."]
 
 
 def rep_faults(metrics: dict, lu: dict, time_s: float, variant: str = "split") -> list[Fault]:

@@ -59,7 +59,8 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     Side view: a hinge leans the trunk (its 95th percentile more than 25 deg past standing); a lunge keeps
     it up while the hips drop (more than 0.15 leg lengths); a short hinge leans 10-25 deg with the hips
     staying up. Front view: the hips drop by more than 0.2 leg lengths
-    in a lunge (split or lateral), much less in a hinge. Oblique views: "unknown"."""
+    in a lunge (split or lateral), much less in a hinge. Oblique views: a lunge where the hips drop as from
+    the front and the trunk stays up; otherwise "unknown" (a hinge is not measured at an angle)."""
     leg = kin.segments.leg
     hip_y = resolve_point(cs.xy, "mid_hip", None)[:, 1]
     ok = np.isfinite(hip_y)
@@ -76,6 +77,14 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
         return "hinge" if np.isfinite(lean) and lean > 10 else "unknown"
     if kin.view_kind == "front":
         return "lunge" if np.isfinite(drop) and drop > 0.2 else "hinge"
+    if kin.view_kind == "oblique" and np.isfinite(drop) and drop > 0.2:
+        # at an angle, a lunge is the hips dropping as from the front while the trunk stays up: the trunk's
+        # lean in the picture (shortened by the angle, never lengthened) stays under the hinge's 25 deg
+        v = resolve_point(cs.xy, "mid_shoulder", None) - resolve_point(cs.xy, "mid_hip", None)
+        with np.errstate(invalid="ignore"):
+            lean = np.degrees(np.arctan2(np.abs(v[:, 0]), -v[:, 1]))
+        if np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < 25:
+            return "lunge"
     return "unknown"
 
 
