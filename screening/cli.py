@@ -210,7 +210,7 @@ def cmd_report(args) -> int:
 def cmd_explain(args) -> int:
     """What a measure or a fault is: its label, unit, views, definition, source and measured uncertainty
     (the registry); without a name, every measure and fault in one line each."""
-    from .registry import FAULT_RULES, FAULT_WORDS, METRICS, metric
+    from .registry import FAULT_RULES, FAULT_WORDS, METRICS, fault_words, metric
 
     if not args.name:
         for pattern in ("hinge", "lunge"):
@@ -225,7 +225,7 @@ def cmd_explain(args) -> int:
         return 0
     text = args.name.strip().lower()
     found = [m for m in METRICS if text in (m.name, m.label.lower(), m.short.lower())]
-    rules = [r for r in FAULT_RULES if text in (r.code, FAULT_WORDS.get(r.code, "").lower())]
+    rules = [r for r in FAULT_RULES if text in (r.code, fault_words(r.code).lower())]
     if not found and not rules:
         raise ScreeningError(f"'{args.name}' is neither a measure nor a fault.",
                              "Run `screening explain` for the list of measures and faults.")
@@ -237,7 +237,7 @@ def cmd_explain(args) -> int:
             print(f"  Accuracy    within about {m.show_uncertainty()} ({m.uncertainty_source})")
     for r in rules:
         m = metric(r.metric, r.pattern)
-        print(f"{FAULT_WORDS.get(r.code, r.code)}  [{r.code}, {r.pattern}]: {m.heading()} "
+        print(f"{fault_words(r.code)}  [{r.code}, {r.pattern}]: {m.heading()} "
               f"{'above' if r.above else 'below'} its threshold (screening/data/thresholds.toml, "
               f"[{r.pattern}.{r.config}]{' ' + r.key if r.key else ''})"
               + (f"; in {' and '.join(r.variants)} lunges" if r.pattern == "lunge" else "") + ".")

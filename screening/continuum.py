@@ -29,6 +29,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .errors import ScreeningError
 from .registry import fault_words, metric
+from .signals import finite_or_zero
 
 if TYPE_CHECKING:
     from .screen import Filmed, Screen
@@ -236,12 +237,12 @@ def findings_of(screen: "Screen") -> list[Finding]:
             d["reps"].append(rep.index + 1)
             if f.severity == "major":
                 d["severity"] = "major"
-            if abs(_num(f.value)) > abs(_num(d["worst"].value)):
+            if abs(finite_or_zero(f.value)) > abs(finite_or_zero(d["worst"].value)):
                 d["worst"] = f
     out = []
     for code, d in by_code.items():
         w = d["worst"]
-        detail = f"the worst, {_evidence(w, screen.pattern)}" if _num(w.value) == w.value else ""
+        detail = f"the worst, {_evidence(w, screen.pattern)}" if finite_or_zero(w.value) == w.value else ""
         if d["possible"]:
             detail += ("; possible: within the measure's error of its threshold"
                        + (", in one rep only, so it does not count toward the score" if len(d["reps"]) == 1
@@ -263,16 +264,10 @@ def _label(name: str, pattern: str) -> str:
 def _evidence(f, pattern: str) -> str:
     """A fault's value against its threshold, in the measure's words and unit: "knee valgus (FPPA) 12°
     against 10°"."""
-    try:
-        m = metric(f.metric, pattern)
-        return f"{m.label} {m.show(f.value)} against {m.show(f.threshold)}"
-    except KeyError:
-        return f"{f.value:.2f} against {f.threshold:.2f}"
+    from .present import evidence
 
-
-def _num(x) -> float:
-    """A metric's value for comparing: NaN and None count as 0."""
-    return float(x) if x is not None and math.isfinite(float(x)) else 0.0
+    value, limit, what, m = evidence(f, pattern)
+    return f"{what} {value} against {limit}" if m is not None else f"{value} against {limit}"
 
 
 #: a kettlebell swing goes down and up in well under a second; a controlled hinge takes 1.5-3 s

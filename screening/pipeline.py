@@ -25,7 +25,7 @@ from .kinematics import Kinematics, kinematics, resolve_point
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
 from .pose import track
-from .result import atomic_path, build_screen, reps_csv_text, write_csv, write_json
+from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
 from .video import ReadReport, Source, VideoInfo, probe
 
@@ -172,8 +172,7 @@ def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
                 tmp.write_bytes(attachments["key_frame"])
             files.update(key_frame="key_frame.jpg", key_frame_rep=screen.worst_rep().index)
     if screen.reps:
-        with atomic_path(out / "reps.csv") as tmp:
-            tmp.write_text(reps_csv_text([screen]), newline="")
+        write_reps_csv([screen], out / "reps.csv")
         files["reps_csv"] = "reps.csv"
     for key, (name, png) in _plots(screen).items():
         with atomic_path(out / name) as tmp:

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from .findings import Fault, RepResult
-from .registry import fault_words, key_metrics, metric
+from .registry import Metric, fault_words, key_metrics, metric
 from .screen import Screen
 
-__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "severity_words",
+__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
            "rep_line", "glossary"]
 
 
@@ -76,8 +76,8 @@ def leg_table(screen: Screen) -> Table:
     formats = [None, None] + [m.fmt for m in shown]
     rows = [[leg, s.reps] + [s.means.get(m.name) for m in shown] for leg, s in (lu.legs.items() if lu else [])]
     if lu and lu.asymmetry_pct:
+        # the percentages share the columns' formats
         rows.append(["asymmetry (%)", None] + [lu.asymmetry_pct.get(m.name) for m in shown])
-        formats = formats  # the percentages share the columns' formats
     return Table(headings, rows, formats)
 
 
@@ -88,12 +88,18 @@ def fault_text(f: Fault, pattern: str | None = None) -> str:
         name = metric(f.metric, "lunge").label if f.metric else "a measure"
         return (f"{fault_words(f.code)} in {name}: {f.value:.0f}% between legs, threshold {f.threshold:.0f}% "
                 f"({f.severity}), the {f.leg} leg worse")
+    value, limit, what, m = evidence(f, pattern)
+    return f"{fault_words(f.code)}: {what} {value}, threshold {limit} ({severity_words(f, m)})"
+
+
+def evidence(f: Fault, pattern: str | None = None) -> tuple[str, str, str, Metric | None]:
+    """A fault's value and threshold in its measure's unit, the measure's label, and its registry row (None,
+    with plain numbers, for a measure the registry does not hold)."""
     try:
         m = metric(f.metric, pattern)
-        value, limit, what = m.show(f.value), m.show(f.threshold), m.label
     except KeyError:
-        m, value, limit, what = None, f"{f.value:.2f}", f"{f.threshold:.2f}", f.metric
-    return f"{fault_words(f.code)}: {what} {value}, threshold {limit} ({severity_words(f, m)})"
+        return f"{f.value:.2f}", f"{f.threshold:.2f}", f.metric, None
+    return m.show(f.value), m.show(f.threshold), m.label, m
 
 
 def severity_words(f: Fault, m=None) -> str:

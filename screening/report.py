@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .continuum import Continuum, load_continuum, short_name
 from .errors import ScreeningError
-from .present import fault_text, glossary, rep_table, severity_words
+from .present import evidence, fault_text, glossary, rep_table, severity_words
 from .registry import fault_words, metric
 from .screen import Screen
 
@@ -57,12 +57,6 @@ class Report:
     plots: list[tuple[str, bytes]]
     notes: list[str] = field(default_factory=list)
     glossary: list[tuple[str, str, str]] = field(default_factory=list)  # (measure, definition, source)
-
-
-def _fmt(v, digits: int = 1) -> str:
-    if v is None:
-        return ""
-    return f"{v:.{digits}f}" if isinstance(v, (int, float)) else str(v)
 
 
 def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list[str]:
@@ -152,12 +146,8 @@ def _fault_rows(rep: Report) -> list[tuple]:
             rows.append((item["rep"], f"{fault_words(f.code)} ({f.leg} leg worse)", f.severity, f"{f.value:.0f}%",
                          f"{f.threshold:.0f}%", what, f.source))
             continue
-        try:
-            m = metric(f.metric, rep.pattern)
-            shown = (m.show(f.value), m.show(f.threshold), m.label)
-        except KeyError:
-            m, shown = None, (_fmt(f.value, 2), _fmt(f.threshold, 2), f.metric)
-        rows.append((item["rep"], fault_words(f.code), severity_words(f, m), *shown, f.source))
+        value, limit, what, m = evidence(f, rep.pattern)
+        rows.append((item["rep"], fault_words(f.code), severity_words(f, m), value, limit, what, f.source))
     return rows
 
 

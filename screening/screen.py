@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ScreeningError
 from .findings import Fault, RepResult, pattern_score
-from .signals import rounded
+from .signals import finite_or_zero, rounded
 
 if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy imports
     from .annotate import Recording
@@ -200,7 +200,7 @@ class Screen:
         if not self.reps:
             return None
         return max(self.reps, key=lambda r: (sum(f.severity == "major" for f in r.faults), len(r.faults),
-                                             _finite(r.metrics.get("fault_severity")), -r.index))
+                                             finite_or_zero(r.metrics.get("fault_severity")), -r.index))
 
     def findings(self) -> list[Fault]:
         """Every fault of the screen: each rep's, then the set's (asymmetry)."""
@@ -275,10 +275,6 @@ class Screen:
     def replace(self, **changes) -> "Screen":
         """A copy with ``changes`` (the measurement, parts, attachments and folder go along)."""
         return replace(self, **changes)
-
-
-def _finite(x) -> float:
-    return float(x) if x is not None and math.isfinite(float(x)) else 0.0
 
 
 def load_screen(path: str | Path) -> Screen:

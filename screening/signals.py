@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["quiet", "runs", "frame_step", "sample_rate", "nanmedian", "nanmax", "window_mask", "rounded"]
+__all__ = ["quiet", "runs", "frame_step", "sample_rate", "nanmedian", "nanmax", "window_mask", "finite_or_zero",
+           "rounded"]
 
 
 class quiet:
@@ -61,6 +62,11 @@ def window_mask(time_s: np.ndarray, window: tuple[float, float] | None) -> np.nd
     if window is None:
         return np.zeros(len(time_s), bool)
     return (time_s >= window[0] - 1e-9) & (time_s <= window[1] + 1e-9)
+
+
+def finite_or_zero(x) -> float:
+    """A value for comparing or ranking: a missing (None) or non-finite one counts as 0."""
+    return float(x) if x is not None and math.isfinite(float(x)) else 0.0
 
 
 def rounded(x, digits: int = 3) -> float | None:
