@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import SHARED, need
@@ -79,14 +80,21 @@ def test_lunges_filmed_at_an_angle_give_reps_and_never_a_wrong_leg():
     th = load_thresholds()
     counts = {"reps": 0, "one_rep": 0, "oblique": 0, "right": 0, "wrong": 0, "none": 0, "scored": 0,
               "inline": 0, "inline_right": 0}
+    depth_errors = []
     for k, (row, t, joints) in enumerate(mocap.load_all()):
         if k % 4:
             continue
         for azimuth in (30.0, 45.0):
-            cs = clean(mocap.to_pose_series(t, joints, azimuth, float(row["heading_deg"])))
+            series = mocap.to_pose_series(t, joints, azimuth, float(row["heading_deg"]))
+            cs = clean(series)
             res = analyze_lunge(cs, kinematics(cs), th)
             counts["reps"] += 1
             counts["one_rep"] += len(res.reps) == 1
+            if len(res.reps) == 1:  # depth against the motion capture's own: the hips' drop over leg length
+                w = series.world
+                hip_z = (w[:, 23, 2] + w[:, 24, 2]) / 2
+                leg = np.nanmedian(np.linalg.norm(w[:30, [23, 24]] - w[:30, [27, 28]], axis=-1))
+                depth_errors.append(res.reps[0].metrics["hip_drop_leg_lengths"] - (hip_z[0] - np.nanmin(hip_z)) / leg)
             if cs.view.kind != "oblique" or len(res.reps) != 1:
                 continue
             counts["oblique"] += 1
@@ -99,3 +107,6 @@ def test_lunges_filmed_at_an_angle_give_reps_and_never_a_wrong_leg():
     assert counts["one_rep"] >= 0.95 * counts["reps"], counts
     assert counts["oblique"] >= 0.5 * counts["reps"] and counts["wrong"] == 0 and counts["scored"] == 0, counts
     assert counts["inline_right"] >= 0.6 * counts["inline"], counts  # today 42 of 59 (71%); the rest: no leg
+    # depth at an angle: MAE 0.11-0.12 leg lengths, 0.09 too deep (0 and 90 deg: 0.05-0.06), as the note says
+    mae = float(np.mean(np.abs(depth_errors)))
+    assert mae <= 0.15, (mae, np.mean(depth_errors))
