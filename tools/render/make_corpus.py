@@ -111,7 +111,59 @@ CLIPS = [
        lean=24.0),
     Lg("lunge_front_wobble", "m_heavy", 0, "split_squat", ["left", "left"], ["balance_loss"], seed=39, sway=0.075),
     Lg("lunge_front_alternating", "f_curvy", 0, "reverse_lunge", ["left", "right", "left"], seed=40, gap=0.15),
+    # issue 15: shallow split squats (front knee ~45-50 deg: 0.06 leg lengths below the split stance), and
+    # pelvic drops of other sizes, on bodies of the spine set (drawn at random, not the presets above)
+    Lg("lunge_side_split_shallow45", "s5", 90, "split_squat", ["left"] * 3, ["shallow"], seed=7101, knee_h=0.40),
+    Lg("lunge_front_split_shallow45", "s4", 0, "split_squat", ["right"] * 3, ["shallow"], seed=7102, knee_h=0.40),
+    Lg("lunge_front_pelvic_drop4", "s4", 0, "split_squat", ["left", "left"], seed=7014, drop=4.0),
+    Lg("lunge_front_pelvic_drop12", "s2", 0, "split_squat", ["left", "left"], ["pelvic_drop"], seed=7022, drop=12.0),
 ]
+
+
+def spine_set():
+    """The spine set (sample_videos/spine/): side-view hinges on 8 bodies drawn at random (none of the presets
+    above), five flexion levels each, the flexion shared by the spine's bones in four ways, the hips flexed
+    independently of the spine, and the things that change the back's outline without changing the spine: a
+    bar held in front, shoulders rounded forward under it, a loose shirt, a lift from the floor with no
+    standing phase before it, a camera up to 15 deg off the side, a portrait phone. Bodies s0-s3 are the
+    fitting half, s4-s7 are held out (bench/spine.py scores only those)."""
+    rng = np.random.default_rng(2026)
+    ways = {"even": [0.25, 0.25, 0.25, 0.25], "low": [0.45, 0.35, 0.12, 0.08], "high": [0.08, 0.12, 0.35, 0.45],
+            "corpus": list(motions.SPINE_W)}
+    levels = [[0, 10, 20, 30, 45], [0, 15, 25, 35, 45], [0, 10, 15, 30, 40], [5, 15, 20, 25, 45]]
+    out = []
+    for b in range(8):
+        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.6, 0.95)), muscle=float(rng.uniform(0.3, 0.7)),
+                  weight=float(rng.uniform(0.3, 0.85)), height=float(rng.uniform(0.25, 0.55)),
+                  proportions=float(rng.uniform(0.35, 0.65)))
+        BODIES[f"s{b}"] = {k: round(v, 3) for k, v in ph.items()}
+        for k, lvl in enumerate(levels[b % 4]):
+            way = list(ways)[(b + k) % 4]
+            side = 90 if rng.uniform() < 0.5 else -90
+            off = float(np.round(rng.uniform(0, 15), 1))
+            hip = float(np.round(rng.uniform(45, 80), 0))
+            knee = float(np.round(rng.uniform(10, 35), 0))
+            p = dict(spine_w=ways[way], bar=bool(rng.uniform() < 0.4))
+            if rng.uniform() < 0.35:
+                p["protract"] = float(np.round(rng.uniform(8, 18), 1))
+            if rng.uniform() < 0.3:
+                p["loose"] = float(np.round(rng.uniform(0.015, 0.035), 3))
+            from_floor = rng.uniform() < 0.3
+            if from_floor:  # a deadlift from the floor: hips and knees much deeper, shins forward
+                p["from_floor"] = True
+                hip = float(np.round(rng.uniform(95, 125), 0))
+                knee = float(np.round(rng.uniform(55, 80), 0))
+            name = f"spine_s{b}_{lvl:02d}_{way}"
+            spec = H(name, f"s{b}", side - np.sign(side) * off, ["lumbar_flexion"] if lvl >= 10 else [],
+                     seed=1000 + 10 * b + k, portrait=bool(rng.uniform() < 0.3), reps=2 if from_floor else 1,
+                     hip=hip, spine=float(lvl), knee=knee,
+                     shin=float(np.round(rng.uniform(12, 22) if from_floor else rng.uniform(-3, 8), 1)), **p)
+            spec["dir"] = "spine"
+            out.append(spec)
+    return out
+
+
+SPINE_SET = spine_set()
 PRIORITY = ["hinge_side", "lunge_front_valgus", "hinge_oblique", "lunge_front", "lunge_side"]
 
 SKIN = [(224, 184, 160), (198, 150, 120), (160, 110, 80), (110, 75, 55), (235, 200, 180)]
@@ -251,6 +303,60 @@ def rnd3(x):
     return np.round(np.asarray(x, float), 3).tolist()
 
 
+def cylinder(a, b, r, n=16):
+    """A closed cylinder from a to b (3,), radius r: (verts, faces)."""
+    ax = (b - a) / np.linalg.norm(b - a)
+    u = np.cross(ax, [0.0, 0.0, 1.0] if abs(ax[2]) < 0.9 else [1.0, 0.0, 0.0])
+    u /= np.linalg.norm(u)
+    v = np.cross(ax, u)
+    th = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    ring = r * (np.cos(th)[:, None] * u + np.sin(th)[:, None] * v)
+    V = np.concatenate([a + ring, b + ring, [a, b]])
+    F = []
+    for k in range(n):
+        k2 = (k + 1) % n
+        F += [[k, k2, n + k], [k2, n + k2, n + k], [2 * n, k2, k], [2 * n + 1, n + k, n + k2]]
+    return V, np.array(F)
+
+
+def bar_meshes(body, heads):
+    """A barbell in the hands, per frame: (verts, faces, face colours); plates 0.45 m across."""
+    I = body.idx
+    parts = []
+    for a, b, r, col in (((-1.0, 0, 0), (1.0, 0, 0), 0.016, (175, 175, 180)),
+                         ((-0.66, 0, 0), (-0.58, 0, 0), 0.225, (38, 38, 42)),
+                         ((0.58, 0, 0), (0.66, 0, 0), 0.225, (38, 38, 42))):
+        V, F = cylinder(np.array(a, float), np.array(b, float), r, 24 if r > 0.1 else 10)
+        parts.append((V, F, np.tile(col, (len(F), 1)).astype(float)))
+    V = np.concatenate([p[0] for p in parts])
+    F = np.concatenate([p[1] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts)])
+    C = np.concatenate([p[2] for p in parts])
+    centre = 0.5 * (heads[:, I["wrist.L"]] + heads[:, I["wrist.R"]]) + np.array([0.0, 0.0, -0.07])
+    return [(V + c, F, C) for c in centre]
+
+
+def loosen(body, verts, cm):
+    """A loose shirt: the tee's vertices (trunk above the waist, upper arms) pushed out along the surface
+    normal by ``cm`` metres, and a little more below the chest as cloth hangs."""
+    I = body.idx
+    name = np.array(body.labels)[body.vert_bone]
+    V0 = body.rest_verts
+    waist = body.rest_heads[I["spine04"], 2] + 0.01
+    trunk = np.isin(name, ["root", "pelvis.L", "pelvis.R", "spine05", "spine04", "spine03", "spine02", "spine01",
+                           "clavicle.L", "clavicle.R", "shoulder01.L", "shoulder01.R"]) & (V0[:, 2] > waist - 0.08)
+    out = verts.copy()
+    F = body.faces
+    for i in range(len(verts)):
+        v = verts[i]
+        fn = np.cross(v[F[:, 1]] - v[F[:, 0]], v[F[:, 2]] - v[F[:, 0]])
+        vn = np.zeros_like(v)
+        for k in range(3):
+            np.add.at(vn, F[:, k], fn)
+        vn /= np.linalg.norm(vn, axis=1, keepdims=True) + 1e-12
+        out[i, trunk] += cm * vn[trunk]
+    return out
+
+
 def render_clip(spec, verbose=True):
     t_start = time.time()
     name = spec["name"]
@@ -262,6 +368,9 @@ def render_clip(spec, verbose=True):
     G, D, _ = body.pose(st)
     verts, heads = body.forward(D)
     B = len(t)
+    if spec["p"].get("loose"):
+        verts = loosen(body, verts, spec["p"]["loose"])
+    bar = bar_meshes(body, heads) if st.get("bar") else None
     # ---- camera
     portrait = spec["portrait"]
     W, Hh = (480, 640) if portrait else (640, 480)
@@ -315,9 +424,10 @@ def render_clip(spec, verbose=True):
     J = joints3d(body, heads, verts)
     ang = angle_set(J, lambda p: np.stack([-p[..., 1], p[..., 2]], -1), lambda p: p[..., [0, 2]])
     I = body.idx
-    tilt = st["tilt"] - st["tilt"][0]
+    si = int(st.get("stand_i", 0))  # a standing frame (the first, unless the clip starts at the bottom)
+    tilt = st["tilt"] - st["tilt"][si]
     ang["pelvis_tilt_deg"] = tilt
-    sp = st["spine_flex"] - st["spine_flex"][0]
+    sp = st["spine_flex"] - st["spine_flex"][si]
     ang["spinal_flexion_deg"] = sp.sum(1)
     ang["lumbar_flexion_deg"] = sp[:, :2].sum(1)
     ang["thoracic_flexion_deg"] = sp[:, 2:].sum(1)
@@ -325,13 +435,13 @@ def render_clip(spec, verbose=True):
         d = J[f"{side}_knee"] - J[f"{side}_hip"]
         dp = np.einsum("bji,bj->bi", G[0], d)
         hj = np.degrees(np.arctan2(-dp[:, 1], -dp[:, 2]))
-        ang[f"hip_joint_flexion_{side}_deg"] = hj - hj[0]
+        ang[f"hip_joint_flexion_{side}_deg"] = hj - hj[si]
     J2 = {k: cam.project(v)[0] for k, v in J.items()}
     # facing in the image: where a point in front of the head goes
     hd = heads[0, I["head"]]
     p0 = cam.project(hd)[0]
     p1 = cam.project(hd + np.array([0, -0.3, 0]))[0]
-    view = "front" if az == 0 else ("side" if abs(az) == 90 else "oblique45")
+    view = "front" if az == 0 else ("side" if abs(abs(az) - 90) <= 20 else "oblique45")
     if view == "front":
         facing = "camera"
         fu, lu = None, (lambda p: np.stack([p[..., 0], -p[..., 1]], -1))
@@ -343,10 +453,11 @@ def render_clip(spec, verbose=True):
     ang_img = angle_set(J2, fu, lu)
     near = None if az == 0 else ("left" if az > 0 else "right")
     # ---- render
-    OUT.mkdir(exist_ok=True)
+    out_dir = OUT / spec.get("dir", "")
+    out_dir.mkdir(exist_ok=True)
     import av
 
-    path = OUT / f"{name}.mp4"
+    path = out_dir / f"{name}.mp4"
     cont = av.open(str(path), "w")
     stream = cont.add_stream("libx264", rate=FPS)
     stream.width, stream.height = W, Hh
@@ -356,16 +467,14 @@ def render_clip(spec, verbose=True):
     t_r = time.time()
     for i in range(B):
         img = bg.copy()
-        vs = verts[i]
-        sm = raster.shadow_mask(cam, SS, vs if extra is None else np.concatenate([vs, extra[0]]), light_dir)
+        allv, allf, allc = verts[i], body.faces, fcol
+        for ex in ([extra] if extra is not None else []) + ([bar[i]] if bar is not None else []):
+            allf = np.concatenate([allf, ex[1] + len(allv)])
+            allv = np.concatenate([allv, ex[0]])
+            allc = np.concatenate([allc, ex[2]])
+        sm = raster.shadow_mask(cam, SS, allv, light_dir)
         img *= (1 - 0.45 * sm)[..., None]
-        if extra is None:
-            raster.draw_mesh(img, cam, SS, vs, body.faces, fcol, light_dir, ambient)
-        else:
-            allv = np.concatenate([vs, extra[0]])
-            allf = np.concatenate([body.faces, extra[1] + len(vs)])
-            allc = np.concatenate([fcol, extra[2]])
-            raster.draw_mesh(img, cam, SS, allv, allf, allc, light_dir, ambient)
+        raster.draw_mesh(img, cam, SS, allv, allf, allc, light_dir, ambient)
         small = cv2.resize(img, (W, Hh), interpolation=cv2.INTER_AREA)
         if blur > 0.05:
             small = cv2.GaussianBlur(small, (0, 0), blur)
@@ -399,7 +508,7 @@ def render_clip(spec, verbose=True):
             "angles_image": {k: rnd3(v) for k, v in ang_img.items()},
         },
     }
-    (OUT / f"{name}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
+    (out_dir / f"{name}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
     dt = time.time() - t_start
     info = dict(name=name, frames=B, seconds=round(B / FPS, 2), render_s=round(dt, 1),
                 per_frame_ms=round(1000 * t_render / B, 1), mb=round(path.stat().st_size / 1e6, 3))
@@ -487,22 +596,45 @@ def write_index():
     (OUT / "README.md").write_text("\n".join(lines))
 
 
+def write_spine_index():
+    """sample_videos/spine/corpus.json: each clip's truth in short (the spine set's README is in that folder)."""
+    d = OUT / "spine"
+    rows = []
+    for c in SPINE_SET:
+        tp = d / f"{c['name']}.truth.json"
+        if not tp.exists():
+            continue
+        t = json.loads(tp.read_text())
+        rows.append(dict(clip=t["clip"], body=t["body"]["preset"], held_out=int(t["body"]["preset"][1:]) >= 4,
+                         spinal_flexion_deg=t["fault_params"]["spinal_flexion_deg"],
+                         hip_joint_flexion_deg=t["fault_params"]["hip_joint_flexion_deg"],
+                         spine_w=t["fault_params"].get("spine_w"), bar=t["fault_params"].get("bar", False),
+                         protract=t["fault_params"].get("protract", 0.0), loose=c["p"].get("loose", 0.0),
+                         from_floor=t["fault_params"].get("from_floor", False), facing=t["facing"],
+                         azimuth_deg=t["camera"]["azimuth_deg"], portrait=t["portrait"]))
+    (d / "corpus.json").write_text(json.dumps(rows, indent=1))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", action="append")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--set", choices=("corpus", "spine"), default="corpus",
+                    help="the main corpus (sample_videos/) or the spine set (sample_videos/spine/)")
     ap.add_argument("--index", action="store_true", help="only rewrite corpus.json and README.md")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
+    clips = CLIPS if a.set == "corpus" else SPINE_SET
+    index = write_index if a.set == "corpus" else write_spine_index
     if a.list:
-        for c in CLIPS:
+        for c in clips:
             print(c["name"])
         return
     if a.index:
-        write_index()
+        index()
         return
     os.makedirs("/tmp/render_png", exist_ok=True)
-    specs = [c for c in CLIPS if not a.only or c["name"] in a.only]
+    specs = [c for c in clips if not a.only or c["name"] in a.only]
     if a.only and len(specs) != len(a.only):
         sys.exit(f"unknown clip in {a.only}")
     specs.sort(key=lambda c: next((i for i, p in enumerate(PRIORITY) if c["name"].startswith(p)), 99))
@@ -514,7 +646,7 @@ def main():
     else:
         for s in specs:
             render_clip(s)
-    write_index()
+    index()
 
 
 if __name__ == "__main__":

@@ -51,8 +51,14 @@ def _timeline(rng, n_reps, t_stand, tempo, gap):
 
 def hinge(body, p, rng):
     """p: hip (joint flexion at bottom, deg), spine (spinal flexion at bottom), knee, shin (shank tilt at bottom),
-    reps, tempo [(down, hold, up)], spine_lead (s: spine starts this much earlier), t_stand."""
-    t_stand = p.get("t_stand", 0.85)
+    reps, tempo [(down, hold, up)], spine_lead (s: spine starts this much earlier), t_stand.
+
+    The spine set's variety (all optional): spine_w (how the flexion is shared by spine04..spine01, summing to 1:
+    spread evenly, low, high), protract (deg: both clavicles turned forward at the bottom, shoulders rounded
+    under a load), bar (arms straight down to a bar in the hands, and the bar's mesh), from_floor (the clip
+    starts at the bottom of the first rep, as a deadlift from the floor does: no standing phase before it)."""
+    from_floor = bool(p.get("from_floor", False))
+    t_stand = p.get("t_stand", 0.0 if from_floor else 0.85)
     reps, t_end = _timeline(rng, p["reps"], t_stand, p["tempo"], p.get("gap", 0.3))
     dur = t_end + p.get("tail", 0.3)
     B = int(round(dur * FPS))
@@ -67,6 +73,8 @@ def hinge(body, p, rng):
             s_hip = np.maximum(s_hip, rep_profile(t, t0 + lead, d - lead, h, u))
         else:
             pr = rep_profile(t, t0, d, h, u)
+            if from_floor and t0 == reps[0][0]:
+                pr[t < t0 + d] = 1.0  # already at the bottom when the clip starts
             s_hip = np.maximum(s_hip, pr)
             s_sp = np.maximum(s_sp, pr)
     st = _base_state(body, B)
@@ -76,9 +84,14 @@ def hinge(body, p, rng):
     hipf = p["hip"] * s_hip
     spf = p["spine"] * s_sp
     a_T = shin - knee
-    tilt = a_T + hipf - (a_T[0] + 0.0)  # pelvis tilt 0 when standing
+    tilt = a_T + hipf - (0.0 - k_stand)  # pelvis tilt 0 when standing (shin upright, knee at k_stand)
     st["tilt"] = tilt
-    st["spine_flex"] = (spf + body.posture_deg)[:, None] * SPINE_W[None]
+    w = np.asarray(p.get("spine_w", SPINE_W), float)
+    st["spine_w"] = w
+    st["spine_flex"] = spf[:, None] * w[None] + body.posture_deg * SPINE_W[None]
+    st["stand_i"] = int(np.argmin(s_hip))
+    if p.get("protract"):
+        st["protract"] = p["protract"] * s_hip
     # neck: keep the head roughly in line with the trunk, slight extension with a rounded back
     st["neck"] = -0.25 * spf
     sl = "LR"
@@ -93,10 +106,19 @@ def hinge(body, p, rng):
     R = rot_x(np.radians(tilt))
     off = 0.5 * (body.hip_off["L"] + body.hip_off["R"])
     st["root"] = hip_c - np.einsum("bij,j->bi", R, off)
-    # arms hang from the shoulders (world down), a bit forward at the bottom
+    # arms hang from the shoulders (world down), a bit forward at the bottom; holding a bar, straight down
     for s, sx in (("L", 1), ("R", -1)):
-        st[f"uarm{s}"] = np.stack([np.full(B, 0.16 * sx) - 0.1 * sx * s_hip, -0.02 - 0.15 * s_hip, -np.ones(B)], -1)
+        if p.get("bar"):
+            st[f"uarm{s}"] = np.tile([0.05 * sx, 0.0, -1.0], (B, 1))
+            st[f"farm{s}"] = np.tile([0.02 * sx, 0.0, -1.0], (B, 1))
+        else:
+            st[f"uarm{s}"] = np.stack([np.full(B, 0.16 * sx) - 0.1 * sx * s_hip, -0.02 - 0.15 * s_hip, -np.ones(B)],
+                                      -1)
+    st["bar"] = bool(p.get("bar", False))
     fp = dict(hip_joint_flexion_deg=p["hip"], spinal_flexion_deg=p["spine"], knee_flexion_deg=p["knee"])
+    for k in ("spine_w", "protract", "bar", "from_floor"):
+        if k in p:
+            fp[k] = p[k]
     if lead:
         fp["spine_lead_s"] = lead
     out_reps = [dict(start_s=t0, bottom_s=t0 + d + h / 2, end_s=t0 + d + h + u, lead_leg=None) for (t0, d, h, u) in reps]

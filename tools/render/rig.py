@@ -49,6 +49,19 @@ def rot_y(a):
     return R
 
 
+def rot_z(a):
+    """Rotation about Z (the long axis). Positive turns +X toward +Y."""
+    a = np.asarray(a, float)
+    c, s = np.cos(a), np.sin(a)
+    R = np.zeros(a.shape + (3, 3))
+    R[..., 2, 2] = 1
+    R[..., 0, 0] = c
+    R[..., 0, 1] = -s
+    R[..., 1, 0] = s
+    R[..., 1, 1] = c
+    return R
+
+
 def rot_between(u0, u):
     """Minimal rotations taking unit vectors u0 (3,) to u (B,3)."""
     u0 = np.broadcast_to(u0, u.shape)
@@ -163,6 +176,9 @@ class Body:
                                          rot_y(np.radians(st["spine_lat"][:, k])))
         if "neck" in st:
             delta_only[I["neck01"]] = rot_x(np.radians(st["neck"]))
+        if "protract" in st:  # the clavicles turn forward about the trunk's long axis (shoulders rounded)
+            for s, sg in (("L", -1.0), ("R", 1.0)):
+                delta_only[I[f"clavicle.{s}"]] = rot_z(np.radians(sg * st["protract"]))
         knees = {}
         for s in "LR":
             hip = t_root + np.einsum("bij,j->bi", R_root, self.hip_off[s])
