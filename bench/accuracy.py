@@ -234,17 +234,22 @@ class FaultCounts:
     tn: int = 0
     fp: int = 0
     borderline: int = 0
+    possible_pos: int = 0  # of fn: the fault was said, as possible
+    possible_neg: int = 0  # of tn: the fault was said, as possible
 
     def summary(self) -> dict:
         pos, neg = self.tp + self.fn, self.tn + self.fp
         return {"sensitivity": round(self.tp / pos, 3) if pos else None,
                 "specificity": round(self.tn / neg, 3) if neg else None, "n": pos + neg,
-                "tp": self.tp, "fn": self.fn, "tn": self.tn, "fp": self.fp, "borderline": self.borderline}
+                "tp": self.tp, "fn": self.fn, "tn": self.tn, "fp": self.fp, "borderline": self.borderline,
+                "possible": self.possible_pos + self.possible_neg}
 
 
 def score_faults(name: str, analysis, counts: dict[str, FaultCounts], thresholds: dict) -> None:
     """Per truth rep: was each fault the clip was rendered with (or without) reported in the matching rep
-    (the tool's rep whose bottom is within 0.6 s)? A truth rep the tool missed counts as not reported."""
+    (the tool's rep whose bottom is within 0.6 s)? A truth rep the tool missed counts as not reported. A
+    fault said as *possible* (within its measure's error of the threshold: the tool says it cannot tell)
+    counts as not reported, and is tallied apart."""
     truth = load_truth(name)
     reps = analysis.result["reps"]
     for code, (pattern, views, param, rule) in FAULTS.items():
@@ -259,13 +264,17 @@ def score_faults(name: str, analysis, counts: dict[str, FaultCounts], thresholds
                 continue
         for tr in truth["reps"]:
             match = [r for r in reps if abs(r["bottom_s"] - tr["bottom_s"]) <= 0.6]
-            reported = bool(match) and any(f["code"] == code for f in match[0]["faults"])
+            said = [f for f in match[0]["faults"] if f["code"] == code] if match else []
+            reported = any(not f.get("possible") for f in said)
+            possible = bool(said) and not reported
             if positive:
                 c.tp += reported
                 c.fn += not reported
+                c.possible_pos += possible
             else:
                 c.tn += not reported
                 c.fp += reported
+                c.possible_neg += possible
 
 
 #: MediaPipe's landmark indices (left, right) of the truth's joints

@@ -48,10 +48,12 @@ def analyse(name: str) -> dict:
     screen = analyze(VIDEOS / f"{name}.mp4", pattern="hinge", keep_frames=False)
     spine = [r.metrics.get("spinal_flexion_deg") for r in screen.reps]
     faults = sorted({f.code for r in screen.reps for f in r.faults})
+    certain = sorted({f.code for r in screen.reps for f in r.faults if not f.possible})
     return {"clip": name, "label": LABELS[name][0], "rounded": LABELS[name][1], "view": screen.view.kind,
             "spread": round(screen.view.shoulder_spread_ratio or 0, 2), "reps": len(screen.reps),
             "spinal_flexion_deg": [None if v is None or v != v else round(v, 1) for v in spine],
-            "lumbar_flexion": "lumbar_flexion" in faults, "faults": faults, "verdict": screen.verdict,
+            "lumbar_flexion": "lumbar_flexion" in faults, "lumbar_flexion_certain": "lumbar_flexion" in certain,
+            "faults": [c if c in certain else f"{c} (possible)" for c in faults], "verdict": screen.verdict,
             "measurable": bool(screen.reps) and screen.view.kind == "side"
                           and any(v is not None and v == v for v in spine)}
 
@@ -63,8 +65,20 @@ def agreement(rows: list[dict]) -> dict:
     neg = [r for r in scored if not r["rounded"]]
     tp = sum(r["lumbar_flexion"] for r in pos)
     tn = sum(not r["lumbar_flexion"] for r in neg)
+    tp_c = sum(r["lumbar_flexion_certain"] for r in pos)
+    tn_c = sum(not r["lumbar_flexion_certain"] for r in neg)
+
+    def peak(r):
+        return max(v for v in r["spinal_flexion_deg"] if v is not None)
+
+    # how well the reading alone orders the backs: the share of (rounded, neutral) pairs read in that order
+    pairs = [(peak(a), peak(b)) for a in pos for b in neg]
+    auc = round(sum((x > y) + 0.5 * (x == y) for x, y in pairs) / len(pairs), 3) if pairs else None
     return {"clips": len(rows), "scored": len(scored), "sensitivity": round(tp / len(pos), 3) if pos else None,
             "specificity": round(tn / len(neg), 3) if neg else None, "tp": tp, "fn": len(pos) - tp, "tn": tn,
+            "sensitivity_certain": round(tp_c / len(pos), 3) if pos else None,
+            "specificity_certain": round(tn_c / len(neg), 3) if neg else None, "ranking_auc": auc,
+            "rounded_read": sorted(peak(r) for r in pos), "neutral_read": sorted(peak(r) for r in neg),
             "fp": len(neg) - tn, "good_with_spine_fault": sorted(r["clip"] for r in neg if r["lumbar_flexion"]),
             "not_measured": sorted(r["clip"] for r in rows if not r["measurable"]),
             "head_out_of_line": sum("head_out_of_line" in r["faults"] for r in rows),
@@ -85,7 +99,12 @@ def markdown(rows: list[dict], agree: dict) -> str:
     lines += ["", "## Agreement", "",
               f"`lumbar_flexion` against \"rounded lower back\", on the {a['scored']} side-view clips with a spine "
               f"label where the spine was measured: sensitivity {a['sensitivity']}, specificity {a['specificity']} "
-              f"(tp {a['tp']}, fn {a['fn']}, tn {a['tn']}, fp {a['fp']}).", "",
+              f"(tp {a['tp']}, fn {a['fn']}, tn {a['tn']}, fp {a['fp']}), counting a possible fault as a fault; "
+              f"counting only the faults said without doubt: sensitivity {a['sensitivity_certain']}, specificity "
+              f"{a['specificity_certain']}.", "",
+              f"The reading alone, peak spinal flexion per clip: rounded backs read {a['rounded_read']} deg, "
+              f"neutral ones {a['neutral_read']} deg; the share of (rounded, neutral) pairs read in that order "
+              f"(AUC) is {a['ranking_auc']}.", "",
               f"- Clips the source calls good that get a spine fault: {', '.join(a['good_with_spine_fault']) or 'none'}.",
               f"- Spine not measured (not a side view, or no rep): {', '.join(a['not_measured']) or 'none'}.",
               f"- `head_out_of_line` fired on {a['head_out_of_line']} of {a['clips']} clips.",

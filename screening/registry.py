@@ -103,7 +103,8 @@ METRICS: tuple[Metric, ...] = (
     _m("spinal_flexion_deg", "hinge", SIDE, "deg", "spinal flexion (rounding of the back)", "spine", ".0f",
        "how much the back rounds from standing at the bottom of the rep, read from the shape of the back "
        "in the person's silhouette", "metrics.md Hinge; Luomajoki 2007, Monnier 2012 (waiter's bow)",
-       uncertainty=4.1, uncertainty_source=CORPUS + ", bodies left out of the fit", key=True),
+       uncertainty=5.4, uncertainty_source="rendered spine set (bench/spine.md): bodies, bends, loads and "
+       "cameras left out of the fit", key=True),
     _m("hip_spine_ratio", "hinge", SIDE, "", "share of the bend made at the hips", "hip share", ".2f",
        "of the trunk's forward lean at the bottom, the share made by the pelvis turning at the hips: 1 all "
        "hips (a clean hinge), 0 all spine", "metrics.md Hinge: hip-spine dissociation (lumbopelvic rhythm)",
