@@ -326,6 +326,19 @@ def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
                                             "a split stance (from the front a step cannot be seen: taken as a split squat)")
 
 
+#: why a hinge with no spinal flexion in any rep gets no verdict
+NO_SPINE = ("No continuum placement: spinal flexion, and with it hip-spine dissociation, was not measured in "
+            "any rep (the spine is read from the back's outline, in a true side view only), and it is what a "
+            "hinge's verdict turns on: a verdict from the rest would leave it out. Film exactly side-on, the "
+            "camera at hip height, for a verdict.")
+
+
+def spine_measured(screen: "Screen") -> bool:
+    """Whether any rep of the screen has a spinal flexion reading."""
+    return any(isinstance(v, (int, float)) and math.isfinite(v)
+               for v in (r.metrics.get("spinal_flexion_deg") for r in screen.reps))
+
+
 def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
                   c: Continuum | None = None) -> tuple[Placement | None, list[str]]:
     """A screen's placement on the continuum (or None) for what was filmed, and notes saying what was
@@ -362,6 +375,8 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
     score = 0 if filmed.pain else screen.score
     if score is None:
         return None, notes + ["No continuum placement: no repetition could be scored."]
+    if not filmed.pain and pattern == "hinge" and not spine_measured(screen):
+        return None, notes + [NO_SPINE]
     return place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source), notes
 
 

@@ -147,3 +147,15 @@ def test_placement_from_a_result_says_what_it_assumed():
     assert placement_for(screen_of({"pattern": "lunge", "reps": [], "score": None}))[0] is None
     p, _ = placement_for(screen_of({"pattern": "hinge", "reps": [], "score": None}), Filmed(pain=True))
     assert p.verdict == "refer"
+
+
+def test_a_hinge_with_no_spine_reading_gets_no_verdict():
+    """Hip-spine dissociation is what a hinge's verdict turns on: with spinal flexion read in no rep (a
+    camera off the side), no verdict, and the note says why and what to do; one rep read is enough; pain
+    still refers."""
+    unread = {"pattern": "hinge", "score": 3, "reps": [rep(knee_hip_ratio=0.2, spinal_flexion_deg=None)] * 3}
+    p, notes = placement_for(screen_of(unread))
+    assert p is None and any("not measured in any rep" in n and "side-on" in n for n in notes)
+    read = {**unread, "reps": unread["reps"][:2] + [rep(knee_hip_ratio=0.2, spinal_flexion_deg=4.0)]}
+    assert placement_for(screen_of(read))[0].verdict == "progress"
+    assert placement_for(screen_of(unread), Filmed(pain=True))[0].verdict == "refer"

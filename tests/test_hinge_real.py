@@ -41,10 +41,11 @@ def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, cap
     for rep in r["reps"][:4]:  # the wide shot: the trunk goes well forward, the knees stay nearly straight
         assert rep["metrics"]["trunk_inclination_deg"] > 45
         assert rep["metrics"]["knee_flexion_deg"] < 25
-    # a two-footed, soft-kneed hinge: placed at the hinge drill (the load is not seen), and it says so
-    p = r["placement"]
-    assert (p["pattern"], p["level"], p["exercise_source"]) == ("hinge", 1, "inferred")
+    # a two-footed, soft-kneed hinge, inferred as the hinge drill; but filmed ~45 deg off the side, so the
+    # spine is read in no rep, and a hinge's verdict turns on it: no verdict, and the note says why
+    assert r["placement"] is None
     assert any("inferred from the movement" in n for n in r["placement_notes"])
+    assert any("not measured in any rep" in n for n in r["placement_notes"])
 
 
 def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, capsys):
