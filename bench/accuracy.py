@@ -352,7 +352,11 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, flo
         np.median((xy[bottom, k, 1] - xy[bottom, h, 1]) / thigh), -1, 1))))
     if truth["view"] == "front":
         idx = [int(np.argmin(np.abs(tt - x))) for x in used_t]
-        out["knee_valgus_fppa_deg"] = float(np.median(AI[f"knee_valgus_fppa_{lead}_deg"][idx])) if idx else np.nan
+        # the same statistic as the tool's reading (screening.lunge.fppa_reading), of the truth at those frames
+        from screening.lunge import FPPA_PERCENTILE
+
+        out["knee_valgus_fppa_deg"] = (float(np.percentile(AI[f"knee_valgus_fppa_{lead}_deg"][idx], FPPA_PERCENTILE))
+                                       if idx else np.nan)
         rear_down = -1.0 if lead == "right" else 1.0
         ob = AI["pelvic_obliquity_deg"]
         out["pelvic_obliquity_change_deg"] = rear_down * float(np.median(ob[bottom]) - np.median(ob[stand]))

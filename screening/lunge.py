@@ -42,8 +42,13 @@ LATERAL_FEET_HIP_WIDTHS = 2.8
 #: (UI-PRMD: side lunges 0.0-0.7 with 5% to 1.2, in-line lunges 0.9-2.0)
 LATERAL_SIDE_SPLIT_SHANKS = 0.8
 
-#: FPPA is read where the hips are at this share of the rep's drop (see fppa_frames)
-FPPA_DEPTH = 0.5
+#: FPPA is read over the rep's frames where the front thigh is seen at this share of its standing length or
+#: more (see fppa_frames) ...
+THIGH_SEEN_MIN = 0.5
+#: ... as this percentile of them: where the valgus is largest, robust to one frame's jitter
+FPPA_PERCENTILE = 90
+#: and from at least this many frames
+FPPA_MIN_FRAMES = 3
 #: MediaPipe's hip line tilts toward the rear leg at the bottom of a split lunge, with the true pelvis level:
 #: 4.4 deg, the median over the 8 rendered front-view lunge clips without a pelvic drop (3.0-7.4); its hip
 #: landmarks sit on the top of the thighs, and the rear thigh hangs down. Subtracted, like the joint-centre
@@ -193,6 +198,17 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
         start = nanmedian(hip_x[rep_window][:3])
         v = nanmedian(hip_x[bottom]) - start
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+    if cs.view.kind == "front" and not lateral and nanmax(hip_drop(cs, kin)[bottom]) < SHALLOW_FRONT_DROP:
+        # a shallow split lunge: the rear knee stays high, and, further from the camera, can show higher in
+        # the picture than the front one (rendered split squats to a 45-50-deg front knee: the knee rule
+        # named the wrong leg in every rep). Both feet stay on the floor, and a floor point nearer a camera
+        # above it is lower in the picture: the lower foot is the front one when the person faces the
+        # camera, the back one when they face away
+        with quiet():
+            feet = {leg: np.nanmax(xy[bottom][:, [of_leg("heel", leg), of_leg("toe", leg)], 1], axis=1)
+                    for leg in ("left", "right")}
+        v = nanmedian(feet["left"] - feet["right"]) * _person_left(cs)  # > 0: left foot lower, facing the camera
+        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
     if cs.view.kind in ("front", "oblique") and not lateral:
         # the front knee stays over the front foot, the rear one goes down toward the floor: the knee higher
         # in the picture leads, whatever the camera's angle round the person (at hip height)
@@ -208,6 +224,10 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
     return None
 
 
+#: from the front, a split lunge whose hips drop less than this (leg lengths) is a shallow one, its rear
+#: knee high: rendered front views drop 0.28-0.5 with the rear knee near the floor, 0.13 at a 45-50-deg
+#: front knee (the knee in front is then told by the feet, see lead_leg)
+SHALLOW_FRONT_DROP = 0.2
 #: in a split lunge the rear knee goes down near the floor: within half a shank of it at the bottom (the
 #: shallow fault's threshold, thresholds.toml; Kritz 2009)
 SPLIT_REAR_KNEE_SHANKS = 0.5
@@ -262,15 +282,33 @@ def _side_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom
     return out
 
 
-def fppa_frames(window: np.ndarray, drop: np.ndarray, depth: float, fppa: np.ndarray) -> np.ndarray:
-    """The frames a rep's FPPA is read from: on the way down and up, where the hips are at
-    :data:`FPPA_DEPTH` (+-0.1) of the rep's drop; the front knee is bent ~55-65 deg there (rendered corpus),
-    as in the single-leg squat the published values come from (Herrington 2014: 45-60 deg). At the bottom
-    of a deep lunge filmed at hip height the front thigh points at the camera: hip and knee nearly meet in
-    the picture and the 2D angle loses its meaning (rendered corpus: 23-40% of the thigh's length seen; the
-    error of FPPA grew from 2.1 deg MAE at half depth to 5.5 deg at 90%)."""
+def thigh_seen(cs: CleanSeries, kin: Kinematics, leg: str) -> np.ndarray:
+    """(N,) the thigh's length in the picture over its standing length: from the front, a thigh that bends
+    toward the camera shortens (foreshortening)."""
+    h, k = of_leg("hip", leg), of_leg("knee", leg)
     with np.errstate(invalid="ignore"):
-        return window & np.isfinite(fppa) & (np.abs(drop / depth - FPPA_DEPTH) <= 0.1)
+        return np.hypot(*(cs.xy[:, k] - cs.xy[:, h]).T) / kin.segments.thigh
+
+
+def fppa_frames(window: np.ndarray, seen: np.ndarray, fppa: np.ndarray) -> np.ndarray:
+    """The frames a rep's FPPA is read from: every frame of the rep where the front thigh is seen at
+    :data:`THIGH_SEEN_MIN` of its length or more, wherever that falls in the rep. Valgus that grows with
+    depth is largest near the bottom, where a half-depth reading saw half of it; but at the bottom of a
+    deep lunge filmed at hip height the thigh points at the camera, hip and knee nearly meet in the
+    picture and the 2D angle loses its meaning. Rendered corpus, every front-view frame (bench/fppa_depth.md):
+    MAE 7.7 deg where under half the thigh is seen, 4.8-5.4 at 50-70%, 2.1-3.1 above; the error under 50%
+    is mostly a read too small, so the guard costs little valgus. The foreshortening guard is a condition on
+    what the picture shows, not a fixed depth: a shallow rep is read to its bottom."""
+    with np.errstate(invalid="ignore"):
+        return window & np.isfinite(fppa) & (np.nan_to_num(seen) >= THIGH_SEEN_MIN)
+
+
+def fppa_reading(fppa: np.ndarray, at: np.ndarray) -> float:
+    """The rep's knee valgus: the :data:`FPPA_PERCENTILE` th percentile of FPPA over ``at`` (NaN from fewer
+    than :data:`FPPA_MIN_FRAMES` frames)."""
+    v = fppa[at]
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, FPPA_PERCENTILE)) if len(v) >= FPPA_MIN_FRAMES else float("nan")
 
 
 def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, bottom: np.ndarray,
@@ -282,7 +320,7 @@ def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, sl: slice, botto
         obliquity -= LUNGE_HIP_LINE_OFFSET_DEG
     toward_lead = 1.0 if lead == "left" else -1.0  # the lean is positive toward the person's left
     lean = nanmedian(kin.change("lateral_trunk_lean_deg")[bottom])
-    out = {"knee_valgus_fppa_deg": nanmedian(kin.values[f"knee_valgus_fppa_{lead}_deg"][fppa_at]),
+    out = {"knee_valgus_fppa_deg": fppa_reading(kin.values[f"knee_valgus_fppa_{lead}_deg"], fppa_at),
            "pelvic_obliquity_change_deg": obliquity,
            # a lateral lunge's lean is signed, toward the working leg positive, and only that side is a
            # fault: leaning over the loaded leg moves the weight over its hip and knee and unloads the hip
@@ -341,7 +379,11 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     t = kin.time_s
     drop = hip_drop(cs, kin)
     r = th["reps"]
-    seg = segment_reps(t, drop, r["lunge_prominence_leg_lengths"], r["min_separation_s"], r["return_fraction"])
+    # no merging of neighbouring drops (that is for a deadlift's trunk angle, which dips as the bar passes
+    # the knees): a split squat's reps go down from the split stance, above the standing level, and come
+    # back to it, and merged they were one rep
+    seg = segment_reps(t, drop, r["lunge_prominence_leg_lengths"], r["min_separation_s"], r["return_fraction"],
+                       valley_fraction=1.0)
     notes += seg.notes()
     # the bottom and the loaded part of a rep leave out the frames where the legs glitched (steady_frames)
     steady = steady_frames(cs, running_median(t, cs.xy), kin.segments.shank)
@@ -376,11 +418,12 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         elif cs.view.kind == "side":
             metrics.update(_side_metrics(cs, kin, lead, sl, bottom, lateral, steady))
         else:
-            at = fppa_frames(window, drop, rep.depth, kin.values[f"knee_valgus_fppa_{lead}_deg"])
+            at = fppa_frames(window, thigh_seen(cs, kin, lead), kin.values[f"knee_valgus_fppa_{lead}_deg"])
             fppa_used |= at
             metrics.update(_front_metrics(cs, kin, lead, sl, bottom, lateral, loaded, at))
-            if not at.any():
-                rep_notes.append("Knee valgus (FPPA) could not be read: the front knee was not seen at half depth.")
+            if at.sum() < FPPA_MIN_FRAMES:
+                rep_notes.append("Knee valgus (FPPA) could not be read: the front thigh was not seen at half its "
+                                 "length or more in this rep.")
         if lead is not None and not oblique:
             metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
             if not lateral and cs.view.kind == "side":

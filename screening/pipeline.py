@@ -22,11 +22,13 @@ from .errors import NoPersonError, ScreeningError
 from .findings import PatternResult
 from .hinge import analyze_hinge, trunk_change
 from .kinematics import Kinematics, kinematics, resolve_point
+from .landmarks import LM
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
 from .pose import track
 from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
+from .signals import quiet, window_mask
 from .video import ReadReport, Source, VideoInfo, probe
 
 __all__ = ["analyze", "write_outputs", "analyze_two_views", "detect_pattern", "measure", "PATTERNS", "Progress"]
@@ -76,7 +78,18 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
             return "lunge"
         return "hinge" if np.isfinite(lean) and lean > 10 else "unknown"
     if kin.view_kind == "front":
-        return "lunge" if np.isfinite(drop) and drop > 0.2 else "hinge"
+        if np.isfinite(drop) and drop > 0.2:
+            return "lunge"
+        # a shallow lunge drops the hips less, but keeps the trunk up, where a hinge seen from the front
+        # folds it toward the camera and its shoulder-hip height in the picture shrinks (to ~0.7 at 45 deg);
+        # over the shoulders' width, which a step back or forward (nearer or further) scales alike
+        v = resolve_point(cs.xy, "mid_hip", None)[:, 1] - resolve_point(cs.xy, "mid_shoulder", None)[:, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = v / np.abs(cs.xy[:, LM.LEFT_SHOULDER, 0] - cs.xy[:, LM.RIGHT_SHOULDER, 0])
+        base = window_mask(cs.time_s, kin.baseline_window_s)
+        with quiet():
+            kept = np.nanpercentile(v, 5) / np.nanmedian(v[base]) if base.any() else np.nan
+        return "lunge" if np.isfinite(drop) and drop > 0.08 and np.isfinite(kept) and kept > 0.9 else "hinge"
     if kin.view_kind == "oblique" and np.isfinite(drop) and drop > 0.2:
         # at an angle, a lunge is the hips dropping as from the front while the trunk stays up: the trunk's
         # lean in the picture (shortened by the angle, never lengthened) stays under the hinge's 25 deg
