@@ -49,10 +49,13 @@ def analyse(name: str) -> dict:
     spine = [r.metrics.get("spinal_flexion_deg") for r in screen.reps]
     faults = sorted({f.code for r in screen.reps for f in r.faults})
     certain = sorted({f.code for r in screen.reps for f in r.faults if not f.possible})
+    spine_faults = [f for r in screen.reps for f in r.faults if f.code == "lumbar_flexion" and not f.possible]
+    severity = "major" if any(f.severity == "major" for f in spine_faults) else ("minor" if spine_faults else None)
     return {"clip": name, "label": LABELS[name][0], "rounded": LABELS[name][1], "view": screen.view.kind,
             "spread": round(screen.view.shoulder_spread_ratio or 0, 2), "reps": len(screen.reps),
             "spinal_flexion_deg": [None if v is None or v != v else round(v, 1) for v in spine],
             "lumbar_flexion": "lumbar_flexion" in faults, "lumbar_flexion_certain": "lumbar_flexion" in certain,
+            "spine_severity": severity,
             "faults": [c if c in certain else f"{c} (possible)" for c in faults], "verdict": screen.verdict,
             "measurable": bool(screen.reps) and screen.view.kind == "side"
                           and any(v is not None and v == v for v in spine)}

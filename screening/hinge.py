@@ -24,16 +24,15 @@ Per rep, with the standing baseline subtracted (the names of result-contract.md)
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
 from .clean import CleanSeries
-from .findings import PatternResult, RepResult, judge, pattern_score, sparc
+from .findings import PatternResult, RepResult, graded, judge, pattern_score, rule_limits, sparc
 from .signals import nanmax, nanmedian, sample_rate, window_mask
 from .kinematics import Kinematics
 from .landmarks import LM
-from .registry import metric
+from .registry import metric, rules_of
 from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
 
@@ -49,8 +48,11 @@ SPINE_MAX_DEG = 90.0
 #: should read about 0 there. Past this many times the measure's uncertainty (screening.registry), it is
 #: not calibrated for this person or clip (a body, clothing or a load unlike those it was fitted on; the
 #: labelled real deadlifts read 8-51 deg standing, the rendered spine set -2 to 7 without a barbell), and
-#: a spine fault is said as possible only
+#: the spine fault is judged with that standing reading as the clip's own uncertainty
 SPINE_STANDING_CHECK = 2.0
+#: the estimate is fitted on frames leaning more than this past standing (bench/spine.py): a rep whose
+#: bottom leans less is outside it, and its spinal flexion is not reported
+SPINE_MIN_LEAN_DEG = 20.0
 
 
 def trunk_change(kin: Kinematics) -> np.ndarray:
@@ -179,8 +181,9 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     if cs.view.spread_ratio <= SPINE_MAX_SPREAD and uncalibrated:
         notes.append(f"Standing, the back's outline already read {standing_read:.0f} deg of spinal flexion, where a "
                      "standing spine reads about 0: the estimate is not calibrated for this person or clip (a "
-                     "barbell in front of the hips, clothing, or a build unlike the bodies it was fitted on), so "
-                     "spinal flexion is of low confidence and a rounded back is said as possible only.")
+                     "barbell in front of the hips, clothing, or a build unlike the bodies it was fitted on). Spinal "
+                     f"flexion is of low confidence here: a rounded back is said only past its threshold by more than "
+                     f"those {abs(standing_read):.0f} deg, and as possible below that.")
     if cs.view.spread_ratio > SPINE_MAX_SPREAD:
         spine[:] = np.nan
         notes.append(f"The back's outline is the spine's only in a true side view; this clip was filmed at an angle "
@@ -202,6 +205,9 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         prev_end = rep.end_i
         bottom = bottom_frames(trunk, sl)
         spinal, spinal_read = spinal_flexion_at_bottom(spine, bottom)
+        shallow_lean = nanmedian(trunk[bottom]) < SPINE_MIN_LEAN_DEG
+        if shallow_lean:
+            spinal = spinal_read = float("nan")
         hip_bottom, knee_bottom = nanmedian(hip[bottom]), nanmedian(knee[bottom])
         lead = float("nan")
         if np.isfinite(spinal) and spinal >= h["lumbar_flexion"]["minor"] / 2 and np.isfinite(hip_bottom) and hip_bottom > 5:
@@ -219,7 +225,11 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         if rep.starts_at_bottom:
             rep_notes.append("The clip starts at the bottom of this rep (a lift from the floor): its descent is not seen.")
         cover = shape.coverage[bottom]
-        if np.isfinite(spinal_read) and not np.isfinite(spinal):
+        if shallow_lean:
+            rep_notes.append(f"The trunk leaned less than {SPINE_MIN_LEAN_DEG:.0f} deg at the bottom of this rep: spinal "
+                             "flexion is read from the back's outline only from there on (what it was fitted on), so "
+                             "it is not reported for this rep.")
+        elif np.isfinite(spinal_read) and not np.isfinite(spinal):
             rep_notes.append(f"Spinal flexion read {spinal_read:.0f} deg, more than a spine bends in a hinge: the "
                              "outline was not the back (arms, a bar, loose clothing), so it is not reported.")
         elif cs.view.spread_ratio > SPINE_MAX_SPREAD:
@@ -233,8 +243,11 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             for name in ("knee_flexion_deg", "knee_hip_ratio", "hip_shift_leg_lengths"):
                 metrics[name] = np.nan
         faults = judge(metrics, th, "hinge", rep.bottom_s, rep.start_s)
-        if uncalibrated:
-            faults = [replace(f, severity="minor", possible=True) if f.code == "lumbar_flexion" else f for f in faults]
+        if uncalibrated:  # the clip's own error, seen standing, in place of the corpus's
+            spine_rule = next(r for r in rules_of("hinge") if r.code == "lumbar_flexion")
+            again = graded(spine_rule.code, metrics[spine_rule.metric], rule_limits(spine_rule, th), spine_rule.metric,
+                           rep.bottom_s, uncertainty=round(abs(standing_read), 1))
+            faults = [f for f in faults if f.code != "lumbar_flexion"] + ([again] if again else [])
         if rep.ends_at_bottom:
             rep_notes.append("The person left the view (or the view changed) before this rep came back up: "
                              "its ascent is not seen.")

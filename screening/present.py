@@ -103,10 +103,16 @@ def evidence(f: Fault, pattern: str | None = None) -> tuple[str, str, str, Metri
 
 
 def severity_words(f: Fault, m=None) -> str:
-    """"major", "minor", or "possible, minor: within the measure's error of ±2.3°" for borderline evidence."""
+    """"major", "minor", or "possible, minor: within the measure's error of ±2.3°" for borderline evidence
+    (the error the fault was judged with: the measure's, or the clip's own where it was larger)."""
     if not f.possible:
         return f.severity
-    error = f" of ±{m.show_uncertainty()}" if m is not None and m.uncertainty is not None else ""
+    if m is None or (m.uncertainty is None and f.uncertainty is None):
+        error = ""
+    elif f.uncertainty is not None and f.uncertainty != m.uncertainty:  # the clip's own error
+        error = f" of ±{m.show(f.uncertainty)}"
+    else:
+        error = f" of ±{m.show_uncertainty()}"
     return f"possible, {f.severity}: within the measure's error{error}"
 
 

@@ -199,6 +199,8 @@ def test_hip_spine_ratio_against_the_truth(hinge_scores):
         for rep_t, rep in zip(truth["reps"], accuracy.analyse_clip(n).result["reps"]):
             j = int(np.argmin(np.abs(tt - rep_t["bottom_s"])))
             pelvis, spine = angles["pelvis_tilt_deg"][j], angles["spinal_flexion_deg"][j]
+            if rep["metrics"]["hip_spine_ratio"] is None:  # a rep leaning < 20 deg: no spine read (short range)
+                continue
             errors.append(abs(rep["metrics"]["hip_spine_ratio"] - pelvis / (pelvis + spine)))
     assert len(errors) >= 20
     assert np.mean(errors) <= 0.12 and np.max(errors) <= 0.4, errors

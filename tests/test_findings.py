@@ -78,3 +78,17 @@ def test_possible_faults_go_to_result_json_and_back():
     assert "possible" not in data["reps"][0]["faults"][0]  # said only where it is so
     again = Screen.from_json(data)
     assert again.reps[2].faults[1] == Fault.from_dict(f) and again.reps[2].faults[1].possible
+
+
+def test_a_possible_fault_says_the_error_it_was_judged_with():
+    """The measure's own error, or the clip's where the spine estimate read far from 0 standing."""
+    from screening.findings import Fault
+    from screening.present import severity_words
+    from screening.registry import metric
+
+    m = metric("spinal_flexion_deg", "hinge")
+    corpus = Fault("lumbar_flexion", "minor", 14.0, 10.0, 1.0, m.name, "", None, True, m.uncertainty)
+    clip = Fault("lumbar_flexion", "minor", 41.0, 10.0, 1.0, m.name, "", None, True, 37.0)
+    assert severity_words(corpus, m) == f"possible, minor: within the measure's error of ±{m.show_uncertainty()}"
+    assert severity_words(clip, m) == "possible, minor: within the measure's error of ±37°"
+    assert severity_words(Fault("lumbar_flexion", "major", 41.0, 20.0, 1.0, m.name, ""), m) == "major"
