@@ -23,43 +23,32 @@ def model():
     return _MODEL
 
 
-def rot_x(a):
-    """Rotation about X (sagittal), angle in radians (array ok). Positive tips the top of a segment forward (-Y)."""
+def _rot(a, i, j):
+    """Rotations by angles ``a`` (radians, array ok) in the plane of axes i -> j (turning i toward j)."""
     a = np.asarray(a, float)
     c, s = np.cos(a), np.sin(a)
     R = np.zeros(a.shape + (3, 3))
-    R[..., 0, 0] = 1
-    R[..., 1, 1] = c
-    R[..., 1, 2] = -s
-    R[..., 2, 1] = s
-    R[..., 2, 2] = c
+    R[..., 3 - i - j, 3 - i - j] = 1
+    R[..., i, i] = c
+    R[..., j, j] = c
+    R[..., j, i] = s
+    R[..., i, j] = -s
     return R
+
+
+def rot_x(a):
+    """Rotation about X (sagittal), angle in radians (array ok). Positive tips the top of a segment forward (-Y)."""
+    return _rot(a, 1, 2)
 
 
 def rot_y(a):
     """Rotation about Y (frontal plane). Positive tips the top of a segment toward the body's left (+X)."""
-    a = np.asarray(a, float)
-    c, s = np.cos(a), np.sin(a)
-    R = np.zeros(a.shape + (3, 3))
-    R[..., 1, 1] = 1
-    R[..., 0, 0] = c
-    R[..., 0, 2] = s
-    R[..., 2, 0] = -s
-    R[..., 2, 2] = c
-    return R
+    return _rot(a, 2, 0)
 
 
 def rot_z(a):
     """Rotation about Z (the long axis). Positive turns +X toward +Y."""
-    a = np.asarray(a, float)
-    c, s = np.cos(a), np.sin(a)
-    R = np.zeros(a.shape + (3, 3))
-    R[..., 2, 2] = 1
-    R[..., 0, 0] = c
-    R[..., 0, 1] = -s
-    R[..., 1, 0] = s
-    R[..., 1, 1] = c
-    return R
+    return _rot(a, 0, 1)
 
 
 def rot_between(u0, u):
