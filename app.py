@@ -180,16 +180,18 @@ def show_placement(screen: Screen, key: tuple, stem: str) -> None:
     st.subheader("Where on the continuum")
     for note in screen.placement_notes:
         st.info(note)
-    if not p:
+    if p:
+        say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p.verdict]
+        say(f"**{p.verdict.upper()}**: {p.pattern} level {p.level} ({short_name(p.level_name)}), "
+            f"{p.load_position.replace('_', ' ')}" + (" (exercise inferred from the movement)"
+                                                       if p.exercise_source == "inferred" else ""))
+        st.markdown(f"**Next step.** {p.next_step}")
+        with st.expander("Why"):
+            for reason in p.reasons:
+                st.markdown(f"- {reason}")
+    elif not screen.reps:
         return
-    say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p.verdict]
-    say(f"**{p.verdict.upper()}**: {p.pattern} level {p.level} ({short_name(p.level_name)}), "
-        f"{p.load_position.replace('_', ' ')}" + (" (exercise inferred from the movement)"
-                                                   if p.exercise_source == "inferred" else ""))
-    st.markdown(f"**Next step.** {p.next_step}")
-    with st.expander("Why"):
-        for reason in p.reasons:
-            st.markdown(f"- {reason}")
+    # the report also without a verdict: the reps, the measures and why there is no verdict
     html, pdf = reports(key, screen)
     left, right = st.columns(2)
     left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")

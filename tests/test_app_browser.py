@@ -381,6 +381,25 @@ def test_a_real_clip_over_20_s_on_the_page(page, server, tmp_path):
     assert server.leftovers() == [], f"left in the server's temporary folder: {server.leftovers()}"
 
 
+def test_a_hinge_without_a_spine_reading_has_no_verdict_but_a_report(page, tmp_path):
+    """A 24-s real hinge filmed ~45 deg off the side: its spine is read in no rep, so the page gives no
+    verdict and says why, and the report (reps, measures, the reason) can still be downloaded."""
+    clip = VIDEOS / "tomnotch_good_mornings.mp4"
+    if not clip.exists():
+        _unavailable(f"{clip} is missing (the shared test videos live in ../shared/videos)")
+    page.reload()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(state="attached")
+    _upload(page, clip)
+    page.get_by_text("Download angles CSV").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    _wait_idle(page)
+    body = _body_text(page)
+    assert "not measured in any rep" in body and "side-on" in body, body[:3000]
+    assert not re.search(r"(PROGRESS|HOLD|REGRESS|REFER): hinge level", body)
+    assert "Traceback" not in body and "None" not in body
+    html = _download(page, "Download the report (HTML)").decode()
+    assert "not measured in any rep" in html and clip.name in html
+
+
 def test_closing_the_tab_midway_leaves_no_copy_behind(browser, server):
     """The tab is closed while a 32-s clip is being tracked: the analysis stops and its temporary folder
     (the client's video and all derived from it) is gone within seconds; the server carries on."""
