@@ -117,15 +117,18 @@ def rule_limits(rule: FaultRule, th: dict) -> dict:
 
 
 def judge(metrics: dict, th: dict, pattern: str, bottom_s: float, start_s: float | None = None,
-          variant: str | None = None) -> list[Fault]:
+          variant: str | None = None, uncertainty: dict[str, float] | None = None) -> list[Fault]:
     """The faults a rep's metrics pass, by the pattern's rules (:data:`screening.registry.FAULT_RULES`; a
     lunge's by those of its ``variant``), one of each code at most, at the rep's bottom (an onset's fault
-    at its start)."""
+    at its start). Each measure is judged with its registry uncertainty, or with ``uncertainty[name]``
+    where the clip showed its own error larger."""
     faults: list[Fault] = []
+    own = uncertainty or {}
     for rule in rules_of(pattern, variant):
         when = start_s if rule.at_start and start_s is not None else bottom_s
+        u = own.get(rule.metric, metric(rule.metric, rule.pattern).uncertainty)
         f = graded(rule.code, metrics.get(rule.metric), rule_limits(rule, th), rule.metric, when, above=rule.above,
-                   uncertainty=metric(rule.metric, rule.pattern).uncertainty)
+                   uncertainty=u)
         if f is not None and not any(x.code == f.code for x in faults):
             faults.append(f)
     return faults

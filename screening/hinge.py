@@ -24,15 +24,14 @@ Per rep, with the standing baseline subtracted (the names of result-contract.md)
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from .clean import CleanSeries
-from .findings import PatternResult, RepResult, graded, judge, pattern_score, rule_limits, sparc
+from .findings import PatternResult, RepResult, judge, pattern_score, sparc
 from .signals import nanmax, nanmedian, sample_rate, window_mask
 from .kinematics import Kinematics
 from .landmarks import LM
-from .registry import metric, rules_of
+from .registry import metric
 from .reps import segment_reps
 from .spine import spinal_flexion, spine_shape
 
@@ -178,6 +177,8 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     standing_read = nanmedian(spine[in_window]) if in_window.any() else float("nan")
     u = metric("spinal_flexion_deg", "hinge").uncertainty
     uncalibrated = bool(np.isfinite(standing_read) and abs(standing_read) > SPINE_STANDING_CHECK * u)
+    # the clip's own error, seen standing, in place of the corpus's
+    own_error = {"spinal_flexion_deg": round(abs(standing_read), 1)} if uncalibrated else None
     if cs.view.spread_ratio <= SPINE_MAX_SPREAD and uncalibrated:
         notes.append(f"Standing, the back's outline already read {standing_read:.0f} deg of spinal flexion, where a "
                      "standing spine reads about 0: the estimate is not calibrated for this person or clip (a "
@@ -242,12 +243,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                              "and the hip shift are not measured.")
             for name in ("knee_flexion_deg", "knee_hip_ratio", "hip_shift_leg_lengths"):
                 metrics[name] = np.nan
-        faults = judge(metrics, th, "hinge", rep.bottom_s, rep.start_s)
-        if uncalibrated:  # the clip's own error, seen standing, in place of the corpus's
-            spine_rule = next(r for r in rules_of("hinge") if r.code == "lumbar_flexion")
-            again = graded(spine_rule.code, metrics[spine_rule.metric], rule_limits(spine_rule, th), spine_rule.metric,
-                           rep.bottom_s, uncertainty=round(abs(standing_read), 1))
-            faults = [f for f in faults if f.code != "lumbar_flexion"] + ([again] if again else [])
+        faults = judge(metrics, th, "hinge", rep.bottom_s, rep.start_s, uncertainty=own_error)
         if rep.ends_at_bottom:
             rep_notes.append("The person left the view (or the view changed) before this rep came back up: "
                              "its ascent is not seen.")

@@ -177,7 +177,7 @@ def _person_left(cs: CleanSeries) -> float:
 
 # ---------------------------------------------------------------------------------------------- lead leg
 def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool,
-             rep_window: np.ndarray) -> str | None:
+             rep_window: np.ndarray, depth: float) -> str | None:
     """The front leg of a rep (the bent, working leg of a lateral lunge), from its bottom frames.
 
     Side view: the ankle further forward where the person faces (lateral lunge: the knee that bends more
@@ -198,7 +198,7 @@ def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool
         start = nanmedian(hip_x[rep_window][:3])
         v = nanmedian(hip_x[bottom]) - start
         return None if not np.isfinite(v) else ("left" if v > 0 else "right")
-    if cs.view.kind == "front" and not lateral and nanmax(hip_drop(cs, kin)[bottom]) < SHALLOW_FRONT_DROP:
+    if cs.view.kind == "front" and not lateral and depth < SHALLOW_FRONT_DROP:
         # a shallow split lunge: the rear knee stays high, and, further from the camera, can show higher in
         # the picture than the front one (rendered split squats to a 45-50-deg front knee: the knee rule
         # named the wrong leg in every rep). Both feet stay on the floor, and a floor point nearer a camera
@@ -401,12 +401,13 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     fs = sample_rate(t)
     reps: list[RepResult] = []
     fppa_used = np.zeros(len(t), bool)
+    seen: dict[str, np.ndarray] = {}  # leg -> how much of its thigh the picture shows, per frame
     for rep, bottom in zip(seg.reps, bottoms):
         sl = slice(rep.start_i, rep.end_i + 1)
         window = np.zeros(len(t), bool)
         window[sl] = True
         loaded = window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth) & steady
-        lead = lead_leg(cs, kin, bottom, lateral, window)
+        lead = lead_leg(cs, kin, bottom, lateral, window, rep.depth)
         metrics: dict[str, float | None] = {m: float("nan") for m in METRIC_NAMES}
         metrics["hip_drop_leg_lengths"] = rep.depth
         rep_notes: list[str] = []
@@ -418,7 +419,9 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         elif cs.view.kind == "side":
             metrics.update(_side_metrics(cs, kin, lead, sl, bottom, lateral, steady))
         else:
-            at = fppa_frames(window, thigh_seen(cs, kin, lead), kin.values[f"knee_valgus_fppa_{lead}_deg"])
+            if lead not in seen:
+                seen[lead] = thigh_seen(cs, kin, lead)
+            at = fppa_frames(window, seen[lead], kin.values[f"knee_valgus_fppa_{lead}_deg"])
             fppa_used |= at
             metrics.update(_front_metrics(cs, kin, lead, sl, bottom, lateral, loaded, at))
             if at.sum() < FPPA_MIN_FRAMES:

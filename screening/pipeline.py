@@ -83,7 +83,7 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
         # a shallow lunge drops the hips less, but keeps the trunk up, where a hinge seen from the front
         # folds it toward the camera and its shoulder-hip height in the picture shrinks (to ~0.7 at 45 deg);
         # over the shoulders' width, which a step back or forward (nearer or further) scales alike
-        v = resolve_point(cs.xy, "mid_hip", None)[:, 1] - resolve_point(cs.xy, "mid_shoulder", None)[:, 1]
+        v = hip_y - resolve_point(cs.xy, "mid_shoulder", None)[:, 1]
         with np.errstate(invalid="ignore", divide="ignore"):
             v = v / np.abs(cs.xy[:, LM.LEFT_SHOULDER, 0] - cs.xy[:, LM.RIGHT_SHOULDER, 0])
         base = window_mask(cs.time_s, kin.baseline_window_s)

@@ -107,22 +107,21 @@ def spine_shape(outline: TrunkOutline, facing_sign: int, time_s: np.ndarray | No
                       smooth(raw.lower_back_deg), raw.coverage)
 
 
-def _bend(s: np.ndarray, e: np.ndarray, low: tuple[float, float], high: tuple[float, float]) -> np.ndarray:
-    """The angle (deg) between lines fitted to two parts of the contour; outward is +extent, so the lower
-    part rising outward and the upper part coming back in (a bow) is positive."""
-    return np.degrees(np.arctan(_line_fit(s, e, *low)) - np.arctan(_line_fit(s, e, *high)))
-
-
 def _spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
     s = outline.stations
     e = back_contour(outline, facing_sign)
     span = (s >= SPAN[0]) & (s <= SPAN[1])
     coverage = np.isfinite(e[:, span]).mean(axis=1)
-    bad = coverage < MIN_STATIONS
-    out = [_bend(s, e, *LUMBAR), _bend(s, e, *THORACIC), _bend(s, e, LOWER, UPPER),
-           np.degrees(np.arctan(_line_fit(s, e, *LOWER)))]
+    # each part's line once (LUMBAR and THORACIC share their middle part), as its angle to the chord
+    angle = {part: np.degrees(np.arctan(_line_fit(s, e, *part))) for part in {*LUMBAR, *THORACIC, LOWER, UPPER}}
+
+    def bend(low: tuple[float, float], high: tuple[float, float]) -> np.ndarray:
+        # outward is +extent: the lower part rising outward and the upper part coming back in (a bow) is +
+        return angle[low] - angle[high]
+
+    out = [bend(*LUMBAR), bend(*THORACIC), bend(LOWER, UPPER), angle[LOWER].copy()]
     for x in out:
-        x[bad] = np.nan
+        x[coverage < MIN_STATIONS] = np.nan
     return SpineShape(*out, coverage)
 
 
