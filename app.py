@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import time
+from datetime import datetime
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,25 +47,34 @@ def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue
     with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
         source = Path(tmp) / ("upload" + Path(name).suffix.lower())
         source.write_bytes(data)
-        try:
-            screen = analyze(source, pattern=pattern, progress=progress)
-        except ScreeningError as exc:
-            # Messages name the file: show the user's file name, not the temporary path.
-            return {"error": (exc.message.replace(str(source), name).replace(source.name, name), exc.what_to_do)}
-        # the user's file, never the temporary copy, in everything written and shown
-        screen = screen.replace(video=replace(screen.video, path=Path(name).name))
-        written = write_outputs(screen, Path(tmp) / "out", progress=progress)
-        out = Path(tmp) / "out"
-        return {
-            "screen": written.replace(measured=None, folder=None),  # the measurement's arrays are not kept
-            "video": (out / "annotated.mp4").read_bytes(),
-            "angles_csv": (out / "angles.csv").read_bytes(),
-            "angles": angles_frame(screen.measured.angles, screen.view.kind),
-        }
+        return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
 
 
-def run_analysis(name: str, data: bytes, pattern: str) -> dict:
-    """:func:`analyse_upload` in a worker thread, its progress drawn from this (the script's) thread.
+def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue, out: Path | None = None) -> dict:
+    """Analyse a video on this machine as ``name`` (the name shown and written, never the path), writing
+    its files into ``out`` (default: a temporary folder, deleted before this returns)."""
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
+            return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
+    try:
+        screen = analyze(source, pattern=pattern, progress=progress)
+    except ScreeningError as exc:
+        # Messages name the file: show the user's file name, not the temporary path.
+        return {"error": (exc.message.replace(str(source), name).replace(source.name, name), exc.what_to_do)}
+    # the user's file, never the temporary copy, in everything written and shown
+    screen = screen.replace(video=replace(screen.video, path=Path(name).name))
+    written = write_outputs(screen, out, progress=progress)
+    return {
+        "screen": written.replace(measured=None, folder=None),  # the measurement's arrays are not kept
+        "video": (out / "annotated.mp4").read_bytes(),
+        "angles_csv": (out / "angles.csv").read_bytes(),
+        "angles": angles_frame(screen.measured.angles, screen.view.kind),
+    }
+
+
+def run_analysis(name: str, data: bytes | Path, pattern: str) -> dict:
+    """:func:`analyse_upload` (or :func:`analyse_file`, for a path) in a worker thread, its progress drawn
+    from this (the script's) thread.
 
     The pipeline reports progress from its own threads (two pose graphs on clips of 6 s or more), and
     Streamlit refuses calls from threads it does not own: the workers only set a thread-safe value, which
@@ -75,6 +86,8 @@ def run_analysis(name: str, data: bytes, pattern: str) -> dict:
         bar.progress(fraction, text=f"{stage[:1].upper()}{stage[1:]}… {fraction:.0%}")
 
     try:
+        if isinstance(data, Path):
+            return run_with_progress(lambda progress: analyse_file(data, name, pattern, progress), show)
         return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress), show)
     finally:
         bar.empty()
@@ -221,9 +234,7 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
     right.download_button("Download angles CSV", output["angles_csv"], f"{stem}_angles.csv", "text/csv")
 
 
-def main() -> None:
-    st.set_page_config(page_title="Movement screen", layout="centered")
-    st.title("Movement screen")
+def privacy_warnings() -> None:
     if st.get_option("browser.gatherUsageStats"):
         st.warning("This page was started without its privacy settings (the project's .streamlit/config.toml "
                    "is read only when the page is started from the project's folder): it may send usage "
@@ -233,6 +244,26 @@ def main() -> None:
         st.warning("This page is served to the network, not only to this computer: anyone who can reach "
                    "this computer can open it and the videos analysed here. Serve it only on a network you "
                    "trust, over HTTPS (see the README).")
+
+
+def what_was_filmed(pattern: str, key: str) -> Filmed:
+    """The clinician's choices: the exercise (a level of the pattern's ladder), the load, pain."""
+    continuum = load_continuum()
+    left, mid = st.columns(2)
+    levels = ["inferred from the movement"] + ([f"{lv.level}: {short_name(lv.name)}" for lv in continuum.ladders[pattern]]
+                                                if pattern in continuum.ladders else [])
+    exercise = left.selectbox("Exercise filmed (continuum level)", levels, key=f"{key}_exercise",
+                              help="Choose the movement pattern first to pick a level; otherwise it is inferred.")
+    load = mid.selectbox("Load position", list(continuum.loads), format_func=lambda x: x.replace("_", " "),
+                         key=f"{key}_load")
+    pain = st.checkbox("Pain reported during the movement", help="Stops the screen and refers to a clinician.",
+                       key=f"{key}_pain")
+    return Filmed(None if exercise.startswith("inferred") else exercise.split(":")[0], load, pain)
+
+
+def upload_page() -> None:
+    st.title("Movement screen")
+    privacy_warnings()
     st.write(
         "Measures a hip hinge or a lunge from a video of the movement. Everything runs locally on this "
         "machine: the video is not uploaded anywhere and is deleted once analysed."
@@ -240,15 +271,7 @@ def main() -> None:
     upload = st.file_uploader("Video of the movement", type=VIDEO_TYPES)
     pattern = st.selectbox("Movement pattern", ["auto", "hinge", "lunge"],
                            format_func=lambda x: "recognised from the movement" if x == "auto" else x)
-    continuum = load_continuum()
-    left, mid = st.columns(2)
-    levels = ["inferred from the movement"] + ([f"{lv.level}: {short_name(lv.name)}" for lv in continuum.ladders[pattern]]
-                                                if pattern in continuum.ladders else [])
-    exercise = left.selectbox("Exercise filmed (continuum level)", levels,
-                              help="Choose the movement pattern first to pick a level; otherwise it is inferred.")
-    load = mid.selectbox("Load position", list(continuum.loads), format_func=lambda x: x.replace("_", " "))
-    pain = st.checkbox("Pain reported during the movement", help="Stops the screen and refers to a clinician.")
-    filmed = Filmed(None if exercise.startswith("inferred") else exercise.split(":")[0], load, pain)
+    filmed = what_was_filmed(pattern, "upload")
     if upload is None:
         return
     try:
@@ -258,6 +281,295 @@ def main() -> None:
         log.exception("analysis failed")
         st.error("Internal error: the analysis failed unexpectedly. The details are in the server log; "
                  "please report it with the video if you can share it.")
+
+
+# ------------------------------------------------------------------------------------------------ live
+#: No STUN or TURN server: the browser and this server meet on this computer (or the clinic's network)
+#: with their own addresses; streamlit-webrtc's default would ask a public STUN server, which sends
+#: traffic out and fails offline.
+RTC_CONFIGURATION = {"iceServers": []}
+CAMERA_WORDS = {"start": "Start the camera", "stop": "Stop the camera", "select_device": "Choose the camera",
+                "media_api_not_available": "This browser cannot use a camera here: open the page as "
+                                           "http://localhost (or over HTTPS from another device).",
+                "device_ask_permission": "Allow the camera when the browser asks.",
+                "device_not_available": "No camera was found.",
+                "device_access_denied": "The camera was refused: allow it in the browser's site settings."}
+STATE_WORDS = {"checking": "Camera check", "countdown": "Get ready", "recording": "Recording the set",
+               "finished": "Set finished"}
+
+
+class LiveHolder:
+    """The live set the camera's frames go to. The camera's thread reads ``session``; the page swaps it
+    for a fresh one after each set (a plain attribute: swapping is atomic)."""
+
+    def __init__(self, pattern: str):
+        from screening.live import LiveSession
+
+        self.pattern = pattern
+        self.session = LiveSession(pattern)
+        self.failures = 0
+
+    def callback(self, frame):
+        import av
+
+        rgb = frame.to_ndarray(format="rgb24")
+        t = frame.time if frame.time is not None else time.monotonic()
+        try:
+            out = self.session.process(rgb, float(t))
+        except Exception:  # noqa: BLE001 - a frame that fails is shown as it came; the log says why
+            self.failures += 1
+            if self.failures <= 3:
+                log.exception("live frame failed")
+            return frame
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def renew(self) -> None:
+        from screening.live import LiveSession
+
+        old, self.session = self.session, LiveSession(self.pattern)
+        old.close()
+
+
+def live_holder(key: str, pattern: str) -> LiveHolder:
+    holder = st.session_state.get(key)
+    if holder is None or holder.pattern != pattern:
+        if holder is not None:
+            holder.session.close()
+        holder = st.session_state[key] = LiveHolder(pattern)
+    return holder
+
+
+def live_camera(key: str, holder: LiveHolder) -> None:
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    webrtc_streamer(key=f"{key}_camera", mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
+                    media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
+                                              "audio": False},
+                    video_frame_callback=holder.callback, async_processing=True, translations=CAMERA_WORDS)
+
+
+def speak(text: str, cue_id: int) -> None:
+    """Say ``text`` with the browser's own speech synthesis (nothing leaves the machine). The script runs
+    in the component's frame and speaks through the page's window, which the user has clicked."""
+    import json as _json
+
+    import streamlit.components.v1 as components
+
+    components.html(f"""<script>
+      const w = window.parent || window;  /* cue {cue_id} */
+      if (w.speechSynthesis) {{ w.speechSynthesis.cancel();
+        w.speechSynthesis.speak(new w.SpeechSynthesisUtterance({_json.dumps(text)})); }}
+    </script>""", height=0)
+
+
+def live_status(key: str, plain: bool) -> None:
+    """The set's state, what to do, the rep count and the last cue, redrawn twice a second (a fragment:
+    the rest of the page is not rerun); when the set ends by itself, the whole page reruns to analyse it."""
+    holder: LiveHolder | None = st.session_state.get(key)
+    if holder is None:
+        return
+    s = holder.session.status()
+    if s.state == "finished":
+        st.rerun(scope="app")
+    box = st.container(border=True)
+    box.markdown(f"**{STATE_WORDS[s.state]}**" + (f" · camera {s.fps:.0f} frames/s" if s.frames and not plain else ""))
+    if s.state == "checking":
+        if s.frames == 0:
+            box.info("Start the camera below. The check starts as soon as you are in the picture.")
+        elif s.check is not None and s.check.advice:
+            for line in s.check.advice:
+                box.warning(line)
+        elif s.check is not None:
+            box.success("Camera check passed: hold still.")
+    elif s.state == "countdown":
+        box.success(f"Camera check passed. Starting in {max(1, int(s.countdown_s + 0.999))}…")
+    elif s.state == "recording":
+        left, right = box.columns(2)
+        left.metric("Repetitions", s.reps)
+        right.metric("Recorded", f"{s.recorded_s:.0f} s")
+        if s.cue:
+            box.info(f"Cue: {s.cue}")
+        if s.check is not None and s.check.advice:
+            box.warning(s.check.advice[0])
+    if s.check is not None and s.check.view_note and s.state != "recording":
+        box.caption(s.check.view_note)
+    if s.cue_id and st.session_state.get(f"{key}_sound") and st.session_state.get(f"{key}_spoken", 0) < s.cue_id:
+        st.session_state[f"{key}_spoken"] = s.cue_id
+        speak(s.cue, s.cue_id)
+
+
+def finish_set(key: str) -> None:
+    """End the set (button, or the set's own time limit), analyse the recording as an upload would be,
+    and start a fresh set for the camera."""
+    holder: LiveHolder = st.session_state[key]
+    session = holder.session
+    reps = session.status().reps
+    path = session.finish()
+    try:
+        if path is None:
+            st.session_state[f"{key}_output"] = None
+            st.warning("Nothing was recorded: the set starts after the camera check and the countdown.")
+            return
+        name = f"live set {datetime.now():%Y-%m-%d %H-%M}.mp4"
+        output = run_analysis(name, path, holder.pattern)
+        st.session_state[f"{key}_output"] = ((name, holder.pattern, time.time()), output, Path(name).stem, reps)
+    finally:
+        holder.renew()  # the recording is deleted with the old set
+
+
+def live_page() -> None:
+    st.title("Live screen")
+    privacy_warnings()
+    st.write("Film the movement live with this computer's camera (or a tablet's, over HTTPS: see the README). "
+             "A camera check comes first; then the set is recorded, the repetitions counted and one cue at a "
+             "time given. When the set ends, the recording is analysed as an uploaded video would be. The "
+             "video stays on this machine and is deleted once analysed.")
+    key = "live"
+    pattern = st.radio("Movement", ["hinge", "lunge"], horizontal=True, key=f"{key}_pattern",
+                       format_func=lambda x: {"hinge": "hip hinge (filmed from the side)",
+                                              "lunge": "lunge (filmed from the side or the front)"}[x])
+    filmed = what_was_filmed(pattern, key)
+    st.toggle("Speak the cues aloud", key=f"{key}_sound")
+    holder = live_holder(key, pattern)
+    if holder.session.status().state == "finished":
+        finish_set(key)
+    st.fragment(live_status, run_every=0.5)(key, False)
+    live_camera(key, holder)
+    if st.button("Finish the set and analyse it", type="primary"):
+        finish_set(key)
+    done = st.session_state.get(f"{key}_output")
+    if done:
+        result_key, output, stem, live_reps = done
+        st.divider()
+        st.header("The set's analysis")
+        if "screen" in output:
+            st.caption(f"Repetitions counted live: {live_reps}; found by the analysis: {len(output['screen'].reps)}.")
+        show(result_key, output, stem, filmed)
+
+
+# ------------------------------------------------------------------------------------------------ home
+HOME_MOVES = {"hinge": "Bending forward from the hips (a hip hinge)",
+              "lunge": "A lunge or split squat (one foot in front, lowering down)"}
+HOME_LOADS = {"unloaded": "No weight", "bear_hug": "A weight hugged to my chest",
+              "front_loaded": "A weight in front, in both hands", "offset": "A weight in one hand or on one shoulder",
+              "overhead": "A weight held overhead"}
+VERDICT_WORDS = {
+    "progress": ("success", "Well done: your movement was controlled. You are ready for the next step."),
+    "hold": ("warning", "Keep practising this exercise for now: a little more control first."),
+    "regress": ("error", "Take a step back to an easier version for now, and build control there."),
+    "refer": ("error", "Please see a physiotherapist or doctor before you go on."),
+}
+
+
+def placement_picture(pattern: str) -> str:
+    """A drawing, seen from above, of where to put the phone or laptop (SVG)."""
+    side = pattern == "hinge"
+    phone = (60, 150) if side else (200, 250)
+    person = (200, 150) if side else (200, 60)
+    return f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" width="400" height="300">
+  <rect width="400" height="300" fill="#f4f6f8"/>
+  <text x="200" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">Seen from above</text>
+  <circle cx="{person[0]}" cy="{person[1]}" r="26" fill="#5b8def"/>
+  <text x="{person[0]}" y="{person[1] + 48}" text-anchor="middle" font-family="sans-serif" font-size="14">you</text>
+  <line x1="{person[0]}" y1="{person[1]}" x2="{person[0] + (0 if side else 0)}" y2="{person[1] + (-60 if side else 60)}"
+        stroke="#5b8def" stroke-width="4" marker-end="url(#a)"/>
+  <defs><marker id="a" markerWidth="8" markerHeight="8" refX="4" refY="4" orient="auto">
+    <path d="M0,0 L8,4 L0,8 z" fill="#5b8def"/></marker></defs>
+  <text x="{person[0] + 8}" y="{person[1] + (-66 if side else 96)}" font-family="sans-serif" font-size="12">you face this way</text>
+  <rect x="{phone[0] - 12}" y="{phone[1] - 20}" width="24" height="40" rx="4" fill="#333"/>
+  <text x="{phone[0]}" y="{phone[1] + (40 if side else 36)}" text-anchor="middle" font-family="sans-serif" font-size="14">phone</text>
+  <line x1="{phone[0] + (16 if side else 0)}" y1="{phone[1] - (0 if side else 24)}" x2="{person[0] - (30 if side else 0)}"
+        y2="{person[1] + (0 if side else 30)}" stroke="#999" stroke-dasharray="6 4"/>
+  <text x="{(phone[0] + person[0]) / 2}" y="{(phone[1] + person[1]) / 2 - 8}" text-anchor="middle"
+        font-family="sans-serif" font-size="13">2-3 m</text>
+</svg>"""
+
+
+def home_page() -> None:
+    st.title("Screen yourself at home")
+    privacy_warnings()
+    st.write("A short check of how you move, in a few steps. Everything stays on this computer.")
+    key = "home"
+    st.subheader("1. What would you like to check?")
+    pattern = st.radio("Movement", list(HOME_MOVES), format_func=HOME_MOVES.get, key=f"{key}_pattern",
+                       label_visibility="collapsed")
+    continuum = load_continuum()
+    standing = [lv for lv in continuum.ladders[pattern] if lv.level >= 1]
+    level = st.selectbox("Which exercise are you doing?", standing, key=f"{key}_level",
+                         format_func=lambda lv: short_name(lv.name)[:1].upper() + short_name(lv.name)[1:])
+    load = st.selectbox("Are you holding a weight?", list(HOME_LOADS), format_func=HOME_LOADS.get, key=f"{key}_load")
+    st.subheader("2. Does this movement hurt?")
+    hurts = st.radio("Pain", ["No, it does not hurt", "Yes, it hurts"], key=f"{key}_pain",
+                     label_visibility="collapsed", index=None)
+    if hurts is None:
+        return
+    if hurts.startswith("Yes"):
+        st.error("Please stop here. Movement that hurts needs a physiotherapist or a doctor to look at it "
+                 "before you practise it or add weight. This screen gives no exercise advice when a movement hurts.")
+        return
+    st.subheader("3. Put the phone or laptop in place")
+    if pattern == "hinge":
+        st.write("Stand **side-on** to the camera, 2-3 m away, with the camera at about hip height and "
+                 "upright (not tilted). The camera must see you from head to feet.")
+    else:
+        st.write("**Face the camera**, 2-3 m away, with the camera at about hip height and upright (not "
+                 "tilted). The camera must see you from head to feet, also at the bottom of the lunge.")
+    st.image(placement_picture(pattern), caption="Where to put the camera, seen from above")
+    st.subheader("4. Camera check, then your set")
+    st.write("Start the camera and follow what it says. When it is happy, it counts down from 3: do 5 "
+             "slow repetitions, then press **I have finished**.")
+    st.toggle("Speak the tips aloud", key=f"{key}_sound")
+    holder = live_holder(key, pattern)
+    if holder.session.status().state == "finished":
+        finish_set(key)
+    st.fragment(live_status, run_every=0.5)(key, True)
+    live_camera(key, holder)
+    if st.button("I have finished", type="primary"):
+        finish_set(key)
+    done = st.session_state.get(f"{key}_output")
+    if done:
+        home_result(done, Filmed(str(level.level), load, False))
+
+
+def home_result(done: tuple, filmed: Filmed) -> None:
+    _, output, stem, _ = done
+    st.subheader("5. Your result")
+    if "error" in output:
+        message, what_to_do = output["error"]
+        st.error(f"{message} {what_to_do}")
+        return
+    screen = placed(output["screen"], filmed)
+    p = screen.placement
+    st.write(f"Repetitions found: **{len(screen.reps)}**.")
+    if p is None:
+        for note in screen.placement_notes + screen.analysis_notes:
+            st.info(note)
+        st.info("No advice this time: try again with the camera placed as in step 3.")
+        return
+    kind, words = VERDICT_WORDS[p.verdict]
+    getattr(st, kind)(words)
+    continuum = load_continuum()
+    nxt = next((lv for lv in continuum.ladders[p.pattern] if lv.level == p.next_level), None)
+    if p.verdict != "refer" and nxt is not None:
+        name = short_name(nxt.name)
+        st.markdown(f"**Your next exercise: {name}**, {HOME_LOADS.get(p.next_load_position, '').lower()}. "
+                    f"It works on: {nxt.asks}.")
+    if p.cues:
+        st.markdown("**Tips for your next sets:**")
+        for cue in p.cues:
+            st.markdown(f"- {cue[:1].upper()}{cue[1:]}.")
+    st.caption("This is a screen, not a diagnosis. If anything hurts, stop and see a physiotherapist.")
+    html, pdf = reports((done[0], filmed), screen)
+    st.download_button("Download the result for your physiotherapist (PDF)", pdf, f"{stem}_report.pdf",
+                       "application/pdf")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Movement screen", layout="centered")
+    pages = [st.Page(upload_page, title="Analyse a video", url_path="upload", default=True),
+             st.Page(live_page, title="Live screen", url_path="live"),
+             st.Page(home_page, title="Screen yourself at home", url_path="home")]
+    st.navigation(pages).run()
 
 
 main()

@@ -45,6 +45,33 @@ def letterbox(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return out
 
 
+def write_y4m(clip: str | Path, out: str | Path, width: int = 640, height: int = 480,
+              seconds: float | None = None, keep_top: float = 1.0, fps: int = 30) -> Path:
+    """A clip as a raw Y4M file (Chromium's fake camera: ``--use-file-for-fake-video-capture``), letterboxed
+    to width x height at ``fps``. ``keep_top`` < 1 keeps only the top of the picture, scaled back up (the feet
+    cut off, as a badly placed camera would)."""
+    from screening.video import probe, read_frames
+
+    info = probe(clip)
+    out = Path(out)
+    step = 1.0 / fps
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        t_next = 0.0
+        for fr in read_frames(clip, info):
+            if seconds is not None and fr.time_s > seconds:
+                break
+            rgb = fr.rgb
+            if keep_top < 1.0:
+                rgb = rgb[: int(rgb.shape[0] * keep_top)]
+            pic = letterbox(rgb, width, height)
+            i420 = cv2.cvtColor(pic, cv2.COLOR_RGB2YUV_I420).tobytes()
+            while t_next <= fr.time_s + 1e-6:  # the clip's frames at the camera's rate
+                f.write(b"FRAME\n" + i420)
+                t_next += step
+    return out
+
+
 def clip_frames(clip: str | Path, width: int, height: int, seconds: float | None):
     """(time_s, rgb) of the clip, letterboxed, decoded beforehand (the camera does not decode)."""
     from screening.video import probe, read_frames
