@@ -371,7 +371,7 @@ def live_status(key: str, plain: bool) -> None:
     s = holder.session.status()
     if s.state == "finished":
         st.rerun(scope="app")
-    box = st.container(border=True)
+    box = st.container(border=True, key=f"{key}_status")
     box.markdown(f"**{STATE_WORDS[s.state]}**" + (f" · camera {s.fps:.0f} frames/s" if s.frames and not plain else ""))
     if s.state == "checking":
         if s.frames == 0:

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import threading
 import warnings
+import weakref
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Callable
 import numpy as np
 
 from .annotate import draw, _text
-from .clean import spread_ratio, upright_frames, view_kind
+from .clean import spread_ratio, view_kind
 from .landmarks import LM
 from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, make_backend,
                    shank_width, trunk_outline)
@@ -56,8 +57,8 @@ MIN_BODY_HEIGHT = 0.33
 #: read 2-7 deg); the analysis itself levels a roll it can read from the floor line
 #: (screening.clean.estimate_roll), so the check only stops what is plainly crooked.
 MAX_TILT_DEG = 10.0
-#: frames whose trunk is within this of vertical count as standing, for the view and the level; at least
-#: this many of the recent frames must be standing
+#: frames whose trunk is in line with the legs within this count as standing, for the view and the level;
+#: at least this many of the recent frames must be standing
 UPRIGHT_DEG = 10.0
 MIN_UPRIGHT_FRAMES = 5
 #: how many recent frames the check reads (about a second)
@@ -97,6 +98,20 @@ class CameraCheck:
     advice: tuple[str, ...]
     view: str | None = None
     view_note: str = ""
+
+
+def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
+    """Frames where the person stands straight: the trunk (mid-hip -> mid-shoulder) in line with the legs
+    (mid-ankle -> mid-hip) within ``max_deg``, whatever the camera's roll (a trunk vertical in the picture
+    would miss a person standing straight in front of a tilted camera)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sh = np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
+        hip = np.nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], axis=1)
+        ank = np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1)
+        a, b = sh - hip, hip - ank
+        cos = (a * b).sum(axis=1) / (np.hypot(*a.T) * np.hypot(*b.T))
+        return np.nan_to_num(np.degrees(np.arccos(np.clip(cos, -1, 1))), nan=180) < max_deg
 
 
 def body_tilt(xy: np.ndarray) -> float:
@@ -145,7 +160,7 @@ def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brig
     # the view and the level, from the last frames in which the person stood upright (one frame's
     # shoulders are noisy, and a view or a tilt is read from a standing body)
     xy = recent[:, :, :2]
-    up = upright_frames(xy, UPRIGHT_DEG)
+    up = straight_frames(xy)
     view, note = None, ""
     needs = VIEW_NEEDS.get(pattern, {})
     if framing_only:
@@ -234,6 +249,8 @@ class LiveSession:
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
         self._frames, self._fps, self._last_tick = 0, 0.0, None
         self._folder = Path(tempfile.mkdtemp(prefix="screening-live-"))
+        # the recording is a client's video: gone with this object, or at the latest when the process exits
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         self._path = self._folder / "set.mp4"
         self._writer: BackgroundWriter | None = None
         self._t0: float | None = None
@@ -436,7 +453,7 @@ class LiveSession:
                 except Exception:  # noqa: BLE001
                     pass
                 self._backend = None
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._cleanup()
 
     def __enter__(self):
         return self

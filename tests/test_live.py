@@ -1,0 +1,204 @@
+"""The live path's core (screening.live): the camera check on constructed bodies, the set's states with a
+stand-in tracker, and, on a real clip with real MediaPipe, the live rep count against the full analysis of
+the recording."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from screening.landmarks import LM
+from screening.live import CHECK_WINDOW, LiveSession, camera_check
+from screening.pose import Person
+
+W, H = 640, 480
+
+
+def standing(view: str = "side", height: float = 380, top: float = 50, x: float = 320, lean_deg: float = 0.0,
+             visibility: float = 0.95) -> np.ndarray:
+    """(33, 3) landmarks of a person standing upright: head at ``top``, heels ``height`` px below."""
+    pts = np.full((33, 3), np.nan)
+    half = 55 if view == "front" else 3  # half the shoulder (and hip) spread in the picture
+    rows = {  # fraction of the height from the top of the head
+        LM.NOSE: 0.06, LM.LEFT_EYE: 0.05, LM.RIGHT_EYE: 0.05, LM.LEFT_EAR: 0.06, LM.RIGHT_EAR: 0.06,
+        LM.LEFT_SHOULDER: 0.18, LM.RIGHT_SHOULDER: 0.18, LM.LEFT_ELBOW: 0.36, LM.RIGHT_ELBOW: 0.36,
+        LM.LEFT_WRIST: 0.5, LM.RIGHT_WRIST: 0.5, LM.LEFT_HIP: 0.5, LM.RIGHT_HIP: 0.5,
+        LM.LEFT_KNEE: 0.73, LM.RIGHT_KNEE: 0.73, LM.LEFT_ANKLE: 0.96, LM.RIGHT_ANKLE: 0.96,
+        LM.LEFT_HEEL: 0.99, LM.RIGHT_HEEL: 0.99, LM.LEFT_FOOT_INDEX: 1.0, LM.RIGHT_FOOT_INDEX: 1.0,
+    }
+    for i, f in rows.items():
+        side = -1 if "LEFT" in LM(i).name else 1 if "RIGHT" in LM(i).name else 0
+        pts[i] = (x + side * (half if i >= LM.LEFT_SHOULDER else half / 4), top + f * height, visibility)
+    for i in range(33):  # the face's and hands' other points, near their neighbours
+        if np.isnan(pts[i, 0]):
+            pts[i] = pts[LM.NOSE] if i < LM.LEFT_SHOULDER else pts[LM.LEFT_WRIST if i % 2 else LM.RIGHT_WRIST]
+    if view == "side":  # toes ahead of the heels
+        pts[[LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 0] += 40
+    if lean_deg:  # the whole picture turned about the feet: a camera that is not level
+        a = np.radians(lean_deg)
+        foot = np.array([x, top + height])
+        d = pts[:, :2] - foot
+        pts[:, 0] = foot[0] + d[:, 0] * np.cos(a) - d[:, 1] * np.sin(a)
+        pts[:, 1] = foot[1] + d[:, 0] * np.sin(a) + d[:, 1] * np.cos(a)
+    return pts
+
+
+def check(pts: np.ndarray, pattern: str = "hinge", brightness: float = 120.0):
+    return camera_check(np.repeat(pts[None], CHECK_WINDOW, axis=0), W, H, pattern, brightness)
+
+
+def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
+    c = check(standing("side"))
+    assert c.ok and c.advice == () and c.view == "side"
+    assert "back" in c.view_note
+
+
+@pytest.mark.parametrize("case, pts, pattern, brightness, words", [
+    ("nobody", np.full((33, 3), np.nan), "hinge", 120, "Step into the picture"),
+    ("feet cut off", standing(top=40, height=470), "hinge", 120, "your feet are out of the picture"),
+    ("head cut off", standing(top=-30, height=400), "hinge", 120, "top of your head is out of the picture"),
+    ("at the left edge", standing(x=5), "hinge", 120, "Move toward the middle"),
+    ("far away", standing(height=120, top=200), "hinge", 120, "Come a little closer"),
+    ("front view for a hinge", standing("front"), "hinge", 120, "Turn side-on"),
+    ("camera rolled 15 deg", standing(lean_deg=15, top=70, height=350), "hinge", 120, "Level the camera"),
+    ("dark", standing(), "hinge", 20, "More light"),
+    ("the tracker guessing", standing(visibility=0.3), "lunge", 120, "More light"),
+])
+def test_the_check_refuses_with_the_instruction_that_fixes_it(case, pts, pattern, brightness, words):
+    c = check(pts, pattern, brightness)
+    assert not c.ok, case
+    assert any(words in a for a in c.advice), (case, c.advice)
+
+
+def test_a_lunge_passes_from_the_front_or_the_side_and_says_what_each_view_shows():
+    front, side = check(standing("front"), "lunge"), check(standing("side"), "lunge")
+    assert front.ok and side.ok
+    assert "valgus" in front.view_note and "depth" in front.view_note  # its own, and the other view's
+    assert "depth" in side.view_note
+
+
+def test_the_check_waits_for_the_person_to_stand_still():
+    bent = standing("side")
+    bent[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 0] += 150  # trunk pitched well forward: hinging
+    c = check(bent)
+    assert not c.ok and any("Stand tall" in a for a in c.advice)
+
+
+class FakeBackend:
+    """Stands in for MediaPipe: the person the test says is in each frame."""
+
+    name = "fake"
+
+    def __init__(self):
+        self.person: np.ndarray | None = standing("side")
+
+    def process(self, rgb, time_s):
+        return [] if self.person is None else [Person(self.person.copy(), np.zeros((33, 3)), None)]
+
+    def close(self):
+        pass
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_a_set_goes_from_the_check_through_the_countdown_to_a_recording_that_is_deleted_with_it():
+    clock, backend = Clock(), FakeBackend()
+    frame = np.full((H, W, 3), 120, np.uint8)
+    s = LiveSession("hinge", backend=backend, clock=clock, count_period_s=60)
+    try:
+        folder = s._folder
+        backend.person = None
+        s.process(frame, 0.0)
+        assert s.status().state == "checking" and "Step into" in s.status().check.advice[0]
+        backend.person = standing("side")
+        t = 0.0
+        while s.status().state == "checking" and t < 5:
+            t += 1 / 30
+            clock.t = t
+            out = s.process(frame, t)
+        assert out.shape == frame.shape and not np.array_equal(out, frame)  # the skeleton is drawn
+        assert s.status().state == "countdown" and 0.9 <= t <= 1.2  # after the check held for 1 s
+        backend.person = None  # stepping out of the picture during the countdown: back to the check
+        clock.t = t = t + 1 / 30
+        s.process(frame, t)
+        assert s.status().state == "checking"
+        backend.person = standing("side")
+        back = t
+        while s.status().state != "recording" and t < 10:
+            t += 1 / 30
+            clock.t = t
+            s.process(frame, t)
+        assert 4.0 <= t - back <= 4.2  # 1 s of check and 3 s of countdown after coming back
+        for _ in range(60):
+            t += 1 / 30
+            clock.t = t
+            s.process(frame, t)
+        assert s.status().recorded_s == pytest.approx(60 / 30, abs=0.01)  # the first recorded frame is 0 s
+        assert s.status().reps == 0
+        path = s.finish()
+        assert path is not None and path.stat().st_size > 0 and path.parent == folder
+        from screening.video import probe
+
+        info = probe(path)
+        assert info.duration_s == pytest.approx(2.0, abs=0.1) and (info.width, info.height) == (W, H)
+    finally:
+        s.close()
+    assert not folder.exists()
+
+
+def _leftovers() -> list[str]:
+    import tempfile
+
+    return sorted(p.name for p in Path(tempfile.gettempdir()).glob("screening-live-*"))
+
+
+def test_a_session_never_closed_leaves_nothing_behind():
+    import gc
+
+    before = _leftovers()
+    s = LiveSession("lunge", backend=FakeBackend())
+    assert len(_leftovers()) == len(before) + 1
+    s._stop.set()
+    s._counter.join()
+    del s
+    gc.collect()
+    assert _leftovers() == before
+
+
+@pytest.mark.real_video
+def test_the_live_count_is_the_count_of_the_analysis_on_a_real_clip(shared_videos):
+    """nowva_lunge (32 s, reverse lunges from the side) fed frame by frame through the live path, letterboxed
+    to a webcam's 640x480: the check passes, the set is recorded, and the reps counted live are the reps the
+    full analysis finds in the recording (which was re-tracked from the recorded file)."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    from bench.live import clip_frames
+    from screening import analyze
+
+    _, frames = clip_frames(shared_videos / "nowva_lunge.mp4", 640, 480, None)
+    clock = Clock()
+    s = LiveSession("lunge", clock=clock, count_period_s=3600)  # counted below, not on a timer
+    try:
+        seen = []
+        for t, rgb in frames:
+            clock.t = t
+            s.process(rgb, t)
+            seen.append(s.status().state)
+            if s.status().state == "recording" and int(t * 30) % 30 == 0:
+                s.count_now()  # the count as the page sees it, once a second
+        assert "countdown" in seen and seen[-1] == "recording"
+        s.count_now()
+        live = s.status().reps
+        path = s.finish()
+        screen = analyze(path, pattern="lunge", keep_frames=False)
+    finally:
+        s.close()
+    assert live == len(screen.reps)
+    assert live >= 7  # the clip has 10-11 reps; the check and the countdown take the first 5-9 s

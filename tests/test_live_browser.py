@@ -1,0 +1,233 @@
+"""The live pages in a real headless Chromium whose camera is a clip (Chromium's fake camera, fed a Y4M file
+made from a real clip in ../shared/videos or a rendered one in sample_videos/): the camera check, the live
+count against the analysis, the result after the set, and nothing reaching beyond the local server."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, REPO, VIDEOS, _is_local, _unavailable, server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+WEBRTC_FRAME = "iframe[title='streamlit_webrtc.component.webrtc_streamer']"
+#: Recorded in every frame before the page's own scripts: each RTCPeerConnection's configuration and the
+#: ICE candidates it gathers (a server-reflexive or relay candidate means a STUN or TURN server was asked),
+#: and what the page gives the speech synthesis.
+SPY = """
+window.__rtc = [];
+window.__spoken = [];
+if (window.RTCPeerConnection) {
+  const Orig = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config) {
+    const pc = new Orig(config);
+    const rec = {config: JSON.parse(JSON.stringify(config || null)), candidates: []};
+    window.top.__rtc = window.top.__rtc || [];
+    window.top.__rtc.push(rec);
+    pc.addEventListener('icecandidate', (e) => { if (e.candidate) rec.candidates.push(e.candidate.candidate); });
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Orig.prototype;
+}
+if (window.speechSynthesis) {
+  window.speechSynthesis.speak = (u) => { (window.top.__spoken = window.top.__spoken || []).push(u.text); };
+}
+"""
+
+
+def _y4m(clip: Path, out: Path, **kw) -> Path:
+    from bench.live import write_y4m
+
+    if not clip.exists():
+        _unavailable(f"{clip} is missing (the shared test videos live in ../shared/videos)")
+    return write_y4m(clip, out, **kw)
+
+
+class Camera:
+    """A Chromium whose camera plays ``y4m`` (looped), with the spy in every frame and every request noted."""
+
+    def __init__(self, y4m: Path):
+        if not CHROMIUM.exists():
+            _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            _unavailable("the playwright Python package is missing: pip install playwright")
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                                  f"--use-file-for-fake-video-capture={y4m}"])
+        self.context = self.browser.new_context(viewport={"width": 1280, "height": 1600})
+        self.context.add_init_script(SPY)
+        self.requests: list[str] = []
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.set_default_timeout(30_000)
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.get_by_role("button", name=re.compile("finished|Finish the set")).wait_for()
+
+    def start(self) -> None:
+        self.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera").click()
+
+    def status(self) -> str:
+        box = self.page.locator('[class*="st-key-"][class*="_status"]').first
+        return box.inner_text() if box.count() else ""
+
+    def wait_status(self, pattern: str, timeout_s: float) -> str:
+        deadline = time.monotonic() + timeout_s
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.status()
+            if re.search(pattern, text):
+                return text
+            self.page.wait_for_timeout(500)
+        raise AssertionError(f"the live status never showed {pattern!r} in {timeout_s} s; last: {text!r}")
+
+    def reps(self) -> int:
+        m = re.search(r"Repetitions\s+(\d+)", self.status())
+        return int(m.group(1)) if m else 0
+
+    def body(self) -> str:
+        return self.page.locator("body").inner_text()
+
+    def shot(self, name: str) -> None:
+        """A screenshot into $LIVE_SCREENSHOTS (for looking at the page by eye), when set."""
+        folder = os.environ.get("LIVE_SCREENSHOTS")
+        if folder:
+            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+        self.browser.close()
+        self._pw.stop()
+
+    def assert_local(self) -> None:
+        """Every request went to the local server, and WebRTC was given no STUN or TURN server and
+        gathered only this machine's own addresses."""
+        outside = [u for u in self.requests if not _is_local(u)]
+        assert not outside, f"requests beyond the local server: {outside}"
+        rtc = self.page.evaluate("() => window.__rtc")
+        assert rtc, "no RTCPeerConnection was made"
+        for pc in rtc:
+            assert pc["config"] is not None and pc["config"].get("iceServers") == [], pc["config"]
+            kinds = {re.search(r" typ (\w+)", c).group(1) for c in pc["candidates"] if " typ " in c}
+            assert kinds <= {"host"}, f"ICE candidates other than this machine's own: {pc['candidates']}"
+
+
+@pytest.fixture
+def tmp_y4m(tmp_path):
+    return tmp_path
+
+
+def test_live_set_on_a_real_clip_counts_what_the_analysis_finds(server, tmp_y4m):  # noqa: F811
+    """nowva_lunge (reverse lunges filmed from the side) as the camera: the check passes, the set is recorded,
+    the reps counted live are the reps the analysis of the recording finds, a cue is spoken when sound is on,
+    the result is shown as for an upload, and nothing leaves the machine."""
+    cam = Camera(_y4m(VIDEOS / "nowva_lunge.mp4", tmp_y4m / "nowva.y4m", seconds=24))
+    try:
+        cam.open(server.url + "/live")
+        cam.page.get_by_text("lunge (filmed from the side or the front)").click()
+        cam.page.get_by_text("Speak the cues aloud").click()
+        cam.page.wait_for_timeout(1500)
+        cam.start()
+        cam.wait_status("Camera check|Get ready", 30)
+        cam.wait_status("Recording the set", 40)
+        deadline = time.monotonic() + 60
+        while cam.reps() < 4 and time.monotonic() < deadline:
+            cam.page.wait_for_timeout(500)
+        assert cam.reps() >= 4, cam.status()
+        cue = re.search(r"Cue: (.+)", cam.status())
+        cam.page.get_by_role("button", name="Finish the set and analyse it").click()
+        cam.page.get_by_text("The set's analysis").wait_for(timeout=180_000)
+        cam.page.get_by_text("Download angles CSV").wait_for(timeout=60_000)
+        m = re.search(r"Repetitions counted live: (\d+); found by the analysis: (\d+)", cam.body())
+        assert m, cam.body()[-2000:]
+        assert int(m.group(1)) == int(m.group(2)) >= 4
+        body = cam.body()
+        assert "Traceback" not in body and "None" not in body
+        assert "lunge" in body and "Download the report (PDF)" in body
+        spoken = cam.page.evaluate("() => window.__spoken")
+        if cue:  # a cue was shown with sound on: the browser was given cues to say, in the cues' words
+            from screening.continuum import load_continuum
+
+            known = {c[:1].upper() + c[1:] + "." for c in load_continuum().cues.values()}
+            assert spoken and set(spoken) <= known, spoken
+        cam.shot("live_result")
+        cam.assert_local()
+        # the recording was analysed and deleted: what is left is the next set's empty folder
+        left = [p for p in server.leftovers() if p.is_file()]
+        assert left == [], f"files left in the server's temporary folder: {left}"
+    finally:
+        cam.close()
+
+
+def test_the_check_refuses_a_camera_that_cuts_off_the_feet(server, tmp_y4m):  # noqa: F811
+    """A rendered side-on hinge with the bottom fifth of the picture cut away: the check says to step back
+    because the feet are out of the picture, and the set does not start."""
+    cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "cut.y4m", keep_top=0.8))
+    try:
+        cam.open(server.url + "/live")
+        cam.start()
+        text = cam.wait_status("feet are out of the picture", 40)
+        cam.shot("check_refused")
+        assert "Step back" in text
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 8:
+            assert "Recording the set" not in cam.status() and "Get ready" not in cam.status()
+            cam.page.wait_for_timeout(500)
+        cam.assert_local()
+    finally:
+        cam.close()
+
+
+def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m):  # noqa: F811
+    """The home flow on a rendered side-on hinge (looped): the movement and the exercise in plain words, no
+    pain, the camera check, the set, and the result with the next exercise described, in plain words."""
+    cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "hinge.y4m"))
+    try:
+        cam.page.goto(server.url + "/home")
+        cam.page.get_by_text("No, it does not hurt").click()
+        cam.page.get_by_role("button", name="I have finished").wait_for()
+        picture = cam.page.locator('[data-testid="stImage"] img').first  # where to put the phone
+        assert cam.page.evaluate("(img) => img.naturalWidth", picture.element_handle()) >= 300
+        assert "Where to put the camera" in cam.body()
+        cam.start()
+        cam.wait_status("Recording the set", 40)
+        deadline = time.monotonic() + 60
+        while cam.reps() < 4 and time.monotonic() < deadline:
+            cam.page.wait_for_timeout(500)
+        live = cam.reps()
+        assert live >= 4, cam.status()
+        cam.page.get_by_role("button", name="I have finished").click()
+        cam.page.get_by_text("5. Your result").wait_for(timeout=180_000)
+        cam.page.get_by_text("Download the result for your physiotherapist (PDF)").wait_for(timeout=60_000)
+        body = cam.body()
+        found = int(re.search(r"Repetitions found: (\d+)", body).group(1))
+        assert found in (live, live + 1), (live, found)  # the page may have counted once more before the end
+        assert "Your next exercise" in body
+        for raw in ("None", "Traceback", "_", "deg)", "lumbar_flexion", "--"):
+            assert raw not in body.split("5. Your result")[1], raw
+        cam.shot("home_result")
+        cam.assert_local()
+    finally:
+        cam.close()
+
+
+def test_self_screen_stops_when_the_movement_hurts(server, tmp_y4m):  # noqa: F811
+    cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "pain.y4m", seconds=1))
+    try:
+        cam.page.goto(server.url + "/home")
+        cam.page.get_by_text("Yes, it hurts").click()
+        cam.page.get_by_text("Please stop here").wait_for()
+        body = cam.body()
+        assert "physiotherapist" in body and "Your next exercise" not in body
+        assert cam.page.locator(WEBRTC_FRAME).count() == 0  # no camera, no recording
+    finally:
+        cam.close()
