@@ -183,7 +183,9 @@ def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brig
             if others:
                 note += " (" + "; ".join(others) + ".)"
         tilt = body_tilt(xy[up])
-        if abs(tilt) > MAX_TILT_DEG:
+        if abs(tilt) > 45:
+            advice.append("Turn the camera upright: the picture is on its side or upside down.")
+        elif abs(tilt) > MAX_TILT_DEG:
             advice.append(f"Level the camera: standing, you lean {abs(tilt):.0f} degrees in the picture (stand "
                           "the phone or laptop straight, or stand up straight).")
     visibility = float(np.nanmean(now[BODY, 2]))

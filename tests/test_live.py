@@ -63,6 +63,7 @@ def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
     ("far away", standing(height=120, top=200), "hinge", 120, "Come a little closer"),
     ("front view for a hinge", standing("front"), "hinge", 120, "Turn side-on"),
     ("camera rolled 15 deg", standing(lean_deg=15, top=70, height=350), "hinge", 120, "Level the camera"),
+    ("phone on its side", standing(lean_deg=90, top=70, height=350), "hinge", 120, "Turn the camera upright"),
     ("dark", standing(), "hinge", 20, "More light"),
     ("the tracker guessing", standing(visibility=0.3), "lunge", 120, "More light"),
 ])
