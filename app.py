@@ -411,7 +411,12 @@ def finish_set(key: str) -> None:
             st.warning("Nothing was recorded: the set starts after the camera check and the countdown.")
             return
         name = f"live set {datetime.now():%Y-%m-%d %H-%M}.mp4"
-        output = run_analysis(name, path, holder.pattern)
+        try:
+            output = run_analysis(name, path, holder.pattern)
+        except Exception:  # noqa: BLE001 - the page must never show a traceback
+            log.exception("analysis of a live set failed")
+            output = {"error": ("Internal error: the analysis of the set failed unexpectedly.",
+                                "The details are in the server log; please report it.")}
         st.session_state[f"{key}_output"] = ((name, holder.pattern, time.time()), output, Path(name).stem, reps)
     finally:
         holder.renew()  # the recording is deleted with the old set

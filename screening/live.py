@@ -260,12 +260,15 @@ class LiveSession:
         self._size: tuple[int, int] | None = None
         self._encoder_threads = encoder_threads
         self._stop = threading.Event()
+        self._closed = False
         self._counter = threading.Thread(target=self._count_loop, name="screening-live-count", daemon=True)
         self._counter.start()
 
     # ------------------------------------------------------------------ frames
     def process(self, rgb: np.ndarray, time_s: float) -> np.ndarray:
         """Track one frame (RGB, its capture time in seconds) and return it annotated (a new array)."""
+        if self._closed:  # a frame already on its way when the set was closed: passed through untouched
+            return rgb.copy()
         if self._backend is None:
             self._backend = make_backend()
         h, w = rgb.shape[:2]
@@ -446,6 +449,7 @@ class LiveSession:
 
     def close(self) -> None:
         """Finish, then delete the recording and its folder."""
+        self._closed = True
         try:
             self.finish()
         finally:
