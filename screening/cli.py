@@ -150,6 +150,7 @@ def cmd_analyze(args) -> int:
                                      "Use a level's key (e.g. rdl, single_leg_rdl, split_squat, reverse_lunge), "
                                      "or give --pattern with a level number.")
             args.pattern = found  # the exercise says which pattern it is
+    store = _store(args) if args.client else None  # a store that cannot be used is said before any tracking
     if args.side or args.front:
         if not (args.side and args.front) or args.video:
             raise ScreeningError("Two views need both --side and --front, and no other video.",
@@ -171,8 +172,16 @@ def cmd_analyze(args) -> int:
         lines += lunge_lines(screen) + placement_lines(screen)
         lines.append(f"Wrote      {Path(out) / 'result.json'} (and each clip's own results in {Path(out) / 'side'}, "
                      f"{Path(out) / 'front'})")
+        if store is not None:
+            session_id = store.save_session(args.client, screen)
+            lines.append(f"Saved      session {session_id} of {store.client(args.client).name} in {store.path}")
         print("\n".join(lines))
         return 0
+    if args.keep_video and not args.client:
+        raise ScreeningError("--keep-video keeps the annotated video in a client's record.",
+                             "Give the client with --client NAME as well (or leave --keep-video out).")
+    if args.keep_video and args.no_video:
+        raise ScreeningError("--keep-video and --no-video ask for opposite things.", "Give one of them.")
     if not args.video:
         raise ScreeningError("No video was given.", "Run: screening analyze VIDEO --out DIR "
                              "(or --side SIDE.mp4 --front FRONT.mp4 for two views of one lunge set)")
@@ -185,7 +194,13 @@ def cmd_analyze(args) -> int:
                      model_file=args.model_file, info=info, keep_frames=not args.no_video)
     screen = write_outputs(screen, out, video=not args.no_video, progress=progress)
     wrote = [out / "result.json", out / "angles.csv"] + ([out / "annotated.mp4"] if not args.no_video else [])
-    print("\n".join(summary(screen) + [f"Wrote      {', '.join(map(str, wrote))}"]))
+    lines = summary(screen) + [f"Wrote      {', '.join(map(str, wrote))}"]
+    if store is not None:
+        video = (out / "annotated.mp4").read_bytes() if args.keep_video else None
+        session_id = store.save_session(args.client, screen, video=video)
+        lines.append(f"Saved      session {session_id} of {store.client(args.client).name} in {store.path}"
+                     + (" (with the annotated video)" if video else ""))
+    print("\n".join(lines))
     return 0
 
 
@@ -196,7 +211,19 @@ def cmd_report(args) -> int:
 
     if not args.out and not args.csv:
         raise ScreeningError("Nothing to write.", "Give --out report.html (or .pdf), --csv reps.csv, or both.")
-    screens = sorted((load_screen(p) for p in args.results), key=lambda s: s.when)
+    if bool(args.client) == bool(args.results):
+        raise ScreeningError("A report is of result files or of a client in the store, not both or neither.",
+                             "Give result.json files (or folders), or --client NAME.")
+    if args.client:
+        store = _store(args)
+        sessions = store.sessions(args.client)
+        if not sessions:
+            raise ScreeningError(f"{store.client(args.client).name} has no sessions yet.",
+                                 "Save one with screening analyze VIDEO --client NAME.")
+        screens = [_with_override(store.screen(s.id), s) for s in sessions]
+    else:
+        screens = [load_screen(p) for p in args.results]
+    screens = sorted(screens, key=lambda s: s.when)
     if args.out:
         rep = write_report(screens, args.out)
         print(f"Report     {rep.headline}")
@@ -244,6 +271,117 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def _store(args):
+    from .store import Store
+
+    return Store(args.store)
+
+
+def _with_override(screen, session):
+    """A stored Screen with the clinician's override noted in its placement's reasons."""
+    from .report import OVERRIDE_REASON
+
+    p = screen.placement
+    if session.override_verdict and p is not None:
+        p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on {session.override_at[:10]} "
+                            f"(measured: {p.verdict.upper()}): {session.override_reason}")
+        p.verdict = session.override_verdict
+    return screen
+
+
+def _date(iso: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+def cmd_clients(args) -> int:
+    store = _store(args)
+    clients = store.clients(args.search or "")
+    if not clients:
+        print(f"No clients{' matching ' + repr(args.search) if args.search else ''} in {store.path}.")
+        return 0
+    print(f"{len(clients)} client(s) in {store.path}:")
+    for c in clients:
+        last = store.sessions(c.name)[-1] if c.sessions else None
+        print(f"  {c.name:<28} {c.sessions:>3} session(s)"
+              + (f"   last {_date(last.recorded_at)}: {(last.shown_verdict or 'no verdict').upper()}" if last else ""))
+    return 0
+
+
+def history_line(store, s) -> str:
+    """One line of a client's path: date, exercise, load, verdict (and override), key measures."""
+    from .continuum import short_name
+    from .store import KEY_MEASURES
+
+    what = (f"{s.pattern} level {s.level} ({short_name(s.level_name)})" if s.level is not None and s.level_name
+            else f"{s.pattern}, exercise not placed")
+    load = (s.load_position or "unloaded").replace("_", " ")
+    verdict = (s.verdict or "no verdict").upper()
+    if s.override_verdict:
+        verdict = f"{s.override_verdict.upper()} (the clinician's; measured {verdict}: {s.override_reason})"
+    rows = store.rep_measures(s.id)
+    measures = []
+    for metric, label in KEY_MEASURES.get(s.pattern, ()):
+        by_leg: dict = {}
+        for _, leg, m, v in rows:
+            if m == metric:
+                by_leg.setdefault(leg if s.pattern == "lunge" else None, []).append(v)
+        for leg, values in sorted(by_leg.items(), key=lambda kv: str(kv[0])):
+            unit_label = label.split(" (")[0]
+            measures.append(f"{unit_label}{' ' + leg if leg else ''} max {max(values):.{2 if abs(max(values)) < 5 else 0}f}")
+    return (f"{_date(s.recorded_at)}  {what}, {load}  {verdict}  reps {len(set(r for r, *_ in rows))}"
+            + (f"  ({'; '.join(measures)})" if measures else ""))
+
+
+def cmd_history(args) -> int:
+    store = _store(args)
+    client = store.client(args.name)
+    sessions = store.sessions(client.name)
+    print(f"{client.name}: {len(sessions)} session(s), oldest first")
+    for s in sessions:
+        print("  " + history_line(store, s))
+    return 0
+
+
+def cmd_export(args) -> int:
+    store = _store(args)
+    target = store.export_client(args.name, args.out)
+    print(f"Wrote      {target} (client.json and one folder per session)")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    store = _store(args)
+    client = store.client(args.name)
+    n = len(store.sessions(client.name))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ScreeningError(f"Deleting {client.name} needs a confirmation, and there is nobody to ask.",
+                                 "Run it in a terminal, or add --yes to confirm in a script.")
+        answer = input(f"Erase {client.name} and all {n} session(s) (measures, pictures, reports, videos) "
+                       f"for good? Type the name to confirm: ")
+        if answer.strip().casefold() != client.name.casefold():
+            print("Nothing was deleted.")
+            return 1
+    store.delete_client(client.name)
+    print(f"Deleted    {client.name} and {n} session(s) from {store.path}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    store = _store(args)
+    out = store.backup(args.out)
+    print(f"Wrote      {out} (a copy of the whole store, {out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+STORE_HELP = "the store file (default: $SCREENING_STORE, else screening.db in your user data folder)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="screening", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -275,12 +413,47 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the person reported pain: the screen scores 0 and refers to a clinician")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.add_argument("--client", metavar="NAME", help="save the session in the store under this client (added if new)")
+    a.add_argument("--keep-video", action="store_true",
+                   help="with --client: keep the annotated video in the client's record (the raw video is never kept)")
+    a.add_argument("--store", metavar="FILE", help=STORE_HELP)
     a.set_defaults(func=cmd_analyze)
+    c = sub.add_parser("clients", help="the clients in the store", description="The clients in the store, "
+                       "with their number of sessions and the last verdict.")
+    c.add_argument("search", nargs="?", help="only names containing this")
+    c.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    c.set_defaults(func=cmd_clients)
+    h = sub.add_parser("history", help="a client's path on the continuum, one line per session",
+                       description="A client's sessions, oldest first: date, exercise, load, verdict, key measures.")
+    h.add_argument("name", metavar="NAME")
+    h.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    h.set_defaults(func=cmd_history)
+    x = sub.add_parser("export", help="everything about a client, as JSON and files",
+                       description="Everything the store holds about a client, readable without this tool: "
+                                   "client.json and a folder per session (result.json, report.html, pictures).")
+    x.add_argument("name", metavar="NAME")
+    x.add_argument("--out", metavar="DIR", required=True)
+    x.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    x.set_defaults(func=cmd_export)
+    d = sub.add_parser("delete", help="erase a client and everything about them",
+                       description="Erase a client: every session, measure, picture, report and video. Asks "
+                                   "for the name to confirm.")
+    d.add_argument("name", metavar="NAME")
+    d.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    d.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    d.set_defaults(func=cmd_delete)
+    b = sub.add_parser("backup", help="a copy of the whole store", description="A consistent copy of the "
+                       "store (SQLite's online backup), also while the page is saving.")
+    b.add_argument("out", metavar="OUT")
+    b.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    b.set_defaults(func=cmd_backup)
     r = sub.add_parser("report", help="a report to hand over (HTML or PDF), and per-rep CSV",
                        description="The screening report of one result, or of several results of one person "
                                    "over time (their path along the continuum), as HTML or PDF; --csv writes "
                                    "every rep's metrics for spreadsheets.")
-    r.add_argument("results", metavar="RESULT", nargs="+", help="result.json files (or the folders holding them)")
+    r.add_argument("results", metavar="RESULT", nargs="*", help="result.json files (or the folders holding them)")
+    r.add_argument("--client", metavar="NAME", help="every session of this client in the store, instead of files")
+    r.add_argument("--store", metavar="FILE", help=STORE_HELP)
     r.add_argument("--out", metavar="FILE", help="report.html or report.pdf")
     r.add_argument("--csv", metavar="FILE", help="per-rep metrics of all the results, one row per rep")
     r.set_defaults(func=cmd_report)

@@ -82,6 +82,10 @@ def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list
     return out
 
 
+#: how a placement's reasons begin when a clinician changed its verdict (screening.store's override)
+OVERRIDE_REASON = "Verdict changed by the clinician"
+
+
 def _placement_dict(screen: Screen) -> dict | None:
     return screen.placement.as_dict() if screen.placement else None
 
@@ -104,8 +108,9 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None) -> R
     cues = list(now.placement.cues) if now.placement else []
     ladder = [(lv.level, short_name(lv.name), lv.asks) for lv in c.ladders.get(pattern, ())]
     loads = list(c.loads)
-    path = [(s.placement.level, loads.index(s.placement.load_position), s.when.strftime("%Y-%m-%d"), s.placement.verdict)
-            for s in sessions if s.placement]
+    path = [(s.placement.level, loads.index(s.placement.load_position), s.when.strftime("%Y-%m-%d"),
+             s.placement.verdict + (" (the clinician's)" if any(r.startswith(OVERRIDE_REASON) for r in s.placement.reasons)
+                                    else "")) for s in sessions if s.placement]
     nxt = placement.get("next") if placement else None
     next_position = (nxt["level"], loads.index(nxt["load_position"])) if nxt else None
     table = rep_table(now)

@@ -1,0 +1,532 @@
+"""The clinic's store: clients and their screening sessions in one SQLite file on this machine.
+
+One file (``screening.db``), by default in the user's data folder (:func:`default_store_path`:
+platformdirs' ``user_data_dir``), another with ``--store`` or the ``SCREENING_STORE`` environment variable.
+It keeps:
+
+- clients: a name or pseudonym (unique, case-insensitive), an optional date of birth, notes;
+- sessions: when, the pattern, the exercise level and load, pain, score, verdict, the placement, the whole
+  Screen (result.json) as JSON, each rep's measures as rows a query can use, the key frame and plots, the
+  report (HTML), the clinician's notes and any override of the verdict (with its reason and time);
+- the annotated video only when the user asks for it. The client's raw video is never kept.
+
+Nothing is lost: the file is in WAL mode with foreign keys on; every save is one transaction (a process
+killed mid-save leaves the store as it was before); readers and writers in several threads or processes
+wait for each other (``busy_timeout``). Deleting a client erases their rows, and with them their files
+(``secure_delete`` overwrites the freed pages; the WAL is checkpointed and truncated). A file that is not
+this tool's store is refused before anything is written to it. The schema is versioned
+(``PRAGMA user_version``) and upgraded in place by :data:`MIGRATIONS`, one transaction per step.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import sqlite3
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import ScreeningError
+
+__all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "SCHEMA_VERSION", "MIGRATIONS",
+           "KEY_MEASURES", "VERDICTS"]
+
+#: "SCR1": marks the file as this tool's store (PRAGMA application_id)
+APPLICATION_ID = 0x53435231
+SQLITE_MAGIC = b"SQLite format 3\x00"
+VERDICTS = ("progress", "hold", "regress", "refer")
+
+#: Each step brings the schema from version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: clients, sessions, per-rep measures, files
+    ("""CREATE TABLE clients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+            birth_date TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL)""",
+     """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            recorded_at TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            source_name TEXT NOT NULL DEFAULT '',
+            pattern TEXT NOT NULL,
+            level INTEGER,
+            level_name TEXT,
+            load_position TEXT,
+            pain INTEGER NOT NULL DEFAULT 0,
+            score INTEGER,
+            verdict TEXT,
+            placement_json TEXT,
+            screen_json TEXT NOT NULL)""",
+     "CREATE INDEX sessions_by_client ON sessions(client_id, recorded_at)",
+     """CREATE TABLE rep_measures (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            rep INTEGER NOT NULL,
+            lead_leg TEXT,
+            metric TEXT NOT NULL,
+            value REAL NOT NULL,
+            PRIMARY KEY (session_id, rep, metric))""",
+     """CREATE TABLE files (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (session_id, kind))"""),
+    # 2: the clinician's notes on a session, and overrides of the verdict (kept, never replaced)
+    ("ALTER TABLE sessions ADD COLUMN clinician_notes TEXT NOT NULL DEFAULT ''",
+     """CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('progress', 'hold', 'regress', 'refer')),
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            at TEXT NOT NULL)"""),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: The measures a client's page follows over time, per pattern (the per-rep metric, what it is called)
+KEY_MEASURES = {
+    "hinge": (("spinal_flexion_deg", "spinal flexion (deg)"), ("hip_spine_ratio", "hip-spine ratio")),
+    "lunge": (("knee_valgus_fppa_deg", "knee valgus FPPA (deg)"), ("front_knee_flexion_deg", "depth: front knee flexion (deg)"),
+              ("hip_drop_leg_lengths", "depth: hip drop (leg lengths)")),
+}
+#: what a stored file is: kind -> (file name, MIME type)
+FILE_KINDS = {"key_frame": ("key_frame.jpg", "image/jpeg"), "key_frame_front": ("key_frame_front.jpg", "image/jpeg"),
+              "rhythm_plot": ("rhythm.png", "image/png"), "threshold_plot": ("thresholds.png", "image/png"),
+              "report_html": ("report.html", "text/html"), "annotated_video": ("annotated.mp4", "video/mp4")}
+
+
+class StoreError(ScreeningError):
+    """The store cannot be used as asked (not a store, damaged, newer, no such client)."""
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str
+    birth_date: str | None
+    notes: str
+    created_at: str
+    sessions: int = 0
+    last_session_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """One stored session, without its JSON and files (:meth:`Store.screen`, :meth:`Store.file`)."""
+
+    id: int
+    client_id: int
+    client_name: str
+    recorded_at: str
+    source_name: str
+    pattern: str
+    level: int | None
+    level_name: str | None
+    load_position: str | None
+    pain: bool
+    score: int | None
+    verdict: str | None
+    clinician_notes: str
+    override_verdict: str | None = None
+    override_reason: str | None = None
+    override_at: str | None = None
+
+    @property
+    def shown_verdict(self) -> str | None:
+        """The verdict to act on: the clinician's override where there is one."""
+        return self.override_verdict or self.verdict
+
+    @property
+    def when(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.recorded_at)
+
+
+def default_store_path() -> Path:
+    """``$SCREENING_STORE``, else ``screening.db`` in the user's data folder (platformdirs)."""
+    env = os.environ.get("SCREENING_STORE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("screening", appauthor=False)) / "screening.db"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """The store in ``path`` (default :func:`default_store_path`), created or upgraded on opening.
+
+    Raises :class:`StoreError` when the file is not this tool's store (it is then not touched), is damaged,
+    or was made by a newer version."""
+
+    def __init__(self, path: str | os.PathLike | None = None, busy_timeout_s: float = 30.0):
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self._timeout = busy_timeout_s
+        self._check_file()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            self._migrate(con)
+
+    # ------------------------------------------------------------------ opening
+    def _refuse(self, why: str, what_to_do: str | None = None) -> StoreError:
+        return StoreError(f"'{self.path}' cannot be used as the store: {why}. It was not changed.",
+                          what_to_do or "Choose another file for the store, or restore this one from a backup.")
+
+    def _check_file(self) -> None:
+        """Refuse a file that is not this tool's store before anything is written to it."""
+        if not self.path.exists():
+            return
+        if not self.path.is_file():
+            raise self._refuse("it is not a file")
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(100)
+        except OSError as exc:
+            raise self._refuse(f"it cannot be read ({exc.strerror})") from None
+        if len(head) == 0:
+            return  # an empty file: a new store
+        if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+            raise self._refuse("it is not a database (another kind of file)")
+        # who made it and which version, from the file's header (no SQLite connection: nothing is written)
+        pages, app_id = (int.from_bytes(head[k:k + 4], "big") for k in (28, 68))
+        if app_id != APPLICATION_ID and pages > 1:
+            raise self._refuse("it is another program's database")
+        # this tool's store: is it sound? (reading a WAL-mode file makes its -wal and -shm files: any this
+        # check made are removed again when it refuses the file)
+        side = [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm")]
+        existed = [p.exists() for p in side]
+        problem, version = None, 0
+        try:
+            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=self._timeout)
+            try:
+                ok = con.execute("PRAGMA quick_check").fetchone()[0]
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                if ok != "ok":
+                    problem = ok
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            problem = str(exc)
+        refusal = None
+        if problem is not None:
+            refusal = self._refuse(f"it is damaged ({problem})")
+        elif version > SCHEMA_VERSION:
+            refusal = self._refuse(f"it was made by a newer version of this tool (store version {version}; this "
+                                   f"version reads up to {SCHEMA_VERSION})", "Update this tool to open it.")
+        if refusal is not None:
+            for p, was in zip(side, existed):
+                if not was:
+                    p.unlink(missing_ok=True)
+            raise refusal
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+        try:
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("PRAGMA secure_delete=ON")
+            con.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is kept, or none."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _migrate(self, con: sqlite3.Connection) -> None:
+        while True:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    con.execute("ROLLBACK")
+                    return
+                for statement in MIGRATIONS[version]:
+                    con.execute(statement)
+                con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                con.execute(f"PRAGMA user_version={version + 1}")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    @property
+    def version(self) -> int:
+        with self._connect() as con:
+            return con.execute("PRAGMA user_version").fetchone()[0]
+
+    # ------------------------------------------------------------------ clients
+    def add_client(self, name: str, birth_date: str | None = None, notes: str = "") -> Client:
+        name = _clean_name(name)
+        if birth_date:
+            try:
+                dt.date.fromisoformat(birth_date)
+            except ValueError:
+                raise StoreError(f"'{birth_date}' is not a date.", "Write the date of birth as YYYY-MM-DD.") from None
+        with self._transaction() as con:
+            if con.execute("SELECT 1 FROM clients WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"There is already a client called '{name}'.",
+                                 "Choose that client, or give the new one another name or pseudonym.")
+            con.execute("INSERT INTO clients (name, birth_date, notes, created_at) VALUES (?, ?, ?, ?)",
+                        (name, birth_date or None, notes, _now()))
+        return self.client(name)
+
+    def clients(self, search: str = "") -> list[Client]:
+        with self._connect() as con:
+            rows = con.execute(
+                """SELECT c.id, c.name, c.birth_date, c.notes, c.created_at, count(s.id), max(s.recorded_at)
+                   FROM clients c LEFT JOIN sessions s ON s.client_id = c.id
+                   WHERE c.name LIKE ? ESCAPE '\\' GROUP BY c.id ORDER BY c.name COLLATE NOCASE""",
+                ("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
+        return [Client(*r) for r in rows]
+
+    def client(self, name: str) -> Client:
+        """The client of this name (any case). Raises :class:`StoreError` when there is none."""
+        found = [c for c in self.clients() if c.name.casefold() == name.strip().casefold()]
+        if not found:
+            raise StoreError(f"There is no client called '{name}' in the store ({self.path}).",
+                             "Check the name against the list of clients, or save a session for them to add one.")
+        return found[0]
+
+    def set_client_notes(self, name: str, notes: str) -> None:
+        with self._transaction() as con:
+            con.execute("UPDATE clients SET notes = ? WHERE id = ?", (notes, self.client(name).id))
+
+    def delete_client(self, name: str) -> int:
+        """Erase the client and everything about them (sessions, measures, files, overrides); returns how
+        many sessions went. The freed pages are overwritten and the WAL truncated: nothing of them is left
+        in the files."""
+        client = self.client(name)
+        with self._transaction() as con:
+            n = con.execute("SELECT count(*) FROM sessions WHERE client_id = ?", (client.id,)).fetchone()[0]
+            con.execute("DELETE FROM clients WHERE id = ?", (client.id,))
+        with self._connect() as con:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return n
+
+    # ------------------------------------------------------------------ sessions
+    def save_session(self, client_name: str, screen, video: bytes | None = None, report_html: bytes | None = None,
+                     create_client: bool = True) -> int:
+        """Save an analysed Screen (placed) as a session of ``client_name`` in one transaction; returns its id.
+
+        ``video``: the annotated video, kept only when given. ``report_html``: the report; made here when
+        not given."""
+        name = _clean_name(client_name)
+        if report_html is None:
+            from .report import build_report, to_html
+
+            report_html = to_html(build_report([screen])).encode()
+        p = screen.placement
+        files = {k: v for k, v in screen.attachments.items() if k in FILE_KINDS and v}
+        files["report_html"] = report_html
+        if video:
+            files["annotated_video"] = video
+        screen_json = screen.to_json_text()
+        with self._transaction() as con:
+            row = con.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                if not create_client:
+                    raise StoreError(f"There is no client called '{name}'.", "Add the client first.")
+                cur = con.execute("INSERT INTO clients (name, notes, created_at) VALUES (?, '', ?)", (name, _now()))
+                client_id = cur.lastrowid
+            else:
+                client_id = row[0]
+            cur = con.execute(
+                """INSERT INTO sessions (client_id, recorded_at, saved_at, source_name, pattern, level, level_name,
+                       load_position, pain, score, verdict, placement_json, screen_json)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (client_id, screen.analysed_at or _now(), _now(), Path(str(screen.video.path or "")).name,
+                 screen.pattern, p.level if p else None, p.level_name if p else None,
+                 p.load_position if p else screen.filmed.load, int(bool(screen.filmed.pain)), screen.reported_score,
+                 p.verdict if p else None, json.dumps(p.as_dict()) if p else None, screen_json))
+            session_id = cur.lastrowid
+            con.executemany(
+                "INSERT INTO rep_measures (session_id, rep, lead_leg, metric, value) VALUES (?, ?, ?, ?, ?)",
+                [(session_id, rep.index + 1, rep.lead_leg, metric, float(value))
+                 for rep in screen.reps for metric, value in rep.metrics.items()
+                 if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)])
+            con.executemany("INSERT INTO files (session_id, kind, name, mime, data) VALUES (?, ?, ?, ?, ?)",
+                            [(session_id, kind, *FILE_KINDS[kind], sqlite3.Binary(data)) for kind, data in files.items()])
+        return session_id
+
+    _SESSION_COLUMNS = """s.id, s.client_id, c.name, s.recorded_at, s.source_name, s.pattern, s.level, s.level_name,
+        s.load_position, s.pain, s.score, s.verdict, s.clinician_notes, o.verdict, o.reason, o.at"""
+    _SESSION_FROM = """FROM sessions s JOIN clients c ON c.id = s.client_id
+        LEFT JOIN overrides o ON o.id = (SELECT max(id) FROM overrides WHERE session_id = s.id)"""
+
+    def sessions(self, client_name: str) -> list[Session]:
+        """The client's sessions, oldest first."""
+        client = self.client(client_name)
+        with self._connect() as con:
+            rows = con.execute(f"SELECT {self._SESSION_COLUMNS} {self._SESSION_FROM} WHERE s.client_id = ? "
+                               "ORDER BY s.recorded_at, s.id", (client.id,)).fetchall()
+        return [_session(r) for r in rows]
+
+    def session(self, session_id: int) -> Session:
+        with self._connect() as con:
+            r = con.execute(f"SELECT {self._SESSION_COLUMNS} {self._SESSION_FROM} WHERE s.id = ?",
+                            (int(session_id),)).fetchone()
+        if r is None:
+            raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the client's list.")
+        return _session(r)
+
+    def screen(self, session_id: int):
+        """The session's Screen (as analysed and placed), with its pictures as attachments."""
+        from .screen import ATTACHMENT_KEYS, Screen
+
+        with self._connect() as con:
+            row = con.execute("SELECT screen_json FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+            if row is None:
+                raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the list.")
+            files = dict(con.execute("SELECT kind, data FROM files WHERE session_id = ? AND kind IN (%s)"
+                                     % ",".join("?" * len(ATTACHMENT_KEYS)), (int(session_id), *ATTACHMENT_KEYS)))
+        screen = Screen.from_json(json.loads(row[0]))
+        screen.attachments.update({k: bytes(v) for k, v in files.items()})
+        return screen
+
+    def file(self, session_id: int, kind: str) -> bytes | None:
+        with self._connect() as con:
+            row = con.execute("SELECT data FROM files WHERE session_id = ? AND kind = ?", (int(session_id), kind)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def rep_measures(self, session_id: int) -> list[tuple[int, str | None, str, float]]:
+        """(rep, lead leg, metric, value) of every measured rep value of the session."""
+        with self._connect() as con:
+            return con.execute("SELECT rep, lead_leg, metric, value FROM rep_measures WHERE session_id = ? "
+                               "ORDER BY rep, metric", (int(session_id),)).fetchall()
+
+    def measures_over_time(self, client_name: str, metric: str) -> list[tuple[int, str, str | None, float]]:
+        """(session id, recorded at, lead leg, mean over the session's reps) of one metric, oldest first."""
+        client = self.client(client_name)
+        with self._connect() as con:
+            return con.execute(
+                """SELECT s.id, s.recorded_at, m.lead_leg, avg(m.value) FROM rep_measures m
+                   JOIN sessions s ON s.id = m.session_id
+                   WHERE s.client_id = ? AND m.metric = ? GROUP BY s.id, m.lead_leg ORDER BY s.recorded_at, s.id""",
+                (client.id, metric)).fetchall()
+
+    def set_notes(self, session_id: int, notes: str) -> None:
+        with self._transaction() as con:
+            if con.execute("UPDATE sessions SET clinician_notes = ? WHERE id = ?", (notes, int(session_id))).rowcount == 0:
+                raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the list.")
+
+    def override(self, session_id: int, verdict: str, reason: str) -> None:
+        """The clinician's verdict for the session, kept with its reason and time (earlier ones stay)."""
+        if verdict not in VERDICTS:
+            raise StoreError(f"'{verdict}' is not a verdict.", f"Use one of: {', '.join(VERDICTS)}.")
+        if not reason.strip():
+            raise StoreError("An override needs its reason.", "Say why the verdict is changed.")
+        with self._transaction() as con:
+            if con.execute("SELECT 1 FROM sessions WHERE id = ?", (int(session_id),)).fetchone() is None:
+                raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the list.")
+            con.execute("INSERT INTO overrides (session_id, verdict, reason, at) VALUES (?, ?, ?, ?)",
+                        (int(session_id), verdict, reason.strip(), _now()))
+
+    # ------------------------------------------------------------------ out of the store
+    def export_client(self, name: str, out_dir: str | os.PathLike) -> Path:
+        """Everything about the client, readable without this tool: ``client.json`` (the client, and each
+        session with its placement, override, notes and per-rep measures) and a folder per session with its
+        result.json, report.html, pictures and (when kept) annotated video. Written whole or not at all."""
+        client = self.client(name)
+        sessions = self.sessions(name)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / _safe(client.name)
+        if target.exists():
+            raise StoreError(f"'{target}' already exists.", "Give another folder with --out, or move that one away.")
+        tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+        try:
+            entries = []
+            for s in sessions:
+                folder = f"{s.when:%Y-%m-%d_%H%M%S}_session{s.id}"
+                (tmp / folder).mkdir()
+                with self._connect() as con:
+                    screen_json = con.execute("SELECT screen_json FROM sessions WHERE id = ?", (s.id,)).fetchone()[0]
+                    files = con.execute("SELECT name, data FROM files WHERE session_id = ?", (s.id,)).fetchall()
+                (tmp / folder / "result.json").write_text(screen_json, encoding="utf-8")
+                for fname, data in files:
+                    (tmp / folder / fname).write_bytes(bytes(data))
+                entries.append({
+                    "id": s.id, "recorded_at": s.recorded_at, "source_name": s.source_name, "pattern": s.pattern,
+                    "level": s.level, "level_name": s.level_name, "load_position": s.load_position, "pain": s.pain,
+                    "score": s.score, "verdict": s.verdict,
+                    "override": ({"verdict": s.override_verdict, "reason": s.override_reason, "at": s.override_at}
+                                 if s.override_verdict else None),
+                    "clinician_notes": s.clinician_notes, "folder": folder,
+                    "rep_measures": [{"rep": r, "lead_leg": leg, "metric": m, "value": v}
+                                     for r, leg, m, v in self.rep_measures(s.id)]})
+            doc = {"exported_at": _now(), "store_version": SCHEMA_VERSION,
+                   "client": {"name": client.name, "birth_date": client.birth_date, "notes": client.notes,
+                              "created_at": client.created_at},
+                   "sessions": entries}
+            (tmp / "client.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    def backup(self, out: str | os.PathLike) -> Path:
+        """A consistent copy of the whole store (SQLite's online backup: others may keep saving meanwhile)."""
+        out = Path(out)
+        if out.exists():
+            raise StoreError(f"'{out}' already exists.", "Give a new file name for the backup.")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.part")
+        try:
+            with self._connect() as con:
+                dst = sqlite3.connect(tmp)
+                try:
+                    con.backup(dst)
+                finally:
+                    dst.close()
+            tmp.rename(out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return out
+
+    def integrity(self) -> str:
+        """SQLite's integrity check: "ok" when the file is sound."""
+        with self._connect() as con:
+            return con.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _session(r) -> Session:
+    return Session(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), r[10], r[11], r[12],
+                   r[13], r[14], r[15])
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise StoreError("A client needs a name (or a pseudonym).", "Give the client's name or a pseudonym.")
+    if len(name) > 120:
+        raise StoreError("That client name is too long (over 120 characters).", "Give a shorter name or a pseudonym.")
+    return name
+
+
+def _safe(name: str) -> str:
+    """A folder name for a client name (letters, digits, - and _ kept)."""
+    out = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_")
+    return out or "client"
