@@ -232,6 +232,7 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
     if screen.reps:
         mid.download_button("Download reps CSV", reps_csv_text([screen]), f"{stem}_reps.csv", "text/csv")
     right.download_button("Download angles CSV", output["angles_csv"], f"{stem}_angles.csv", "text/csv")
+    save_to_client(key, screen, output, filmed)
 
 
 def privacy_warnings() -> None:
@@ -569,11 +570,395 @@ def home_result(done: tuple, filmed: Filmed) -> None:
                        "application/pdf")
 
 
+# ------------------------------------------------------------------------------------------- records
+NEW_CLIENT = "A new client…"
+NO_CLIENT = "Do not save"
+VERDICT_STYLE = {"progress": "success", "hold": "warning", "regress": "error", "refer": "error"}
+VERDICT_COLOURS = {"progress": "#2e9e5b", "hold": "#e0a100", "regress": "#d9534f", "refer": "#7b2d8b", "no verdict": "#999999"}
+
+
+@st.cache_resource
+def _open_store(path: str):
+    from screening.store import Store
+
+    return Store(path)
+
+
+def get_store():
+    """The clinic's store (screening.store), opened once per server; None, with the reason on the page,
+    when it cannot be used."""
+    from screening.store import StoreError, default_store_path
+
+    try:
+        return _open_store(str(default_store_path()))
+    except StoreError as exc:
+        st.error(f"The clients' store cannot be used: {exc.message} {exc.what_to_do}")
+    except OSError as exc:
+        st.error(f"The clients' store cannot be opened ({exc.strerror}): set SCREENING_STORE to a folder this "
+                 "computer can write, and start the page again.")
+    return None
+
+
+def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> None:
+    """Save the result (as placed now) into a client's record: chosen, or new; once per choice."""
+    from screening.store import StoreError
+
+    store = get_store()
+    if store is None:
+        return
+    st.subheader("Save to a client's record")
+    names = [c.name for c in store.clients()]
+    left, right = st.columns(2)
+    choice = left.selectbox("Client", [NO_CLIENT, *names, NEW_CLIENT], key=f"save_client_{hash(key)}")
+    name = right.text_input("New client's name or pseudonym", key=f"save_new_{hash(key)}") if choice == NEW_CLIENT else choice
+    keep_video = st.checkbox("Keep the annotated video in the record (the original video is never kept)",
+                             key=f"save_video_{hash(key)}")
+    if choice == NO_CLIENT or not (name or "").strip():
+        st.caption(f"Records are kept on this computer only, in {store.path}.")
+        return
+    saved = st.session_state.setdefault("saved_sessions", {})
+    done_key = (key, filmed, name.strip().casefold())
+    if done_key in saved:
+        st.success(f"Saved in {name}'s record.")
+        st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {name}'s record](client?name={_q(name)})")
+        return
+    if st.button(f"Save in {name}'s record", type="primary", key=f"save_button_{hash(key)}"):
+        try:
+            saved[done_key] = store.save_session(name, screen, video=output.get("video") if keep_video else None)
+        except StoreError as exc:
+            st.error(f"{exc.message} {exc.what_to_do}")
+            return
+        st.rerun()
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _local_date(iso: str, with_time: bool = True) -> str:
+    try:
+        when = datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    return when.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def _exercise(s) -> str:
+    if s.level is None:
+        return f"{s.pattern}, exercise not placed"
+    return f"{s.pattern} level {s.level}: {short_name(s.level_name or '')}"
+
+
+def _verdict_text(s) -> str:
+    if s.override_verdict:
+        return f"{s.override_verdict.upper()} (clinician's override of {(s.verdict or 'no verdict').upper()})"
+    return (s.verdict or "no verdict").upper()
+
+
+def clients_page() -> None:
+    st.title("Clients")
+    st.write("Each client's sessions and their path along the continuum, kept on this computer only.")
+    store = get_store()
+    if store is None:
+        return
+    st.caption(f"The records are kept in {store.path}: clients (a name or pseudonym, date of birth if given, "
+               "notes) and their sessions (the result, the measures of each rep, the key frame and the report; "
+               "the annotated video only when asked; never the original video).")
+    search = st.text_input("Search by name", key="clients_search")
+    clients = store.clients(search)
+    if clients:
+        frame = pd.DataFrame([{"client": c.name, "sessions": c.sessions,
+                               "last session": _local_date(c.last_session_at) if c.last_session_at else "—",
+                               "record": f"client?name={_q(c.name)}"} for c in clients])
+        st.dataframe(frame, hide_index=True, column_config={"record": st.column_config.LinkColumn(
+            "record", display_text="open")})
+    else:
+        st.info("No clients yet." if not search else f"No client's name contains '{search}'.")
+    with st.form("add_client", clear_on_submit=True):
+        st.markdown("**Add a client**")
+        name = st.text_input("Name or pseudonym")
+        left, right = st.columns(2)
+        birth = left.text_input("Date of birth (optional, YYYY-MM-DD)")
+        notes = right.text_input("Notes (optional)")
+        if st.form_submit_button("Add the client"):
+            from screening.store import StoreError
+
+            try:
+                store.add_client(name, birth.strip() or None, notes)
+                st.success(f"Added {' '.join(name.split())}.")
+            except StoreError as exc:
+                st.error(f"{exc.message} {exc.what_to_do}")
+
+
+def _path_chart(store, sessions, pattern: str):
+    """The client's path on the pattern's ladder: a dated point per session, coloured by the verdict."""
+    import altair as alt
+
+    ladder = load_continuum().ladders[pattern]
+    rows = [{"date": datetime.fromisoformat(s.recorded_at).astimezone().replace(tzinfo=None),
+             "level": s.level, "exercise": short_name(s.level_name or ""),
+             "load": (s.load_position or "unloaded").replace("_", " "),
+             "verdict": (s.shown_verdict or "no verdict"),
+             "by": "the clinician (override)" if s.override_verdict else "the measurement",
+             "session": s.id} for s in sessions if s.pattern == pattern and s.level is not None]
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    names = {lv.level: f"{lv.level}: {short_name(lv.name)}" for lv in ladder}
+    label = "{" + ", ".join(f'"{k}": "{v}"' for k, v in names.items()) + "}[datum.value]"
+    y = alt.Y("level:Q", title=f"{pattern} level", scale=alt.Scale(domain=[0, max(names)]),
+              axis=alt.Axis(values=list(names), labelExpr=label, labelLimit=260))
+    base = alt.Chart(data).encode(x=alt.X("date:T", title="session date"), y=y)
+    colours = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
+    points = base.mark_point(size=140, filled=True).encode(
+        color=alt.Color("verdict:N", scale=colours, title="verdict"),
+        shape=alt.Shape("by:N", title="verdict by"),
+        tooltip=["date:T", "exercise:N", "load:N", "verdict:N", "by:N", "session:Q"])
+    return (base.mark_line(color="#8aa4c8") + points).properties(height=320)
+
+
+def _trend_chart(store, client_name: str, pattern: str, sessions):
+    """Key measures per session (mean over its reps; per leg for lunges), over time."""
+    import altair as alt
+    from screening.store import KEY_MEASURES
+
+    ids = {s.id for s in sessions if s.pattern == pattern}
+    rows = []
+    for metric, label in KEY_MEASURES.get(pattern, ()):
+        for sid, when, leg, value in store.measures_over_time(client_name, metric):
+            if sid in ids:
+                rows.append({"date": datetime.fromisoformat(when).astimezone().replace(tzinfo=None), "measure": label,
+                             "leg": leg or "—", "value": round(value, 2)})
+    if pattern == "lunge":
+        for s in sessions:
+            if s.id in ids:
+                lunge = store.screen(s.id).lunge
+                for what, pct in (lunge.asymmetry_pct.items() if lunge else []):
+                    rows.append({"date": datetime.fromisoformat(s.recorded_at).astimezone().replace(tzinfo=None),
+                                 "measure": f"left-right asymmetry of {what.replace('_', ' ')} (%)",
+                                 "leg": "—", "value": round(pct, 1)})
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    by_leg = pattern == "lunge"
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("date:T", title="session date"), y=alt.Y("value:Q", title=None),
+        color=alt.Color("leg:N", title="leg") if by_leg else alt.value("#1f6fb4"),
+        tooltip=["date:T", "measure:N", "value:Q"] + (["leg:N"] if by_leg else []),
+    ).properties(height=160).facet(row=alt.Row("measure:N", title=None)).resolve_scale(y="independent")
+
+
+def client_page() -> None:
+    from screening.store import StoreError
+
+    store = get_store()
+    if store is None:
+        return
+    name = st.query_params.get("name") or ""
+    clients = [c.name for c in store.clients()]
+    if not name:
+        st.title("A client's record")
+        if not clients:
+            st.info("No clients yet: save a session to a client from an analysis, or add one on the Clients page.")
+            return
+        name = st.selectbox("Client", clients)
+    try:
+        client = store.client(name)
+    except StoreError as exc:
+        st.error(f"{exc.message} {exc.what_to_do}")
+        return
+    st.title(client.name)
+    if client.birth_date:
+        st.caption(f"Born {client.birth_date}")
+    sessions = store.sessions(client.name)
+    with st.expander("Notes about the client", expanded=bool(client.notes)):
+        notes = st.text_area("Notes", client.notes, key="client_notes", label_visibility="collapsed")
+        if st.button("Save the notes"):
+            store.set_client_notes(client.name, notes)
+            st.success("Saved.")
+    if not sessions:
+        st.info("No sessions yet: analyse a video or film a live set, then save it in this record.")
+    for pattern in ("hinge", "lunge"):
+        chart = _path_chart(store, sessions, pattern)
+        if chart is None:
+            continue
+        st.subheader(f"Path on the {pattern} continuum")
+        st.caption("One point per session: the exercise it was filmed at, coloured by the verdict (a clinician's "
+                   "override shown with its own shape). Hover a point for the details.")
+        st.altair_chart(chart, use_container_width=True)
+        trend = _trend_chart(store, client.name, pattern, sessions)
+        if trend is not None:
+            st.markdown(f"**Key {pattern} measures per session** (the mean over the session's reps)")
+            st.altair_chart(trend, use_container_width=True)
+    if sessions:
+        st.subheader("Sessions")
+        frame = pd.DataFrame([{"date": _local_date(s.recorded_at), "exercise": _exercise(s),
+                               "load": (s.load_position or "unloaded").replace("_", " "),
+                               "verdict": _verdict_text(s), "score (3 best)": "—" if s.score is None else str(s.score),
+                               "open": f"session?id={s.id}"} for s in reversed(sessions)])
+        st.dataframe(frame, hide_index=True, column_config={"open": st.column_config.LinkColumn(
+            "open", display_text="open")})
+        if len(sessions) >= 2:
+            options = {s.id: f"{_local_date(s.recorded_at)} · {_exercise(s)}" for s in reversed(sessions)}
+            left, right = st.columns(2)
+            a = left.selectbox("Compare", list(options), format_func=options.get, index=1, key="compare_a")
+            b = right.selectbox("with", list(options), format_func=options.get, index=0, key="compare_b")
+            st.markdown(f"[Compare these two sessions side by side](compare?a={a}&b={b})")
+    with st.expander("Delete this client"):
+        st.write(f"Erases {client.name} and all {len(sessions)} session(s): measures, pictures, reports and "
+                 "videos. It cannot be undone (a backup made earlier keeps them).")
+        typed = st.text_input("Type the client's name to confirm", key="delete_confirm")
+        if st.button("Delete for good", type="primary"):
+            if typed.strip().casefold() != client.name.casefold():
+                st.error("The name typed is not the client's: nothing was deleted.")
+            else:
+                store.delete_client(client.name)
+                st.query_params.clear()
+                st.success(f"{client.name} and their sessions were deleted.")
+                st.stop()
+
+
+def _session_header(store, s) -> None:
+    st.markdown(f"**[{s.client_name}](client?name={_q(s.client_name)})** · {_local_date(s.recorded_at)} · "
+                f"{_exercise(s)}, {(s.load_position or 'unloaded').replace('_', ' ')}")
+    verdict = s.shown_verdict
+    if verdict:
+        text = f"**{verdict.upper()}**" + (
+            f" — the clinician's override (measured: {(s.verdict or 'no verdict').upper()}), "
+            f"{_local_date(s.override_at)}: {s.override_reason}" if s.override_verdict else "")
+        getattr(st, VERDICT_STYLE[verdict])(text)
+    else:
+        st.info("No verdict: see the notes below.")
+
+
+def session_page() -> None:
+    from screening.store import VERDICTS, StoreError
+
+    store = get_store()
+    if store is None:
+        return
+    try:
+        s = store.session(int(st.query_params.get("id", "0")))
+        screen = store.screen(s.id)
+    except (StoreError, ValueError):
+        st.title("A session")
+        st.info("Open a session from a client's record (Clients).")
+        return
+    st.title("Session")
+    _session_header(store, s)
+    video = store.file(s.id, "annotated_video")
+    if video:
+        st.video(video, format="video/mp4")
+    elif "key_frame" in screen.attachments:
+        st.image(screen.attachments["key_frame"], caption="The key frame: the rep with the most serious faults, at its bottom")
+    show_summary(screen)
+    if screen.placement:
+        st.markdown(f"**Next step.** {screen.placement.next_step}")
+        with st.expander("Why"):
+            for reason in screen.placement.reasons:
+                st.markdown(f"- {reason}")
+    show_reps(screen)
+    html = store.file(s.id, "report_html") or b""
+    left, right = st.columns(2)
+    stem = f"{s.client_name.replace(' ', '_')}_{_local_date(s.recorded_at, False)}"
+    left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")
+    right.download_button("Download the report (PDF)", reports(("stored", s.id, s.override_at), _overridden(screen, s))[1],
+                          f"{stem}_report.pdf", "application/pdf")
+    st.subheader("Clinician's notes")
+    notes = st.text_area("Notes on this session", s.clinician_notes, key="session_notes", label_visibility="collapsed")
+    if st.button("Save the notes"):
+        store.set_notes(s.id, notes)
+        st.success("Saved.")
+    st.subheader("Change the verdict")
+    st.caption("The measured verdict stays in the record; your verdict is kept beside it with its reason and date, "
+               "and shown as an override everywhere.")
+    left, right = st.columns([1, 2])
+    verdict = left.selectbox("Your verdict", VERDICTS, format_func=str.upper, key="override_verdict")
+    reason = right.text_input("Why", key="override_reason")
+    if st.button("Change the verdict"):
+        try:
+            store.override(s.id, verdict, reason)
+            st.rerun()
+        except StoreError as exc:
+            st.error(f"{exc.message} {exc.what_to_do}")
+
+
+def _overridden(screen: Screen, s) -> Screen:
+    from screening.cli import _with_override
+
+    return _with_override(screen, s)
+
+
+def compare_page() -> None:
+    from screening.store import KEY_MEASURES, StoreError
+
+    st.title("Compare two sessions")
+    store = get_store()
+    if store is None:
+        return
+    try:
+        a, b = (store.session(int(st.query_params.get(k, "0"))) for k in ("a", "b"))
+    except (StoreError, ValueError):
+        st.info("Choose two sessions on a client's record to compare them.")
+        return
+    a, b = sorted((a, b), key=lambda s: s.recorded_at)
+    columns = st.columns(2)
+    screens = []
+    for col, s in zip(columns, (a, b)):
+        screen = store.screen(s.id)
+        screens.append(screen)
+        with col:
+            st.markdown(f"**{_local_date(s.recorded_at)}**  \n{_exercise(s)}, "
+                        f"{(s.load_position or 'unloaded').replace('_', ' ')}  \n{_verdict_text(s)}")
+            if "key_frame" in screen.attachments:
+                st.image(screen.attachments["key_frame"])
+    rows = []
+
+    def per_rep(s, metric):
+        values = [v for _, _, m, v in store.rep_measures(s.id) if m == metric]
+        return (sum(values) / len(values), max(values)) if values else None
+
+    for s_metric, label in KEY_MEASURES.get(a.pattern, ()) if a.pattern == b.pattern else ():
+        va, vb = per_rep(a, s_metric), per_rep(b, s_metric)
+        if va or vb:
+            rows.append({"measure (mean over reps)": label, "earlier": None if va is None else round(va[0], 2),
+                         "later": None if vb is None else round(vb[0], 2),
+                         "change": None if not (va and vb) else round(vb[0] - va[0], 2)})
+    rows.append({"measure (mean over reps)": "repetitions", "earlier": len(screens[0].reps), "later": len(screens[1].reps),
+                 "change": len(screens[1].reps) - len(screens[0].reps)})
+    rows.append({"measure (mean over reps)": "score (3 = no fault)", "earlier": a.score, "later": b.score,
+                 "change": None if a.score is None or b.score is None else b.score - a.score})
+    st.subheader("Measures")
+    st.dataframe(pd.DataFrame(rows).set_index("measure (mean over reps)"))
+    st.subheader("What changed")
+    before = {f.code for f in screens[0].findings()}
+    after = {f.code for f in screens[1].findings()}
+    from screening.registry import fault_words
+
+    changes = []
+    if (a.level, a.load_position) != (b.level, b.load_position):
+        changes.append(f"Exercise: {_exercise(a)}, {a.load_position or 'unloaded'} → {_exercise(b)}, "
+                       f"{b.load_position or 'unloaded'}".replace("_", " "))
+    if a.shown_verdict != b.shown_verdict:
+        changes.append(f"Verdict: {_verdict_text(a)} → {_verdict_text(b)}")
+    changes += [f"No longer seen: {fault_words(c)}" for c in sorted(before - after)]
+    changes += [f"New: {fault_words(c)}" for c in sorted(after - before)]
+    changes += [f"Still seen: {fault_words(c)}" for c in sorted(before & after)]
+    for line in changes or ["Nothing changed in the exercise, the verdict or the faults."]:
+        st.markdown(f"- {line}")
+
+
 def main() -> None:
     st.set_page_config(page_title="Movement screen", layout="centered")
-    pages = [st.Page(upload_page, title="Analyse a video", url_path="upload", default=True),
-             st.Page(live_page, title="Live screen", url_path="live"),
-             st.Page(home_page, title="Screen yourself at home", url_path="home")]
+    pages = {"Screen": [st.Page(upload_page, title="Analyse a video", url_path="upload", default=True),
+                        st.Page(live_page, title="Live screen", url_path="live"),
+                        st.Page(home_page, title="Screen yourself at home", url_path="home")],
+             "Records": [st.Page(clients_page, title="Clients", url_path="clients"),
+                         st.Page(client_page, title="A client's record", url_path="client"),
+                         st.Page(session_page, title="A session", url_path="session"),
+                         st.Page(compare_page, title="Compare two sessions", url_path="compare")]}
     st.navigation(pages).run()
 
 

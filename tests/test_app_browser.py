@@ -55,6 +55,7 @@ class Server:
     port: int
     tmpdir: Path  # the server's TMPDIR: what the page leaves behind is seen here
     log_path: Path
+    store: Path  # the clients' store the page uses (SCREENING_STORE): never the user's own
 
     def leftovers(self) -> list[Path]:
         return sorted(self.tmpdir.rglob("*"))
@@ -75,7 +76,8 @@ def server(request, tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TMPDIR": str(tmpdir)},
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(tmpdir), "SCREENING_STORE": str(base / "store" / "clinic.db")},
     )
 
     def stop():
@@ -96,7 +98,7 @@ def server(request, tmp_path_factory):
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    return Server(url, port, tmpdir, log_path)
+                    return Server(url, port, tmpdir, log_path, base / "store" / "clinic.db")
         except OSError:
             pass
         if time.monotonic() > deadline:
