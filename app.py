@@ -423,6 +423,20 @@ def finish_set(key: str) -> None:
         holder.renew()  # the recording is deleted with the old set
 
 
+def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label: str):
+    """The sound switch, the set's status, the camera and the button that ends the set; returns the last
+    set's analysis (or None)."""
+    st.toggle(sound_label, key=f"{key}_sound")
+    holder = live_holder(key, pattern)
+    if holder.session.status().state == "finished":  # the set's time limit
+        finish_set(key)
+    st.fragment(live_status, run_every=0.5)(key, plain)
+    live_camera(key, holder)
+    if st.button(finish_label, type="primary"):
+        finish_set(key)
+    return st.session_state.get(f"{key}_output")
+
+
 def live_page() -> None:
     st.title("Live screen")
     privacy_warnings()
@@ -435,15 +449,7 @@ def live_page() -> None:
                        format_func=lambda x: {"hinge": "hip hinge (filmed from the side)",
                                               "lunge": "lunge (filmed from the side or the front)"}[x])
     filmed = what_was_filmed(pattern, key)
-    st.toggle("Speak the cues aloud", key=f"{key}_sound")
-    holder = live_holder(key, pattern)
-    if holder.session.status().state == "finished":
-        finish_set(key)
-    st.fragment(live_status, run_every=0.5)(key, False)
-    live_camera(key, holder)
-    if st.button("Finish the set and analyse it", type="primary"):
-        finish_set(key)
-    done = st.session_state.get(f"{key}_output")
+    done = live_set(key, pattern, False, "Speak the cues aloud", "Finish the set and analyse it")
     if done:
         result_key, output, stem, live_reps = done
         st.divider()
@@ -524,15 +530,7 @@ def home_page() -> None:
     st.subheader("4. Camera check, then your set")
     st.write("Start the camera and follow what it says. When it is happy, it counts down from 3: do 5 "
              "slow repetitions, then press **I have finished**.")
-    st.toggle("Speak the tips aloud", key=f"{key}_sound")
-    holder = live_holder(key, pattern)
-    if holder.session.status().state == "finished":
-        finish_set(key)
-    st.fragment(live_status, run_every=0.5)(key, True)
-    live_camera(key, holder)
-    if st.button("I have finished", type="primary"):
-        finish_set(key)
-    done = st.session_state.get(f"{key}_output")
+    done = live_set(key, pattern, True, "Speak the tips aloud", "I have finished")
     if done:
         home_result(done, Filmed(str(level.level), load, False))
 

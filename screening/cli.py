@@ -418,35 +418,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --client: keep the annotated video in the client's record (the raw video is never kept)")
     a.add_argument("--store", metavar="FILE", help=STORE_HELP)
     a.set_defaults(func=cmd_analyze)
-    c = sub.add_parser("clients", help="the clients in the store", description="The clients in the store, "
-                       "with their number of sessions and the last verdict.")
-    c.add_argument("search", nargs="?", help="only names containing this")
-    c.add_argument("--store", metavar="FILE", help=STORE_HELP)
-    c.set_defaults(func=cmd_clients)
-    h = sub.add_parser("history", help="a client's path on the continuum, one line per session",
-                       description="A client's sessions, oldest first: date, exercise, load, verdict, key measures.")
-    h.add_argument("name", metavar="NAME")
-    h.add_argument("--store", metavar="FILE", help=STORE_HELP)
-    h.set_defaults(func=cmd_history)
-    x = sub.add_parser("export", help="everything about a client, as JSON and files",
-                       description="Everything the store holds about a client, readable without this tool: "
-                                   "client.json and a folder per session (result.json, report.html, pictures).")
-    x.add_argument("name", metavar="NAME")
-    x.add_argument("--out", metavar="DIR", required=True)
-    x.add_argument("--store", metavar="FILE", help=STORE_HELP)
-    x.set_defaults(func=cmd_export)
-    d = sub.add_parser("delete", help="erase a client and everything about them",
-                       description="Erase a client: every session, measure, picture, report and video. Asks "
-                                   "for the name to confirm.")
-    d.add_argument("name", metavar="NAME")
-    d.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
-    d.add_argument("--store", metavar="FILE", help=STORE_HELP)
-    d.set_defaults(func=cmd_delete)
-    b = sub.add_parser("backup", help="a copy of the whole store", description="A consistent copy of the "
-                       "store (SQLite's online backup), also while the page is saving.")
-    b.add_argument("out", metavar="OUT")
-    b.add_argument("--store", metavar="FILE", help=STORE_HELP)
-    b.set_defaults(func=cmd_backup)
+    def store_command(name: str, func, summary: str, description: str, *args) -> argparse.ArgumentParser:
+        """A command of the store: its positional arguments, --store, and what it runs."""
+        p = sub.add_parser(name, help=summary, description=description)
+        for arg in args:  # "name?" is optional
+            p.add_argument(arg.rstrip("?"), metavar=arg.rstrip("?").upper(), nargs="?" if arg.endswith("?") else None)
+        p.add_argument("--store", metavar="FILE", help=STORE_HELP)
+        p.set_defaults(func=func)
+        return p
+
+    store_command("clients", cmd_clients, "the clients in the store",
+                  "The clients in the store, with their number of sessions and the last verdict.", "search?")
+    store_command("history", cmd_history, "a client's path on the continuum, one line per session",
+                  "A client's sessions, oldest first: date, exercise, load, verdict, key measures.", "name")
+    store_command("export", cmd_export, "everything about a client, as JSON and files",
+                  "Everything the store holds about a client, readable without this tool: client.json and a "
+                  "folder per session (result.json, report.html, pictures).", "name"
+                  ).add_argument("--out", metavar="DIR", required=True)
+    store_command("delete", cmd_delete, "erase a client and everything about them",
+                  "Erase a client: every session, measure, picture, report and video. Asks for the name to "
+                  "confirm.", "name").add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    store_command("backup", cmd_backup, "a copy of the whole store",
+                  "A consistent copy of the store (SQLite's online backup), also while the page is saving.", "out")
     r = sub.add_parser("report", help="a report to hand over (HTML or PDF), and per-rep CSV",
                        description="The screening report of one result, or of several results of one person "
                                    "over time (their path along the continuum), as HTML or PDF; --csv writes "

@@ -30,7 +30,7 @@ import threading
 import warnings
 import weakref
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -39,7 +39,7 @@ import numpy as np
 from .annotate import draw, _text
 from .clean import spread_ratio, view_kind
 from .landmarks import LM
-from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, make_backend,
+from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, _Stretch, make_backend,
                    shank_width, trunk_outline)
 from .video import BackgroundWriter
 
@@ -211,15 +211,6 @@ class LiveStatus:
     fps: float
 
 
-@dataclass
-class _Series:
-    times: list = field(default_factory=list)
-    images: list = field(default_factory=list)
-    worlds: list = field(default_factory=list)
-    outlines: list = field(default_factory=list)
-    shanks: list = field(default_factory=list)
-
-
 class LiveSession:
     """One live set: see the module's docstring. ``backend``: a pose backend (default: the analysis's own,
     made on first use, on the thread that processes frames)."""
@@ -245,7 +236,7 @@ class LiveSession:
         self._ok_since: float | None = None
         self._countdown_until: float | None = None
         self._recent: list[np.ndarray] = []
-        self._series = _Series()
+        self._series = _Stretch()  # what the pose graph saw, as a stretch of an offline analysis
         self._reps = 0
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
