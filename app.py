@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 import time
 from datetime import datetime
 from dataclasses import replace
@@ -26,8 +25,18 @@ from screening.present import chart_series, fault_text, glossary, leg_table, rep
 from screening.progress import ProgressValue, run_with_progress
 from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
+from screening.tempfiles import private_tmp, sweep
 
 limit_malloc_arenas()  # this process is the app
+
+
+@st.cache_resource
+def _swept() -> int:
+    """Once per server: remove what a killed earlier run left in the temporary folder (a client's video)."""
+    return len(sweep())
+
+
+_swept()
 
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
 #: server addresses that serve this computer only
@@ -44,7 +53,7 @@ def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue
     Runs in a worker thread (:func:`run_analysis`): no Streamlit call may be made here. The folder, with
     the client's video and all that is derived from it, is deleted when this returns or raises (also when
     the page has gone and the analysis is cancelled)."""
-    with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
+    with private_tmp("upload") as tmp:
         source = Path(tmp) / ("upload" + Path(name).suffix.lower())
         source.write_bytes(data)
         return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
@@ -54,7 +63,7 @@ def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue,
     """Analyse a video on this machine as ``name`` (the name shown and written, never the path), writing
     its files into ``out`` (default: a temporary folder, deleted before this returns)."""
     if out is None:
-        with tempfile.TemporaryDirectory(prefix="screening-") as tmp:
+        with private_tmp("analysis") as tmp:
             return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
     try:
         screen = analyze(source, pattern=pattern, progress=progress)

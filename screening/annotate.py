@@ -8,7 +8,6 @@ copy, draws, and encodes H.264 (browsers play it).
 from __future__ import annotations
 
 import shutil
-import tempfile
 import weakref
 from functools import lru_cache
 from pathlib import Path
@@ -134,7 +133,9 @@ class Recording:
     frame sink."""
 
     def __init__(self, fps: float):
-        self._dir = tempfile.mkdtemp(prefix="screening-frames-")
+        from .tempfiles import private_dir
+
+        self._dir = str(private_dir("frames"))
         self.sink = BaseRecorder(Path(self._dir), fps)
         self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
 

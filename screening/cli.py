@@ -133,11 +133,12 @@ def lunge_lines(screen) -> list[str]:
 
 def cmd_analyze(args) -> int:
     from .pipeline import analyze, analyze_two_views, write_outputs  # heavy imports only when analysing
+    from .result import check_out_dir, staged_folder
     from .screen import Filmed
     from .video import probe
 
     filmed = Filmed(args.exercise, args.load, args.pain)
-    if args.exercise:  # checked before any tracking: a typo must not cost the analysis
+    if args.exercise is not None:  # checked before any tracking: a typo must not cost the analysis
         from .continuum import load_continuum
 
         c = load_continuum()
@@ -155,12 +156,13 @@ def cmd_analyze(args) -> int:
         if not (args.side and args.front) or args.video:
             raise ScreeningError("Two views need both --side and --front, and no other video.",
                                  "Run: screening analyze --side SIDE.mp4 --front FRONT.mp4 --out DIR")
-        out = args.out or (os.path.splitext(os.path.basename(str(args.side)))[0] + "_screening")
+        out = check_out_dir(args.out or (os.path.splitext(os.path.basename(str(args.side)))[0] + "_screening"))
         progress = Progress(not args.quiet)
         screen = analyze_two_views(args.side, args.front, pattern=args.pattern, filmed=filmed,
                                    thresholds=args.thresholds, progress=progress, model_file=args.model_file,
                                    max_duration_s=args.max_duration, keep_frames=not args.no_video)
-        screen = write_outputs(screen, out, video=not args.no_video, progress=progress)
+        with staged_folder(out) as staging:
+            screen = write_outputs(screen, staging, video=not args.no_video, progress=progress)
         from .present import rep_line
 
         views = screen.views or {}
@@ -186,13 +188,17 @@ def cmd_analyze(args) -> int:
         raise ScreeningError("No video was given.", "Run: screening analyze VIDEO --out DIR "
                              "(or --side SIDE.mp4 --front FRONT.mp4 for two views of one lunge set)")
     source = _source(args.video)
-    out = Path(args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening"))
+    out = check_out_dir(args.out or (os.path.splitext(os.path.basename(str(args.video)))[0] + "_screening"))
+    from .config import load_thresholds
+
+    load_thresholds(args.thresholds)  # a thresholds file that does not fit is said before the video is read
     info = probe(source, max_duration_s=args.max_duration)
     long_video = info.is_webcam or info.duration_s > 5
     progress = Progress(long_video and not args.quiet)
     screen = analyze(source, pattern=args.pattern, filmed=filmed, thresholds=args.thresholds, progress=progress,
                      model_file=args.model_file, info=info, keep_frames=not args.no_video)
-    screen = write_outputs(screen, out, video=not args.no_video, progress=progress)
+    with staged_folder(out) as staging:  # the folder holds the old result or the new one, whole
+        screen = write_outputs(screen, staging, video=not args.no_video, progress=progress)
     wrote = [out / "result.json", out / "angles.csv"] + ([out / "annotated.mp4"] if not args.no_video else [])
     lines = summary(screen) + [f"Wrote      {', '.join(map(str, wrote))}"]
     if store is not None:
@@ -472,6 +478,20 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
             pass
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a stop from a service manager or `kill`) ends the command as Ctrl-C does: through its
+    clean-up paths, so the temporary copies of the client's video go with it."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (the command called from a test's thread)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     limit_malloc_arenas()
     parser = build_parser()
@@ -479,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from .tempfiles import sweep
+
+    sweep()  # what a killed earlier run left in the temporary folder (a client's video) goes first
+    _terminate_as_interrupt()
     os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:

@@ -33,7 +33,38 @@ def load_thresholds(path: str | os.PathLike | None = None) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise ScreeningError(f"The thresholds file '{path}' is not valid TOML ({exc}).",
                              "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
+    problems = schema_problems(th, user)
+    if problems:
+        shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")
+        raise ScreeningError(f"The thresholds file '{path}' does not match the thresholds this tool knows: {shown}.",
+                             "Use the section and key names of screening/data/thresholds.toml (copy it and change "
+                             "only the values), with numbers for thresholds.")
     return _merge(th, user)
+
+
+def schema_problems(default: dict, user: dict, where: str = "") -> list[str]:
+    """What in a user's thresholds does not fit the defaults' shape: unknown sections or keys (a misspelt
+    one would otherwise be ignored and the user's threshold never applied) and values of the wrong type
+    (a number where a number is expected; true/false is not a number)."""
+    out = []
+    for key, value in user.items():
+        name = f"{where}.{key}" if where else key
+        if key not in default:
+            known = ", ".join(sorted(default)) or "none"
+            out.append(f"unknown {'key' if where else 'section'} '{name}' (known here: {known})")
+            continue
+        expected = default[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                out.append(f"'{name}' must be a section, not a value")
+            else:
+                out += schema_problems(expected, value, name)
+        elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                out.append(f"'{name}' must be a number, not {type(value).__name__} {value!r}")
+        elif not isinstance(value, type(expected)):
+            out.append(f"'{name}' must be {type(expected).__name__}, not {type(value).__name__}")
+    return out
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -61,15 +61,21 @@ class Continuum:
     def find(self, pattern: str, name: str) -> Level:
         """A level by its key, number or name (``rdl``, ``4``, ``Romanian deadlift``)."""
         text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        choices = "Use one of: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[pattern]) + "."
+        if not text:
+            raise ScreeningError("No exercise was named.", choices)
         for lv in self.ladders[pattern]:
             if text in (lv.key, str(lv.level)) or text == lv.name.lower().replace("-", "_").replace(" ", "_"):
                 return lv
-        for lv in self.ladders[pattern]:  # a unique prefix of the key or the name
-            if lv.key.startswith(text) or lv.name.lower().replace(" ", "_").startswith(text):
-                return lv
-        raise ScreeningError(
-            f"'{name}' is not a level of the {pattern} ladder.",
-            "Use one of: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[pattern]) + ".")
+        # a prefix of a key or a name, when it names one level only
+        found = [lv for lv in self.ladders[pattern]
+                 if lv.key.startswith(text) or lv.name.lower().replace("-", "_").replace(" ", "_").startswith(text)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ScreeningError(f"'{name}' could be any of: {', '.join(lv.key for lv in found)}.",
+                                 "Give more of the name, or the level's key or number.")
+        raise ScreeningError(f"'{name}' is not a level of the {pattern} ladder.", choices)
 
     def pattern_of(self, name: str) -> str | None:
         """The one pattern whose ladder has a level called ``name`` by key or name (a number is in both)."""

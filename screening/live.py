@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import threading
 import warnings
 import weakref
@@ -241,7 +240,9 @@ class LiveSession:
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
         self._frames, self._fps, self._last_tick = 0, 0.0, None
-        self._folder = Path(tempfile.mkdtemp(prefix="screening-live-"))
+        from .tempfiles import private_dir
+
+        self._folder = private_dir("live")
         # the recording is a client's video: gone with this object, or at the latest when the process exits
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         self._path = self._folder / "set.mp4"

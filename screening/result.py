@@ -73,6 +73,107 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
+#: what a results folder of this tool holds (a folder holding anything else is not replaced)
+RESULT_NAMES = frozenset({"result.json", "angles.csv", "annotated.mp4", "key_frame.jpg", "reps.csv", "rhythm.png",
+                          "thresholds.png", "side", "front"})
+NAME_MAX_BYTES = 255
+
+
+def check_out_dir(out: str | os.PathLike) -> Path:
+    """Refuse, before any tracking, a results folder that cannot be used: an existing file, a name too long,
+    a folder holding files other than an earlier result's (they would be replaced with it), or a place
+    this user cannot write. Removes the staging folders a crashed earlier run left beside it."""
+    from .errors import ScreeningError
+
+    out = Path(out)
+    fix = "Give --out a new folder, or the folder of an earlier result of this tool."
+    too_long = [part for part in out.parts if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX_BYTES]
+    if too_long:
+        raise ScreeningError(f"The results folder's name is too long ({len(too_long[0])} characters; at most "
+                             f"{NAME_MAX_BYTES} bytes per name).", "Give --out a shorter folder name.")
+    if out.exists() and not out.is_dir():
+        raise ScreeningError(f"'{out}' is a file, not a folder: the results cannot be written there.", fix)
+    if out.is_dir():
+        other = sorted(p.name for p in out.iterdir() if p.name not in RESULT_NAMES)
+        if other:
+            raise ScreeningError(f"'{out}' holds other files ({', '.join(other[:3])}{', …' if len(other) > 3 else ''}): "
+                                 "a new result replaces the whole folder.", fix)
+    parent = out.absolute().parent
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ScreeningError(f"The results cannot be written in '{existing}' (no permission to write there).", fix)
+    sweep_staging(parent, out.name)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_staging(parent: Path, name: str) -> None:
+    """Remove ``.NAME.new-PID-*`` and ``.NAME.old-PID-*`` folders of runs that are no longer running (a run
+    killed while writing): the previous complete result, if any, is still in NAME."""
+    import shutil
+
+    if not parent.is_dir():
+        return
+    for p in [*parent.glob(f".{name}.new-*"), *parent.glob(f".{name}.old-*")]:
+        try:
+            pid = int(p.name.rsplit("-", 2)[-2])
+        except (ValueError, IndexError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 with RENAME_EXCHANGE); False where that is not available."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+@contextmanager
+def staged_folder(out: str | os.PathLike):
+    """Yield a fresh folder beside ``out`` to write a whole result into; when the block ends without an
+    error, it takes ``out``'s place in one step (the earlier result is removed after), so ``out`` always holds
+    one complete result, the old or the new, never a mix and never a stale file of another clip. On an
+    error, or a kill, the fresh folder goes (a kill's is swept by the next run's :func:`check_out_dir`)."""
+    import shutil
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-{os.getpid()}-", dir=out.parent))
+    try:
+        yield new
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    if not out.exists():
+        os.rename(new, out)
+    elif _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)  # now the earlier result
+    else:
+        old = out.with_name(f".{out.name}.old-{os.getpid()}-x")
+        os.rename(out, old)
+        os.rename(new, out)
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def write_json(screen: Screen, path: Path) -> None:
     """result.json of ``screen``, written whole or not at all."""
     with atomic_path(path) as tmp:
