@@ -138,6 +138,9 @@ def cmd_analyze(args) -> int:
     from .video import probe
 
     filmed = Filmed(args.exercise, args.load, args.pain)
+    if args.exercise is not None and not args.exercise.strip():
+        raise ScreeningError("No exercise was named (--exercise was given empty).",
+                             "Give the level filmed (e.g. rdl, split_squat), or leave --exercise out to infer it.")
     if args.exercise is not None:  # checked before any tracking: a typo must not cost the analysis
         from .continuum import load_continuum
 

@@ -322,7 +322,8 @@ class LiveSession:
         if self._writer is None:
             self._size = (w, h)
             self._t0 = time_s
-            self._writer = BackgroundWriter(self._path, 30.0, w, h, threads=self._encoder_threads)
+            # near-lossless (crf 17): the analysis tracks this file again, and should see what the live count saw
+            self._writer = BackgroundWriter(self._path, 30.0, w, h, crf=17, threads=self._encoder_threads)
         if (w, h) != self._size or (self._last_t is not None and time_s <= self._last_t):
             return  # the camera changed its size mid-set, or a frame came twice: not part of this recording
         t = time_s - self._t0

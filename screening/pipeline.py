@@ -19,13 +19,14 @@ from .clean import CleanSeries, clean
 from .config import load_thresholds
 from .continuum import placed
 from .errors import NoPersonError, ScreeningError
-from .findings import PatternResult
+from .findings import PatternResult, pattern_score
 from .hinge import analyze_hinge, trunk_change
 from .kinematics import Kinematics, kinematics, resolve_point
 from .landmarks import LM
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
 from .pose import track
+from .quality import out_of_picture, refusal, withheld
 from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
 from .signals import quiet, window_mask
@@ -45,6 +46,9 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
     """The measuring stages, no files written: (pose series, clean series, kinematics)."""
     series = track(source, info, progress=(lambda f: progress(f, "tracking pose")) if progress else None,
                    report=ReadReport(), frame_sink=frame_sink, model_file=model_file)
+    problem = refusal(info, series)  # too short for a rep, or the picture turned the wrong way
+    if problem is not None:
+        raise problem
     n_person = int(series.detected.sum())
     if n_person < MIN_PERSON_FRAMES:
         raise NoPersonError(
@@ -101,6 +105,8 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     return "unknown"
 
 
+WITHHELD = "No score and no verdict: the clip cannot carry one (see the notes above)."
+
 #: what the result says when no movement analysis ran
 UNANALYSED = {
     "unknown": "The movement was not recognised as a hinge or a lunge (an oblique camera, or too little "
@@ -148,6 +154,17 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
     screen = build_screen(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
     if movement is None:
         screen.analysis_notes = [UNANALYSED.get(found, UNANALYSED["unknown"])]
+    reps = movement.reps if movement is not None else []
+    why = withheld(info, series, cs, reps)
+    if why:  # the reps and measures stay; the score, and with it the verdict, are withheld
+        screen.analysis_notes = list(screen.analysis_notes) + why + [WITHHELD]
+        screen.score = None
+    elif screen.score is not None and (cut := out_of_picture(series, reps)):
+        kept = [r for r in reps if r.index + 1 not in cut]
+        screen.score = pattern_score(kept, list(screen.lunge.set_faults) if screen.lunge else [])
+        screen.analysis_notes = list(screen.analysis_notes) + [
+            f"The person was partly out of the picture during rep(s) {', '.join(map(str, cut))}: their measures are "
+            "guesses, and the score is of the other reps."]
     screen.measured = Measurement(source, info, series, cs, kin, movement, th, recording)
     return placed(screen, filmed)
 
@@ -274,4 +291,9 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
         views={role: {"result": f"{role}/result.json", "video": p.video.to_json(), "view": p.view.to_json(),
                       "person": p.person.to_json(), "reps": len(p.reps)} for role, p in parts.items()},
         measured=None, parts=parts, files={}, attachments={})
+    held = [f"{role} clip: {n}" for role, p in parts.items() for n in p.analysis_notes if n != WITHHELD
+            and p.score is None and p.reps]
+    if any(p.score is None and p.reps and WITHHELD in p.analysis_notes for p in parts.values()):
+        screen.analysis_notes = list(screen.analysis_notes) + held + [WITHHELD]
+        screen.score = None
     return placed(screen, filmed)

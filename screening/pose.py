@@ -99,6 +99,8 @@ class PoseSeries:
     #: (N, 2) silhouette width across the middle of the left / right shank, in shank lengths (a leg is
     #: ~0.3; a barbell plate or a bench in front of the shins makes it ~1): see :func:`shank_width`
     shank_width: np.ndarray | None = None
+    #: (N,) the picture's mean brightness (0-255), from a sparse grid of pixels (screening.quality)
+    brightness: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
@@ -574,6 +576,7 @@ class _Stretch:
     outlines: list = field(default_factory=list)
     shanks: list = field(default_factory=list)
     boxes: list = field(default_factory=list)
+    brightness: list = field(default_factory=list)
     report: ReadReport = field(default_factory=ReadReport)
     backend_name: str = "unknown"
 
@@ -601,6 +604,7 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             person = people[i]
             target_box = boxes[i]
         out.times.append(fr.time_s)
+        out.brightness.append(float(fr.rgb[::16, ::16].mean()))
         if person is None:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
             out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
@@ -709,6 +713,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         height=height,
         backend=parts[0].backend_name,
         shank_width=np.asarray(shanks, dtype=np.float64).reshape(-1, 2),
+        brightness=np.asarray([x for p in parts for x in p.brightness], dtype=np.float64),
     )
     if report.truncated_at_s is not None:
         series.notes.append(

@@ -253,6 +253,8 @@ class Screen:
             reps = [RepResult.from_dict(r) for r in d["reps"]]
             lunge = LungeExtras.from_json(d["lunge"]) if d.get("lunge") is not None else None
             placement = Placement.from_dict(d["placement"]) if d.get("placement") else None
+            if placement is not None:
+                _check_placement(placement)
             score = d.get("score")
             pain = score == 0 and placement is not None and placement.verdict == "refer"
             if pain:  # result.json says 0 for pain: the movement's own score comes from the faults
@@ -277,6 +279,35 @@ class Screen:
         return replace(self, **changes)
 
 
+def schema_problem(data: dict) -> str | None:
+    """The first place where ``data`` breaks screening/data/result.schema.json (None: it follows it)."""
+    import jsonschema
+
+    schema = json.loads((Path(__file__).with_name("data") / "result.schema.json").read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+    return f"at {where}: {error.message[:160]}"
+
+
+def _check_placement(p) -> None:
+    """A placement names a level and a load position the continuum has (a damaged or edited result could
+    draw "hinge level 99")."""
+    from .continuum import load_continuum
+
+    c = load_continuum()
+    levels = {lv.level for lv in c.ladders.get(p.pattern, ())}
+    if p.level not in levels or p.next_level not in levels:
+        raise ScreeningError(f"The result places the person at {p.pattern} level {p.level}, which the continuum "
+                             f"does not have (levels {min(levels, default=0)}-{max(levels, default=0)}).",
+                             "The result was edited or damaged: analyse the clip again.")
+    if p.load_position not in c.loads or p.next_load_position not in c.loads or p.verdict not in (
+            "progress", "hold", "regress", "refer"):
+        raise ScreeningError("The result's placement names a load position or a verdict this tool does not know.",
+                             "The result was edited or damaged: analyse the clip again.")
+
+
 def load_screen(path: str | Path) -> Screen:
     """A result.json (or the folder holding it) as a Screen, with its pictures as attachments.
 
@@ -296,6 +327,11 @@ def load_screen(path: str | Path) -> Screen:
         raise ScreeningError(f"'{path}' is not a result file: not valid JSON ({exc}).", what_to_do) from None
     if not isinstance(data, dict) or "schema_version" not in data or "reps" not in data:
         raise ScreeningError(f"'{path}' is JSON but not a screening result (no schema_version or reps).", what_to_do)
+    if data.get("schema_version") == SCHEMA_VERSION:
+        problem = schema_problem(data)
+        if problem:
+            raise ScreeningError(f"'{path}' is not a result this tool wrote: it does not follow the result's "
+                                 f"schema ({problem}).", what_to_do)
     screen = Screen.from_json(data)
     screen.folder = p.parent
     for key in ATTACHMENT_KEYS:
