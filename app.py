@@ -47,7 +47,7 @@ CACHE_SIZE = 3
 log = logging.getLogger(__name__)
 
 
-def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue) -> dict:
+def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue, blur_faces: bool = True) -> dict:
     """Analyse uploaded bytes in a temporary folder; return the Screen and the files the page shows.
 
     Runs in a worker thread (:func:`run_analysis`): no Streamlit call may be made here. The folder, with
@@ -56,15 +56,16 @@ def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue
     with private_tmp("upload") as tmp:
         source = Path(tmp) / ("upload" + Path(name).suffix.lower())
         source.write_bytes(data)
-        return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
+        return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces)
 
 
-def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue, out: Path | None = None) -> dict:
+def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue, out: Path | None = None,
+                 blur_faces: bool = True) -> dict:
     """Analyse a video on this machine as ``name`` (the name shown and written, never the path), writing
     its files into ``out`` (default: a temporary folder, deleted before this returns)."""
     if out is None:
         with private_tmp("analysis") as tmp:
-            return analyse_file(source, name, pattern, progress, Path(tmp) / "out")
+            return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces)
     try:
         screen = analyze(source, pattern=pattern, progress=progress)
     except ScreeningError as exc:
@@ -72,7 +73,7 @@ def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue,
         return {"error": (exc.message.replace(str(source), name).replace(source.name, name), exc.what_to_do)}
     # the user's file, never the temporary copy, in everything written and shown
     screen = screen.replace(video=replace(screen.video, path=Path(name).name))
-    written = write_outputs(screen, out, progress=progress)
+    written = write_outputs(screen, out, progress=progress, blur_faces=blur_faces)
     return {
         "screen": written.replace(measured=None, folder=None),  # the measurement's arrays are not kept
         "video": (out / "annotated.mp4").read_bytes(),
@@ -81,7 +82,7 @@ def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue,
     }
 
 
-def run_analysis(name: str, data: bytes | Path, pattern: str) -> dict:
+def run_analysis(name: str, data: bytes | Path, pattern: str, blur_faces: bool = True) -> dict:
     """:func:`analyse_upload` (or :func:`analyse_file`, for a path) in a worker thread, its progress drawn
     from this (the script's) thread.
 
@@ -96,8 +97,9 @@ def run_analysis(name: str, data: bytes | Path, pattern: str) -> dict:
 
     try:
         if isinstance(data, Path):
-            return run_with_progress(lambda progress: analyse_file(data, name, pattern, progress), show)
-        return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress), show)
+            return run_with_progress(lambda progress: analyse_file(data, name, pattern, progress,
+                                                                   blur_faces=blur_faces), show)
+        return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress, blur_faces), show)
     finally:
         bar.empty()
 
@@ -111,13 +113,13 @@ def angles_frame(angles: dict, view: str | None) -> tuple[pd.DataFrame, dict[str
     return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
 
 
-def cached_analysis(upload, pattern: str) -> tuple[tuple, dict]:
-    """One analysis per (file, pattern), kept in the session so a rerun does not recompute it."""
+def cached_analysis(upload, pattern: str, blur_faces: bool = True) -> tuple[tuple, dict]:
+    """One analysis per (file, pattern, blurring), kept in the session so a rerun does not recompute it."""
     data = upload.getvalue()
-    key = (upload.name, len(data), hashlib.sha1(data).hexdigest(), pattern)
+    key = (upload.name, len(data), hashlib.sha1(data).hexdigest(), pattern, blur_faces)
     cache = st.session_state.setdefault("analyses", {})
     if key not in cache:
-        cache[key] = run_analysis(upload.name, data, pattern)
+        cache[key] = run_analysis(upload.name, data, pattern, blur_faces)
         while len(cache) > CACHE_SIZE:
             cache.pop(next(iter(cache)))
     return key, cache[key]
@@ -271,6 +273,12 @@ def what_was_filmed(pattern: str, key: str) -> Filmed:
     return Filmed(None if exercise.startswith("inferred") else exercise.split(":")[0], load, pain)
 
 
+def blur_choice(key: str) -> bool:
+    return st.checkbox("Blur the face in the annotated video, the key frame and the report", value=True,
+                       key=f"{key}_blur", help="The face is pixelated where the pose model finds it. The analysis "
+                                               "itself is the same either way.")
+
+
 def upload_page() -> None:
     st.title("Movement screen")
     privacy_warnings()
@@ -282,10 +290,11 @@ def upload_page() -> None:
     pattern = st.selectbox("Movement pattern", ["auto", "hinge", "lunge"],
                            format_func=lambda x: "recognised from the movement" if x == "auto" else x)
     filmed = what_was_filmed(pattern, "upload")
+    blur = blur_choice("upload")
     if upload is None:
         return
     try:
-        key, output = cached_analysis(upload, pattern)
+        key, output = cached_analysis(upload, pattern, blur)
         show(key, output, Path(upload.name).stem, filmed)
     except Exception:  # noqa: BLE001 - the page must never show a traceback
         log.exception("analysis failed")
@@ -422,7 +431,7 @@ def finish_set(key: str) -> None:
             return
         name = f"live set {datetime.now():%Y-%m-%d %H-%M}.mp4"
         try:
-            output = run_analysis(name, path, holder.pattern)
+            output = run_analysis(name, path, holder.pattern, st.session_state.get(f"{key}_blur", True))
         except Exception:  # noqa: BLE001 - the page must never show a traceback
             log.exception("analysis of a live set failed")
             output = {"error": ("Internal error: the analysis of the set failed unexpectedly.",
@@ -458,6 +467,7 @@ def live_page() -> None:
                        format_func=lambda x: {"hinge": "hip hinge (filmed from the side)",
                                               "lunge": "lunge (filmed from the side or the front)"}[x])
     filmed = what_was_filmed(pattern, key)
+    blur_choice(key)
     done = live_set(key, pattern, False, "Speak the cues aloud", "Finish the set and analyse it")
     if done:
         result_key, output, stem, live_reps = done
@@ -957,8 +967,34 @@ def compare_page() -> None:
         st.markdown(f"- {line}")
 
 
+def signed_in() -> bool:
+    """On this computer only (localhost), nobody else can reach the page: no password. Served beyond it,
+    the page asks for the clinic's password (set with the command line's set-password) before anything."""
+    from screening.access import check_password, password_is_set
+
+    if st.get_option("server.address") in LOCAL_ADDRESSES or st.session_state.get("signed_in"):
+        return True
+    st.title("Movement screen")
+    if not password_is_set():
+        st.error("This page is served to the network, and no password has been set for it, so it stays closed. "
+                 "On the computer that runs it, set one (in a terminal: screening set-password), then reload "
+                 "this page.")
+        return False
+    with st.form("sign_in"):
+        password = st.text_input("The clinic's password for this page", type="password")
+        if st.form_submit_button("Sign in"):
+            if check_password(password):
+                st.session_state["signed_in"] = True
+                st.rerun()
+            time.sleep(1.0)  # slows guessing down
+            st.error("That is not the password.")
+    return False
+
+
 def main() -> None:
     st.set_page_config(page_title="Movement screen", layout="centered")
+    if not signed_in():
+        return
     pages = {"Screen": [st.Page(upload_page, title="Analyse a video", url_path="upload", default=True),
                         st.Page(live_page, title="Live screen", url_path="live"),
                         st.Page(home_page, title="Screen yourself at home", url_path="home")],

@@ -206,11 +206,59 @@ class _Part:
             self._writer = None
 
 
+#: the face landmarks of the pose model (nose, eyes, ears, mouth): what a blurred face is found from
+FACE = list(range(0, 11))
+#: how long a face found in one frame stands for frames where the tracker lost it
+FACE_HOLD_S = 1.0
+
+
+def face_circle(pts: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Centre and radius (pixels) of a disc covering the head, from the pose model's face landmarks and
+    shoulders in one frame (``pts``: (33, 2)); None without a face landmark."""
+    face = pts[FACE]
+    face = face[np.isfinite(face).all(axis=1)]
+    if not len(face):
+        return None
+    centre = face.mean(axis=0)
+    spread = float(np.max(np.hypot(*(face - centre).T))) if len(face) > 1 else 0.0
+    shoulders = pts[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]]
+    sw = float(np.hypot(*(shoulders[0] - shoulders[1]))) if np.isfinite(shoulders).all() else 0.0
+    trunk = pts[[LM.LEFT_SHOULDER, LM.LEFT_HIP]]
+    tl = float(np.hypot(*(trunk[0] - trunk[1]))) if np.isfinite(trunk).all() else 0.0
+    # the head is about a third of the trunk's length across, wider than the landmarks' spread (the face's
+    # points cover the face, not the hair and chin around it)
+    return centre, max(2.2 * spread, 0.45 * sw, 0.35 * tl, 12.0)
+
+
+def blur_face(rgb: np.ndarray, circle: tuple[np.ndarray, float] | None) -> np.ndarray:
+    """Pixelate the disc ``circle`` of ``rgb`` in place (coarse blocks: a face cannot be recognised, and no
+    detail survives to be sharpened back)."""
+    if circle is None:
+        return rgb
+    (cx, cy), r = circle
+    h, w = rgb.shape[:2]
+    x0, x1 = int(max(0, cx - r)), int(min(w, cx + r + 1))
+    y0, y1 = int(max(0, cy - r)), int(min(h, cy + r + 1))
+    if x1 <= x0 or y1 <= y0:
+        return rgb
+    patch = rgb[y0:y1, x0:x1]
+    block = max(4, int(r / 3))
+    small = cv2.resize(patch, (max(1, (x1 - x0) // block), max(1, (y1 - y0) // block)), interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+    patch[inside] = coarse[inside]
+    return rgb
+
+
 def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSeries, kin: Kinematics,
-                    progress=None, grab: dict | None = None) -> None:
+                    progress=None, grab: dict | None = None, blur_faces: bool = False,
+                    raw: np.ndarray | None = None) -> None:
     """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4. ``grab``:
     ``{"index": i}`` keeps a copy of frame ``i`` before drawing, as ``grab["rgb"]`` (the key frame, without
-    decoding the video again)."""
+    decoding the video again; faces already blurred when asked). ``blur_faces``: pixelate the head in every
+    frame, from the tracked landmarks ``raw`` (the pose series' (N, 33, 2), in the picture's pixels); a face
+    the tracker lost is covered where it was last seen, for up to :data:`FACE_HOLD_S`."""
     # landmarks back from the levelled frame to the picture, then to the analysis size
     pts_all = rotate(cs.xy, cs.roll_deg, (cs.width / 2, cs.height / 2))
     v = cs.view
@@ -218,6 +266,7 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
     names = [n for n, _, _ in LABELS.get(v.kind, [])]
     writer = None
     n = len(cs.time_s)
+    last_face, last_t = None, -np.inf
     try:
         frames = (fr for path in bases for fr in read_frames(path))
         for i, fr in enumerate(prefetch(frames, None)):
@@ -228,9 +277,18 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             s = np.array([fr.rgb.shape[1] / cs.width, fr.rgb.shape[0] / cs.height])
             values = {k: float(kin.values[k][i]) for k in names}
             img = fr.rgb if fr.rgb.flags.writeable else fr.rgb.copy()
+            t = float(cs.time_s[i])
+            if blur_faces:
+                src = raw[i] if raw is not None else pts_all[i]
+                circle = face_circle(src * s)
+                if circle is not None:
+                    last_face, last_t = circle, t
+                elif t - last_t <= FACE_HOLD_S:
+                    circle = last_face
+                blur_face(img, circle)
             if grab is not None and grab.get("index") == i:
                 grab["rgb"] = img.copy()
-            t = float(cs.time_s[i])  # a part's own timestamps start at its first frame: the series' are the clip's
+            # (t: the series' time; a part's own timestamps start at its first frame)
             draw(img, pts_all[i] * s, values, v.kind, v.near_side, t, header)
             writer.write(img, t)
             if progress is not None and i % 10 == 0:
@@ -248,11 +306,13 @@ def key_frame_index(cs: CleanSeries, rep: RepResult) -> int:
 
 
 def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern: str,
-              rgb: np.ndarray | None = None) -> np.ndarray | None:
+              rgb: np.ndarray | None = None, blur_faces: bool = False,
+              raw: np.ndarray | None = None) -> np.ndarray | None:
     """The frame at the bottom of ``rep`` with the skeleton and the rep's key measures and faults drawn on it
-    (RGB): ``rgb`` when the annotated pass kept it, else read from ``source`` again. None when it cannot be
-    had (a webcam without the annotated video)."""
+    (RGB): ``rgb`` when the annotated pass kept it (its face already blurred when asked), else read from
+    ``source`` again. None when it cannot be had (a webcam without the annotated video)."""
     i = key_frame_index(cs, rep)
+    fresh = rgb is None
     if rgb is None:
         if isinstance(source, int):
             return None
@@ -266,6 +326,9 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern:
     img = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (w, h) else rgb.copy()
     pts = rotate(cs.xy[i:i + 1], cs.roll_deg, (cs.width / 2, cs.height / 2))[0] * np.array([size[0] / cs.width,
                                                                                           size[1] / cs.height])
+    if blur_faces and fresh:
+        src = raw[i] if raw is not None else pts / np.array([size[0] / cs.width, size[1] / cs.height])
+        blur_face(img, face_circle(src * np.array([size[0] / cs.width, size[1] / cs.height])))
     v = cs.view
     header = f"rep {rep.index + 1}" + (f", {rep.lead_leg} leg in front" if rep.lead_leg else "")
     draw(img, pts, {}, v.kind, v.near_side, float(cs.time_s[i]), header)

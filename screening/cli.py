@@ -165,7 +165,8 @@ def cmd_analyze(args) -> int:
                                    thresholds=args.thresholds, progress=progress, model_file=args.model_file,
                                    max_duration_s=args.max_duration, keep_frames=not args.no_video)
         with staged_folder(out) as staging:
-            screen = write_outputs(screen, staging, video=not args.no_video, progress=progress)
+            screen = write_outputs(screen, staging, video=not args.no_video, progress=progress,
+                                   blur_faces=args.blur_faces)
         from .present import rep_line
 
         views = screen.views or {}
@@ -201,7 +202,8 @@ def cmd_analyze(args) -> int:
     screen = analyze(source, pattern=args.pattern, filmed=filmed, thresholds=args.thresholds, progress=progress,
                      model_file=args.model_file, info=info, keep_frames=not args.no_video)
     with staged_folder(out) as staging:  # the folder holds the old result or the new one, whole
-        screen = write_outputs(screen, staging, video=not args.no_video, progress=progress)
+        screen = write_outputs(screen, staging, video=not args.no_video, progress=progress,
+                               blur_faces=args.blur_faces)
     wrote = [out / "result.json", out / "angles.csv"] + ([out / "annotated.mp4"] if not args.no_video else [])
     lines = summary(screen) + [f"Wrote      {', '.join(map(str, wrote))}"]
     if store is not None:
@@ -388,6 +390,27 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_set_password(args) -> int:
+    """Set the page's password (asked when the page is served beyond this computer)."""
+    from .access import set_password
+
+    if args.from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        if not sys.stdin.isatty():
+            raise ScreeningError("The password is typed in a terminal, and there is none here.",
+                                 "Run it in a terminal, or pipe the password in with --from-stdin.")
+        password = getpass.getpass("The page's password: ")
+        if getpass.getpass("Again: ") != password:
+            raise ScreeningError("The two passwords differ.", "Run it again and type the same password twice.")
+    path = set_password(password)
+    print(f"Set        the page's password (its hash only, in {path}); the page asks for it when served "
+          "beyond this computer.")
+    return 0
+
+
 STORE_HELP = "the store file (default: $SCREENING_STORE, else screening.db in your user data folder)"
 
 
@@ -421,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--pain", action="store_true",
                    help="the person reported pain: the screen scores 0 and refers to a clinician")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    a.add_argument("--blur-faces", action="store_true",
+                   help="pixelate the face in the annotated video, the key frame and the reports (from the pose "
+                        "model's own face landmarks)")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.add_argument("--client", metavar="NAME", help="save the session in the store under this client (added if new)")
     a.add_argument("--keep-video", action="store_true",
@@ -436,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    pw = sub.add_parser("set-password", help="the page's password, for serving it on a network",
+                        description="Set the password the page asks for when it is served beyond this computer "
+                                    "(a clinic's network). Only a salted scrypt hash is kept.")
+    pw.add_argument("--from-stdin", action="store_true", help="read the password from standard input (scripts)")
+    pw.set_defaults(func=cmd_set_password)
     store_command("clients", cmd_clients, "the clients in the store",
                   "The clients in the store, with their number of sessions and the last verdict.", "search?")
     store_command("history", cmd_history, "a client's path on the continuum, one line per session",

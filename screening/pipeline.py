@@ -170,7 +170,7 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
 
 
 def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
-                  progress: Progress | None = None) -> Screen:
+                  progress: Progress | None = None, blur_faces: bool = False) -> Screen:
     """Write a Screen's files into ``out_dir`` and return it with ``files``, ``attachments`` and ``folder``:
 
     - result.json (:meth:`Screen.to_json`); reps.csv when there are reps;
@@ -180,6 +180,7 @@ def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
     - a side and a front clip of one set (``screen.parts``): each clip's own files in ``side/`` and
       ``front/``, and the merged result beside them.
 
+    ``blur_faces``: the face pixelated in the annotated video and the key frame (and so in the reports).
     Each file is written whole or not at all."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -188,14 +189,14 @@ def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
     if screen.parts:
         for role, part in screen.parts.items():
             step = (lambda f, stage, r=role: progress(f, f"{r} clip: {stage}")) if progress else None
-            written = write_outputs(part, out / role, video=video, progress=step)
+            written = write_outputs(part, out / role, video=video, progress=step, blur_faces=blur_faces)
             if "key_frame" in written.attachments:
                 key = "key_frame" if role == "side" else f"key_frame_{role}"
                 files[key] = f"{role}/{written.files['key_frame']}"
                 attachments[key] = written.attachments["key_frame"]
     m = screen.measured
     if m is not None:
-        attachments.update(_pictures(screen, m, out, video, progress))
+        attachments.update(_pictures(screen, m, out, video, progress, blur_faces))
         write_csv(m.kinematics, out / "angles.csv")
         if "key_frame" in attachments:
             with atomic_path(out / "key_frame.jpg") as tmp:
@@ -216,20 +217,25 @@ def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
     return written
 
 
-def _pictures(screen: Screen, m: Measurement, out: Path, video: bool, progress: Progress | None) -> dict[str, bytes]:
-    """The annotated video (written to ``out``) and the key frame (returned as JPEG bytes)."""
+def _pictures(screen: Screen, m: Measurement, out: Path, video: bool, progress: Progress | None,
+              blur_faces: bool = False) -> dict[str, bytes]:
+    """The annotated video (written to ``out``) and the key frame (returned as JPEG bytes), faces
+    pixelated when ``blur_faces``."""
     worst = screen.worst_rep()
     grab = {"index": key_frame_index(m.clean, worst)} if worst is not None else None
+    raw = m.series.image[:, :, :2] if m.series is not None else None
     if video and m.recording is not None and not m.recording.closed:
         try:
             with atomic_path(out / "annotated.mp4") as tmp:
                 write_annotated(tmp, m.recording.paths, m.info, m.clean, m.kinematics, grab=grab,
-                                progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None)
+                                progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None,
+                                blur_faces=blur_faces, raw=raw)
         finally:
             m.recording.close()
     if worst is None:
         return {}
-    img = key_frame(m.source, m.info, m.clean, worst, screen.pattern, (grab or {}).get("rgb"))
+    img = key_frame(m.source, m.info, m.clean, worst, screen.pattern, (grab or {}).get("rgb"),
+                    blur_faces=blur_faces, raw=raw)
     jpeg = encode_jpeg(img) if img is not None else None
     return {"key_frame": jpeg} if jpeg else {}
 
