@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from datetime import datetime
 from dataclasses import replace
@@ -225,7 +226,7 @@ def show_placement(screen: Screen, key: tuple, stem: str) -> None:
 def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
     if "error" in output:
         message, what_to_do = output["error"]
-        st.error(f"{message} {what_to_do}")
+        st.error(f"{md(message)} {md(what_to_do)}")
         return
     st.video(output["video"], format="video/mp4")
     screen = placed(output["screen"], filmed)  # cheap: no re-analysis when what was filmed changes
@@ -244,6 +245,12 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
         mid.download_button("Download reps CSV", reps_csv_text([screen]), f"{stem}_reps.csv", "text/csv")
     right.download_button("Download angles CSV", output["angles_csv"], f"{stem}_angles.csv", "text/csv")
     save_to_client(key, screen, output, filmed)
+
+
+def md(text: str) -> str:
+    """User-given text (a file or client name) shown literally where the page renders Markdown: a name such
+    as "[click](http://…)" or "**x**" stays those characters, not a link or bold type."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
 def privacy_warnings() -> None:
@@ -559,7 +566,7 @@ def home_result(done: tuple, filmed: Filmed) -> None:
     st.subheader("5. Your result")
     if "error" in output:
         message, what_to_do = output["error"]
-        st.error(f"{message} {what_to_do}")
+        st.error(f"{md(message)} {md(what_to_do)}")
         return
     screen = placed(output["screen"], filmed)
     p = screen.placement
@@ -636,14 +643,14 @@ def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> 
     saved = st.session_state.setdefault("saved_sessions", {})
     done_key = (key, filmed, name.strip().casefold())
     if done_key in saved:
-        st.success(f"Saved in {name}'s record.")
+        st.success(f"Saved in {md(name)}'s record.")
         st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {name}'s record](client?name={_q(name)})")
         return
     if st.button(f"Save in {name}'s record", type="primary", key=f"save_button_{hash(key)}"):
         try:
             saved[done_key] = store.save_session(name, screen, video=output.get("video") if keep_video else None)
         except StoreError as exc:
-            st.error(f"{exc.message} {exc.what_to_do}")
+            st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
             return
         st.rerun()
 
@@ -706,7 +713,7 @@ def clients_page() -> None:
                 store.add_client(name, birth.strip() or None, notes)
                 st.success(f"Added {' '.join(name.split())}.")
             except StoreError as exc:
-                st.error(f"{exc.message} {exc.what_to_do}")
+                st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
 
 
 def _path_chart(store, sessions, pattern: str):
@@ -784,9 +791,9 @@ def client_page() -> None:
     try:
         client = store.client(name)
     except StoreError as exc:
-        st.error(f"{exc.message} {exc.what_to_do}")
+        st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
         return
-    st.title(client.name)
+    st.title(md(client.name))
     if client.birth_date:
         st.caption(f"Born {client.birth_date}")
     sessions = store.sessions(client.name)
@@ -838,7 +845,7 @@ def client_page() -> None:
 
 
 def _session_header(store, s) -> None:
-    st.markdown(f"**[{s.client_name}](client?name={_q(s.client_name)})** · {_local_date(s.recorded_at)} · "
+    st.markdown(f"**[{md(s.client_name)}](client?name={_q(s.client_name)})** · {_local_date(s.recorded_at)} · "
                 f"{_exercise(s)}, {(s.load_position or 'unloaded').replace('_', ' ')}")
     verdict = s.shown_verdict
     if verdict:
@@ -899,7 +906,7 @@ def session_page() -> None:
             store.override(s.id, verdict, reason)
             st.rerun()
         except StoreError as exc:
-            st.error(f"{exc.message} {exc.what_to_do}")
+            st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
 
 
 def _overridden(screen: Screen, s) -> Screen:

@@ -254,7 +254,16 @@ def test_not_a_video_shows_the_error_without_traceback(page, server, tmp_path):
     assert server.leftovers() == [], "a failed analysis left its temporary copy behind"
 
 
-# ------------------------------------------------------------------------------------------ real-length clips
+def test_a_file_name_is_shown_as_written_not_as_markdown(page, tmp_path):
+    """A file called "**notes** [see](http://example.com)_v2.mp4" is named literally in the error: no bold
+    type, no link to anywhere."""
+    fake = tmp_path / "**notes** [see](http:__example.com)_v2.mp4"
+    fake.write_text("not a video\n" * 20)
+    _upload(page, fake)
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="could not be read as a video")
+    alert.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    assert fake.name in alert.inner_text()
+    assert alert.locator("a, strong, b").count() == 0
 def _listening_addresses(port: int) -> set[str]:
     """The local addresses of the sockets listening on ``port`` on this machine (/proc/net/tcp, tcp6)."""
     found = set()
