@@ -684,8 +684,14 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                 ends = [min(b, info.duration_s) for b in bounds[1:]]
                 order = sorted(range(len(parts)), key=lambda k: bounds[k] - ends[k])
                 futures = [pool.submit(run, k) for k in order]
-                for f in futures:
-                    f.result()
+                try:
+                    for f in futures:
+                        f.result()
+                except BaseException:  # Ctrl-C, or a worker's failure: the other graphs stop at their next frame
+                    cancel.set()
+                    for f in futures:
+                        f.cancel()
+                    raise
     finally:
         if cen is not None:
             cen.close()

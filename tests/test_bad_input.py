@@ -324,3 +324,29 @@ def test_a_run_killed_at_any_moment_leaves_the_earlier_result_whole(earlier, tmp
                           env=env, capture_output=True).returncode == 0
     assert list(tmpdir.iterdir()) == [], list(tmpdir.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tmp"]
+
+
+@pytest.mark.real_video
+@pytest.mark.parametrize("at", [3.0, 9.0, 15.0])
+def test_ctrl_c_stops_within_two_seconds_and_leaves_nothing(at, shared_videos, earlier, tmp_path):
+    """Ctrl-C (SIGINT) into `screening analyze` of a 32-s clip at several moments (tracking on two graphs,
+    later stretches, drawing): it stops within 2 s with exit 130, the earlier result is whole and nothing
+    of the clip is left in the temporary folder."""
+    out = tmp_path / "out"
+    shutil.copytree(earlier, out)
+    before = snapshot(out)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("screening")), "analyze",
+                             str(shared_videos / "nowva_lunge.mp4"), "--out", str(out)],
+                            env={**os.environ, "TMPDIR": str(tmpdir)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(at)
+    if proc.poll() is not None:
+        pytest.skip(f"the analysis had already ended at {at} s on this machine")
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=30)[1]
+    assert time.monotonic() - t0 < 2.0 and proc.returncode == 130, err[-500:]
+    assert "Traceback" not in err and "stopped." in err
+    assert snapshot(out) == before and list(tmpdir.iterdir()) == []
