@@ -210,7 +210,9 @@ def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m
         cam.page.get_by_text("Download the result for your physiotherapist (PDF)").wait_for(timeout=60_000)
         body = cam.body()
         found = int(re.search(r"Repetitions found: (\d+)", body).group(1))
-        assert found in (live, live + 1), (live, found)  # the page may have counted once more before the end
+        # read a moment before the set ended (the page counts twice a second), and tracked again from the
+        # recorded video: within one of each other (the live page's own test compares them at one instant)
+        assert abs(found - live) <= 1, (live, found)
         assert "Your next exercise" in body
         for raw in ("None", "Traceback", "_", "deg)", "lumbar_flexion", "--"):
             assert raw not in body.split("5. Your result")[1], raw

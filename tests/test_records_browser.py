@@ -107,6 +107,8 @@ def test_a_clients_path_override_compare_and_delete(browser, server):  # noqa: F
             a, b = (r[0] for r in con.execute("SELECT id FROM sessions ORDER BY recorded_at"))
         page.goto(f"{server.url}/compare?a={a}&b={b}")
         page.get_by_text("What changed").wait_for()
+        page.get_by_text(re.compile("^Exercise: ")).wait_for()  # the list under it, drawn after the heading
+        _wait_idle(page)
         body = _body_text(page)
         assert "Exercise: hinge level 1" in body and "hinge level 4" in body
         assert "No longer seen: rounded lower back" in body  # 30 deg of flexion, then a clean hinge
