@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -32,20 +31,9 @@ def frames_of(clip: Path = CLIP):
 
 
 def write_video(path: Path, frames, fps=30, codec="libx264", times=None, pix_fmt="yuv420p", container_options=None):
-    with av.open(str(path), "w", options=container_options or {}) as c:
-        s = c.add_stream(codec, rate=fps)
-        h, w = frames[0].shape[:2]
-        s.width, s.height, s.pix_fmt = w, h, pix_fmt
-        s.codec_context.time_base = Fraction(1, 1000)
-        for i, rgb in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            f.pts = int(round((times[i] if times is not None else i / fps) * 1000))
-            f.time_base = Fraction(1, 1000)
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
+    from tests.test_video_input import write_clip
+
+    return write_clip(path, frames, fps, times=times, codec=codec, pix_fmt=pix_fmt, options=container_options)
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +139,15 @@ ANALYSED = {
 WITHHELD = {"truncated, index kept", "too dark"}  # measured, but no score and no verdict
 
 
-def _run(args, capsys):
+def _run(args, capsys, kind: str = ""):
     code = cli.main(args)
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err + captured.out
+    table = os.environ.get("BAD_INPUT_TABLE")  # the closing note's table: input, exit code, message
+    if table and kind:
+        said = " ".join(line.strip() for line in captured.err.strip().splitlines() if line.startswith(("error", "what")))
+        with open(table, "a") as f:
+            f.write(f"| {kind} | {code} | {said or 'analysed'} |\n")
     return code, captured.err
 
 
@@ -163,7 +156,7 @@ def test_refused_with_what_to_do_and_the_earlier_result_intact(kind, inputs, ear
     out = tmp_path / "out"
     shutil.copytree(earlier, out)
     before = snapshot(out)
-    code, err = _run(["analyze", str(inputs[kind]), "--out", str(out), "--quiet"], capsys)
+    code, err = _run(["analyze", str(inputs[kind]), "--out", str(out), "--quiet"], capsys, kind)
     want_code, words = REFUSED[kind]
     assert code == want_code, err
     assert words in err and "what to do:" in err, err
@@ -175,7 +168,7 @@ def test_refused_with_what_to_do_and_the_earlier_result_intact(kind, inputs, ear
 def test_odd_but_readable_input_is_analysed_and_replaces_the_earlier_result_whole(kind, inputs, earlier, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(earlier, out)
-    code, err = _run(["analyze", str(inputs[kind]), "--out", str(out), "--quiet", "--no-video"], capsys)
+    code, err = _run(["analyze", str(inputs[kind]), "--out", str(out), "--quiet", "--no-video"], capsys, kind)
     assert code == 0, err
     r = json.loads((out / "result.json").read_text())
     # the new result, whole: none of the earlier clip's files is left beside it
@@ -213,7 +206,7 @@ def test_an_unusable_output_folder_is_refused_before_any_tracking(kind, tmp_path
     else:
         out = Path("/dev/null/results")
     t0 = time.monotonic()
-    code, err = _run(["analyze", str(CLIP), "--out", str(out), "--quiet"], capsys)
+    code, err = _run(["analyze", str(CLIP), "--out", str(out), "--quiet"], capsys, kind)
     assert code == 2 and OUT_PROBLEMS[kind] in err and "what to do:" in err, err
     assert time.monotonic() - t0 < 3  # said at once, not after the tracking
     if kind == "output is a file":
@@ -243,7 +236,7 @@ def test_bad_options_are_refused_before_any_tracking(kind, tmp_path, capsys):
         (tmp_path / "bad.toml").write_text(toml)
         extra = [str(tmp_path / "bad.toml") if a == "BAD" else a for a in extra]
     t0 = time.monotonic()
-    code, err = _run(["analyze", str(CLIP), "--out", str(tmp_path / "o"), "--quiet", *extra], capsys)
+    code, err = _run(["analyze", str(CLIP), "--out", str(tmp_path / "o"), "--quiet", *extra], capsys, kind)
     assert code == 2 and words in err, err
     assert time.monotonic() - t0 < 3 and not (tmp_path / "o").exists()
 
@@ -276,7 +269,7 @@ REPORT_REFUSED = {"newer schema": "schema_version 99", "cut JSON": "not valid JS
 @pytest.mark.parametrize("kind", list(REPORT_REFUSED))
 def test_report_refuses_a_result_it_cannot_trust(kind, earlier, tmp_path, capsys):
     path = _result_variants(earlier, tmp_path)[kind]
-    code, err = _run(["report", str(path), "--out", str(tmp_path / "r.html")], capsys)
+    code, err = _run(["report", str(path), "--out", str(tmp_path / "r.html")], capsys, f"report: {kind}")
     assert code == 2 and REPORT_REFUSED[kind] in err and "what to do:" in err, err
     assert not (tmp_path / "r.html").exists()
 
@@ -288,7 +281,7 @@ def test_report_reads_only_files_inside_the_results_own_folder(target, earlier, 
     r = json.loads((d / "result.json").read_text())
     r["files"]["key_frame"] = target
     (d / "result.json").write_text(json.dumps(r))
-    code, err = _run(["report", str(d), "--out", str(tmp_path / "r.html")], capsys)
+    code, err = _run(["report", str(d), "--out", str(tmp_path / "r.html")], capsys, f"report: key frame at {target}")
     assert code == 0, err
     html = (tmp_path / "r.html").read_text()
     assert "root:" not in html and len(html) < 5_000_000
