@@ -22,7 +22,7 @@ import streamlit as st
 from screening import (Filmed, Screen, ScreeningError, analyze, load_continuum, placed, write_outputs)
 from screening.cli import limit_malloc_arenas
 from screening.continuum import short_name
-from screening.present import chart_series, fault_text, glossary, leg_table, rep_table
+from screening.present import chart_series, fault_text, glossary, leg_table, local_time, rep_table, sentence
 from screening.progress import ProgressValue, run_with_progress
 from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
@@ -180,7 +180,7 @@ def show_reps(screen: Screen) -> None:
                     + (", and the asymmetry |L - R| / max(L, R)" if lunge.asymmetry_pct else ""))
         st.dataframe(table_frame(leg_table(screen), "leg"))
         for f in lunge.set_faults:
-            st.warning(f"{fault_text(f, 'lunge')[:1].upper()}{fault_text(f, 'lunge')[1:]}.")
+            st.warning(sentence(fault_text(f, 'lunge')))
     if "rhythm_plot" in screen.attachments:
         st.image(screen.attachments["rhythm_plot"], caption="Hip flexion against spinal flexion through each rep")
     with st.expander("What the measures mean"):
@@ -226,7 +226,7 @@ def show_placement(screen: Screen, key: tuple, stem: str) -> None:
 def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
     if "error" in output:
         message, what_to_do = output["error"]
-        st.error(f"{md(message)} {md(what_to_do)}")
+        say_error(message, what_to_do)
         return
     st.video(output["video"], format="video/mp4")
     screen = placed(output["screen"], filmed)  # cheap: no re-analysis when what was filmed changes
@@ -251,6 +251,11 @@ def md(text: str) -> str:
     """User-given text (a file or client name) shown literally where the page renders Markdown: a name such
     as "[click](http://…)" or "**x**" stays those characters, not a link or bold type."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def say_error(message: str, what_to_do: str = "") -> None:
+    """An error and what to do about it, shown as written (they name the user's files and clients)."""
+    st.error(f"{md(message)} {md(what_to_do)}".strip())
 
 
 def privacy_warnings() -> None:
@@ -566,7 +571,7 @@ def home_result(done: tuple, filmed: Filmed) -> None:
     st.subheader("5. Your result")
     if "error" in output:
         message, what_to_do = output["error"]
-        st.error(f"{md(message)} {md(what_to_do)}")
+        say_error(message, what_to_do)
         return
     screen = placed(output["screen"], filmed)
     p = screen.placement
@@ -587,7 +592,7 @@ def home_result(done: tuple, filmed: Filmed) -> None:
     if p.cues:
         st.markdown("**Tips for your next sets:**")
         for cue in p.cues:
-            st.markdown(f"- {cue[:1].upper()}{cue[1:]}.")
+            st.markdown(f"- {sentence(cue)}")
     st.caption("This is a screen, not a diagnosis. If anything hurts, stop and see a physiotherapist.")
     html, pdf = reports((done[0], filmed), screen)
     st.download_button("Download the result for your physiotherapist (PDF)", pdf, f"{stem}_report.pdf",
@@ -616,7 +621,7 @@ def get_store():
     try:
         return _open_store(str(default_store_path()))
     except StoreError as exc:
-        st.error(f"The clients' store cannot be used: {exc.message} {exc.what_to_do}")
+        say_error(f"The clients' store cannot be used: {exc.message}", exc.what_to_do)
     except OSError as exc:
         st.error(f"The clients' store cannot be opened ({exc.strerror}): set SCREENING_STORE to a folder this "
                  "computer can write, and start the page again.")
@@ -644,13 +649,13 @@ def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> 
     done_key = (key, filmed, name.strip().casefold())
     if done_key in saved:
         st.success(f"Saved in {md(name)}'s record.")
-        st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {name}'s record](client?name={_q(name)})")
+        st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {md(name)}'s record](client?name={_q(name)})")
         return
-    if st.button(f"Save in {name}'s record", type="primary", key=f"save_button_{hash(key)}"):
+    if st.button(f"Save in {md(name)}'s record", type="primary", key=f"save_button_{hash(key)}"):
         try:
             saved[done_key] = store.save_session(name, screen, video=output.get("video") if keep_video else None)
         except StoreError as exc:
-            st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
+            say_error(exc.message, exc.what_to_do)
             return
         st.rerun()
 
@@ -659,14 +664,6 @@ def _q(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
-
-
-def _local_date(iso: str, with_time: bool = True) -> str:
-    try:
-        when = datetime.fromisoformat(iso).astimezone()
-    except ValueError:
-        return iso
-    return when.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 def _exercise(s) -> str:
@@ -694,12 +691,12 @@ def clients_page() -> None:
     clients = store.clients(search)
     if clients:
         frame = pd.DataFrame([{"client": c.name, "sessions": c.sessions,
-                               "last session": _local_date(c.last_session_at) if c.last_session_at else "—",
+                               "last session": local_time(c.last_session_at) if c.last_session_at else "—",
                                "record": f"client?name={_q(c.name)}"} for c in clients])
         st.dataframe(frame, hide_index=True, column_config={"record": st.column_config.LinkColumn(
             "record", display_text="open")})
     else:
-        st.info("No clients yet." if not search else f"No client's name contains '{search}'.")
+        st.info("No clients yet." if not search else f"No client's name contains '{md(search)}'.")
     with st.form("add_client", clear_on_submit=True):
         st.markdown("**Add a client**")
         name = st.text_input("Name or pseudonym")
@@ -711,9 +708,9 @@ def clients_page() -> None:
 
             try:
                 store.add_client(name, birth.strip() or None, notes)
-                st.success(f"Added {' '.join(name.split())}.")
+                st.success(f"Added {md(' '.join(name.split()))}.")
             except StoreError as exc:
-                st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
+                say_error(exc.message, exc.what_to_do)
 
 
 def _path_chart(store, sessions, pattern: str):
@@ -791,7 +788,7 @@ def client_page() -> None:
     try:
         client = store.client(name)
     except StoreError as exc:
-        st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
+        say_error(exc.message, exc.what_to_do)
         return
     st.title(md(client.name))
     if client.birth_date:
@@ -818,20 +815,20 @@ def client_page() -> None:
             st.altair_chart(trend, use_container_width=True)
     if sessions:
         st.subheader("Sessions")
-        frame = pd.DataFrame([{"date": _local_date(s.recorded_at), "exercise": _exercise(s),
+        frame = pd.DataFrame([{"date": local_time(s.recorded_at), "exercise": _exercise(s),
                                "load": (s.load_position or "unloaded").replace("_", " "),
                                "verdict": _verdict_text(s), "score (3 best)": "—" if s.score is None else str(s.score),
                                "open": f"session?id={s.id}"} for s in reversed(sessions)])
         st.dataframe(frame, hide_index=True, column_config={"open": st.column_config.LinkColumn(
             "open", display_text="open")})
         if len(sessions) >= 2:
-            options = {s.id: f"{_local_date(s.recorded_at)} · {_exercise(s)}" for s in reversed(sessions)}
+            options = {s.id: f"{local_time(s.recorded_at)} · {_exercise(s)}" for s in reversed(sessions)}
             left, right = st.columns(2)
             a = left.selectbox("Compare", list(options), format_func=options.get, index=1, key="compare_a")
             b = right.selectbox("with", list(options), format_func=options.get, index=0, key="compare_b")
             st.markdown(f"[Compare these two sessions side by side](compare?a={a}&b={b})")
     with st.expander("Delete this client"):
-        st.write(f"Erases {client.name} and all {len(sessions)} session(s): measures, pictures, reports and "
+        st.write(f"Erases {md(client.name)} and all {len(sessions)} session(s): measures, pictures, reports and "
                  "videos. It cannot be undone (a backup made earlier keeps them).")
         typed = st.text_input("Type the client's name to confirm", key="delete_confirm")
         if st.button("Delete for good", type="primary"):
@@ -840,18 +837,18 @@ def client_page() -> None:
             else:
                 store.delete_client(client.name)
                 st.query_params.clear()
-                st.success(f"{client.name} and their sessions were deleted.")
+                st.success(f"{md(client.name)} and their sessions were deleted.")
                 st.stop()
 
 
 def _session_header(store, s) -> None:
-    st.markdown(f"**[{md(s.client_name)}](client?name={_q(s.client_name)})** · {_local_date(s.recorded_at)} · "
+    st.markdown(f"**[{md(s.client_name)}](client?name={_q(s.client_name)})** · {local_time(s.recorded_at)} · "
                 f"{_exercise(s)}, {(s.load_position or 'unloaded').replace('_', ' ')}")
     verdict = s.shown_verdict
     if verdict:
         text = f"**{verdict.upper()}**" + (
             f" — the clinician's override (measured: {(s.verdict or 'no verdict').upper()}), "
-            f"{_local_date(s.override_at)}: {s.override_reason}" if s.override_verdict else "")
+            f"{local_time(s.override_at)}: {s.override_reason}" if s.override_verdict else "")
         getattr(st, VERDICT_STYLE[verdict])(text)
     else:
         st.info("No verdict: see the notes below.")
@@ -886,9 +883,9 @@ def session_page() -> None:
     show_reps(screen)
     html = store.file(s.id, "report_html") or b""
     left, right = st.columns(2)
-    stem = f"{s.client_name.replace(' ', '_')}_{_local_date(s.recorded_at, False)}"
+    stem = f"{s.client_name.replace(' ', '_')}_{local_time(s.recorded_at, False)}"
     left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")
-    right.download_button("Download the report (PDF)", reports(("stored", s.id, s.override_at), _overridden(screen, s))[1],
+    right.download_button("Download the report (PDF)", reports(("stored", s.id, s.override_at), store.screen(s.id, with_override=True))[1],
                           f"{stem}_report.pdf", "application/pdf")
     st.subheader("Clinician's notes")
     notes = st.text_area("Notes on this session", s.clinician_notes, key="session_notes", label_visibility="collapsed")
@@ -906,13 +903,7 @@ def session_page() -> None:
             store.override(s.id, verdict, reason)
             st.rerun()
         except StoreError as exc:
-            st.error(f"{md(exc.message)} {md(exc.what_to_do)}")
-
-
-def _overridden(screen: Screen, s) -> Screen:
-    from screening.cli import _with_override
-
-    return _with_override(screen, s)
+            say_error(exc.message, exc.what_to_do)
 
 
 def compare_page() -> None:
@@ -934,7 +925,7 @@ def compare_page() -> None:
         screen = store.screen(s.id)
         screens.append(screen)
         with col:
-            st.markdown(f"**{_local_date(s.recorded_at)}**  \n{_exercise(s)}, "
+            st.markdown(f"**{local_time(s.recorded_at)}**  \n{_exercise(s)}, "
                         f"{(s.load_position or 'unloaded').replace('_', ' ')}  \n{_verdict_text(s)}")
             if "key_frame" in screen.attachments:
                 st.image(screen.attachments["key_frame"])

@@ -327,8 +327,8 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern:
     pts = rotate(cs.xy[i:i + 1], cs.roll_deg, (cs.width / 2, cs.height / 2))[0] * np.array([size[0] / cs.width,
                                                                                           size[1] / cs.height])
     if blur_faces and fresh:
-        src = raw[i] if raw is not None else pts / np.array([size[0] / cs.width, size[1] / cs.height])
-        blur_face(img, face_circle(src * np.array([size[0] / cs.width, size[1] / cs.height])))
+        blur_face(img, face_circle(raw[i] * np.array([size[0] / cs.width, size[1] / cs.height])
+                                   if raw is not None else pts))
     v = cs.view
     header = f"rep {rep.index + 1}" + (f", {rep.lead_leg} leg in front" if rep.lead_leg else "")
     draw(img, pts, {}, v.kind, v.near_side, float(cs.time_s[i]), header)

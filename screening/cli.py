@@ -231,7 +231,7 @@ def cmd_report(args) -> int:
         if not sessions:
             raise ScreeningError(f"{store.client(args.client).name} has no sessions yet.",
                                  "Save one with screening analyze VIDEO --client NAME.")
-        screens = [_with_override(store.screen(s.id), s) for s in sessions]
+        screens = [store.screen(s.id, with_override=True) for s in sessions]
     else:
         screens = [load_screen(p) for p in args.results]
     screens = sorted(screens, key=lambda s: s.when)
@@ -288,28 +288,9 @@ def _store(args):
     return Store(args.store)
 
 
-def _with_override(screen, session):
-    """A stored Screen with the clinician's override noted in its placement's reasons."""
-    from .report import OVERRIDE_REASON
-
-    p = screen.placement
-    if session.override_verdict and p is not None:
-        p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on {session.override_at[:10]} "
-                            f"(measured: {p.verdict.upper()}): {session.override_reason}")
-        p.verdict = session.override_verdict
-    return screen
-
-
-def _date(iso: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
-
-
 def cmd_clients(args) -> int:
+    from .present import local_time
+
     store = _store(args)
     clients = store.clients(args.search or "")
     if not clients:
@@ -319,13 +300,14 @@ def cmd_clients(args) -> int:
     for c in clients:
         last = store.sessions(c.name)[-1] if c.sessions else None
         print(f"  {c.name:<28} {c.sessions:>3} session(s)"
-              + (f"   last {_date(last.recorded_at)}: {(last.shown_verdict or 'no verdict').upper()}" if last else ""))
+              + (f"   last {local_time(last.recorded_at)}: {(last.shown_verdict or 'no verdict').upper()}" if last else ""))
     return 0
 
 
 def history_line(store, s) -> str:
     """One line of a client's path: date, exercise, load, verdict (and override), key measures."""
     from .continuum import short_name
+    from .present import local_time
     from .store import KEY_MEASURES
 
     what = (f"{s.pattern} level {s.level} ({short_name(s.level_name)})" if s.level is not None and s.level_name
@@ -344,7 +326,7 @@ def history_line(store, s) -> str:
         for leg, values in sorted(by_leg.items(), key=lambda kv: str(kv[0])):
             unit_label = label.split(" (")[0]
             measures.append(f"{unit_label}{' ' + leg if leg else ''} max {max(values):.{2 if abs(max(values)) < 5 else 0}f}")
-    return (f"{_date(s.recorded_at)}  {what}, {load}  {verdict}  reps {len(set(r for r, *_ in rows))}"
+    return (f"{local_time(s.recorded_at)}  {what}, {load}  {verdict}  reps {len(set(r for r, *_ in rows))}"
             + (f"  ({'; '.join(measures)})" if measures else ""))
 
 

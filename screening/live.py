@@ -38,6 +38,7 @@ import numpy as np
 from .annotate import draw, _text
 from .clean import spread_ratio, view_kind
 from .landmarks import LM
+from .present import sentence
 from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, _Stretch, make_backend,
                    shank_width, trunk_outline)
 from .video import BackgroundWriter
@@ -272,24 +273,23 @@ class LiveSession:
             self._tick(now)
             state = self._state
             self._recent = (self._recent + [image])[-CHECK_WINDOW:]
-            if state in ("checking", "countdown"):
-                # once passed, only leaving the picture (or the light going) cancels the countdown: the
-                # person may already start to move
+            setting_up = state in ("checking", "countdown")
+            # recording, the check stays on the picture, every fifth frame (cheaply); once passed, only leaving
+            # the picture (or the light going) cancels the countdown: the person may already start to move
+            if setting_up or (state == "recording" and (self._check is None or self._frames % 5 == 0)):
                 self._check = camera_check(np.asarray(self._recent), w, h, self.pattern, float(rgb[::8, ::8].mean()),
-                                           framing_only=state == "countdown")
+                                           framing_only=state != "checking")
+            if setting_up:
                 self._advance(now)
-            elif state == "recording":
-                if self._check is None or self._frames % 5 == 0:  # the check stays on the picture, cheaply
-                    self._check = camera_check(np.asarray(self._recent), w, h, self.pattern,
-                                               float(rgb[::8, ::8].mean()), framing_only=True)
             state = self._state
         if state == "recording":
             self._record(rgb, time_s, person)
         out = rgb.copy()
         pts = image[:, :2].copy()
         pts[image[:, 2] < 0.3] = np.nan
-        draw(out, pts, {}, "", None, self.status().recorded_s if state == "recording" else 0.0, self._header())
-        self._write_advice(out)
+        st = self.status()
+        draw(out, pts, {}, "", None, st.recorded_s if st.state == "recording" else 0.0, _header(st))
+        _write_advice(out, st)
         return out
 
     def _tick(self, now: float) -> None:
@@ -379,7 +379,7 @@ class LiveSession:
             for rep in result.reps[self._cued_reps:]:
                 worst = sorted(rep.faults, key=lambda f: (f.severity != "major", f.possible))
                 if worst and now - self._cue_at >= CUE_COOLDOWN_S and worst[0].code in self._cues:
-                    self._cue, self._cue_id, self._cue_at = _sentence(self._cues[worst[0].code]), self._cue_id + 1, now
+                    self._cue, self._cue_id, self._cue_at = sentence(self._cues[worst[0].code]), self._cue_id + 1, now
             self._cued_reps = max(self._cued_reps, len(result.reps))
         return result
 
@@ -399,31 +399,6 @@ class LiveSession:
             recorded = self._series.times[-1] if self._series.times else 0.0
             return LiveStatus(self._state, self._check, left, self._reps, recorded, self._cue, self._cue_id,
                               self._frames, self._fps)
-
-    def _header(self) -> str:
-        st = self.status()
-        if st.state == "checking":
-            return "Camera check"
-        if st.state == "countdown":
-            return f"Ready: starting in {int(np.ceil(st.countdown_s))}"
-        if st.state == "recording":
-            return f"Recording - reps: {st.reps}"
-        return "Set finished"
-
-    def _write_advice(self, rgb: np.ndarray) -> None:
-        st = self.status()
-        if st.check is None or st.state == "finished":
-            return
-        h, w = rgb.shape[:2]
-        scale = max(0.45, min(w, h) / 900)
-        lines = list(st.check.advice) if not st.check.ok else ([] if st.state == "recording" else ["Camera check passed: hold still."])
-        if st.state == "recording" and st.cue:
-            lines = [st.cue] + lines
-        y = 64 * scale
-        for line in lines[:3]:
-            for chunk in _wrap(line, max(20, int(w / (13 * scale)))):
-                _text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
-                y += 26 * scale
 
     # ------------------------------------------------------------------ the end
     def finish(self) -> Path | None:
@@ -461,8 +436,31 @@ class LiveSession:
         self.close()
 
 
-def _sentence(cue: str) -> str:
-    return cue[:1].upper() + cue[1:] + ("" if cue.endswith(".") else ".")
+def _header(st: LiveStatus) -> str:
+    """The picture's first line: the set's state."""
+    if st.state == "checking":
+        return "Camera check"
+    if st.state == "countdown":
+        return f"Ready: starting in {int(np.ceil(st.countdown_s))}"
+    if st.state == "recording":
+        return f"Recording - reps: {st.reps}"
+    return "Set finished"
+
+
+def _write_advice(rgb: np.ndarray, st: LiveStatus) -> None:
+    """What to do (the check's advice, the cue), written on the picture under the header."""
+    if st.check is None or st.state == "finished":
+        return
+    h, w = rgb.shape[:2]
+    scale = max(0.45, min(w, h) / 900)
+    lines = list(st.check.advice) if not st.check.ok else ([] if st.state == "recording" else ["Camera check passed: hold still."])
+    if st.state == "recording" and st.cue:
+        lines = [st.cue] + lines
+    y = 64 * scale
+    for line in lines[:3]:
+        for chunk in _wrap(line, max(20, int(w / (13 * scale)))):
+            _text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
+            y += 26 * scale
 
 
 def _wrap(text: str, width: int) -> list[str]:

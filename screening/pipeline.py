@@ -46,7 +46,7 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
     """The measuring stages, no files written: (pose series, clean series, kinematics)."""
     series = track(source, info, progress=(lambda f: progress(f, "tracking pose")) if progress else None,
                    report=ReadReport(), frame_sink=frame_sink, model_file=model_file)
-    problem = refusal(info, series)  # too short for a rep, or the picture turned the wrong way
+    problem = refusal(series)  # too short for a rep, or the picture turned the wrong way
     if problem is not None:
         raise problem
     n_person = int(series.detected.sum())
@@ -155,11 +155,12 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
     if movement is None:
         screen.analysis_notes = [UNANALYSED.get(found, UNANALYSED["unknown"])]
     reps = movement.reps if movement is not None else []
-    why = withheld(info, series, cs, reps)
+    cut = out_of_picture(series, reps)
+    why = withheld(info, series, reps, cut)
     if why:  # the reps and measures stay; the score, and with it the verdict, are withheld
         screen.analysis_notes = list(screen.analysis_notes) + why + [WITHHELD]
         screen.score = None
-    elif screen.score is not None and (cut := out_of_picture(series, reps)):
+    elif screen.score is not None and cut:
         kept = [r for r in reps if r.index + 1 not in cut]
         screen.score = pattern_score(kept, list(screen.lunge.set_faults) if screen.lunge else [])
         screen.analysis_notes = list(screen.analysis_notes) + [
@@ -297,9 +298,9 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
         views={role: {"result": f"{role}/result.json", "video": p.video.to_json(), "view": p.view.to_json(),
                       "person": p.person.to_json(), "reps": len(p.reps)} for role, p in parts.items()},
         measured=None, parts=parts, files={}, attachments={})
-    held = [f"{role} clip: {n}" for role, p in parts.items() for n in p.analysis_notes if n != WITHHELD
-            and p.score is None and p.reps]
-    if any(p.score is None and p.reps and WITHHELD in p.analysis_notes for p in parts.values()):
-        screen.analysis_notes = list(screen.analysis_notes) + held + [WITHHELD]
+    held = {role: p for role, p in parts.items() if p.reps and WITHHELD in p.analysis_notes}
+    if held:  # a clip's verdict withheld is the set's: its reasons go with it
+        screen.analysis_notes = list(screen.analysis_notes) + [
+            f"{role} clip: {n}" for role, p in held.items() for n in p.analysis_notes if n != WITHHELD] + [WITHHELD]
         screen.score = None
     return placed(screen, filmed)

@@ -16,7 +16,23 @@ from .registry import Metric, fault_words, key_metrics, metric
 from .screen import Screen
 
 __all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
-           "rep_line", "glossary"]
+           "rep_line", "glossary", "sentence", "local_time"]
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: capitalised, ending in a full stop (a cue, a fault in words)."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def local_time(iso: str, with_time: bool = True) -> str:
+    """A stored ISO time (UTC) as this computer's local date and time, as the surfaces show it."""
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return iso
+    return when.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 class Table:

@@ -45,7 +45,7 @@ def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
         return np.nanmean(xy[:, [a, b]], axis=1)
 
 
-def refusal(info, series) -> VideoError | None:
+def refusal(series) -> VideoError | None:
     """A clip the tool must refuse: too short for a repetition, or the person upside down or lying across
     the picture in most frames (a video turned the wrong way)."""
     duration = float(series.time_s[-1] - series.time_s[0]) if len(series) else 0.0
@@ -103,9 +103,10 @@ def out_of_picture(series, reps) -> list[int]:
     return cut
 
 
-def withheld(info, series, cs, reps) -> list[str]:
-    """Why the clip cannot carry a verdict (empty: it can). ``reps``: the analysis's RepResults (with
-    ``frames``): when every one was cut by the picture's edge, there is nothing to score."""
+def withheld(info, series, reps, cut: list[int]) -> list[str]:
+    """Why the clip cannot carry a verdict (empty: it can). ``reps``: the analysis's RepResults; ``cut``:
+    those of them cut by the picture's edge (:func:`out_of_picture`): when that is every one, there is
+    nothing to score."""
     why = []
     xy = series.image[:, :, :2]
     vis = series.image[:, :, 2]
@@ -133,7 +134,6 @@ def withheld(info, series, cs, reps) -> list[str]:
             why.append(f"The file decodes to {decoded:.1f} s of the {info.duration_s:.1f} s its container gives "
                        "(it looks truncated or damaged): what is missing may hold reps. Copy or export the "
                        "video again.")
-    cut = out_of_picture(series, reps)
     if reps and len(cut) == len(reps):
         why.append("The person was partly out of the picture during every rep: the measures are guesses. Film "
                    "with the whole body in the picture throughout.")

@@ -108,20 +108,12 @@ def check_out_dir(out: str | os.PathLike) -> Path:
     return out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_staging(parent: Path, name: str) -> None:
     """Remove ``.NAME.new-PID-*`` and ``.NAME.old-PID-*`` folders of runs that are no longer running (a run
     killed while writing): the previous complete result, if any, is still in NAME."""
     import shutil
+
+    from .tempfiles import process_alive
 
     if not parent.is_dir():
         return
@@ -130,7 +122,7 @@ def sweep_staging(parent: Path, name: str) -> None:
             pid = int(p.name.rsplit("-", 2)[-2])
         except (ValueError, IndexError):
             continue
-        if not _alive(pid):
+        if not process_alive(pid):
             shutil.rmtree(p, ignore_errors=True)
 
 

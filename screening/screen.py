@@ -294,7 +294,7 @@ def schema_problem(data: dict) -> str | None:
 def _check_placement(p) -> None:
     """A placement names a level and a load position the continuum has (a damaged or edited result could
     draw "hinge level 99")."""
-    from .continuum import load_continuum
+    from .continuum import VERDICTS, load_continuum
 
     c = load_continuum()
     levels = {lv.level for lv in c.ladders.get(p.pattern, ())}
@@ -302,8 +302,7 @@ def _check_placement(p) -> None:
         raise ScreeningError(f"The result places the person at {p.pattern} level {p.level}, which the continuum "
                              f"does not have (levels {min(levels, default=0)}-{max(levels, default=0)}).",
                              "The result was edited or damaged: analyse the clip again.")
-    if p.load_position not in c.loads or p.next_load_position not in c.loads or p.verdict not in (
-            "progress", "hold", "regress", "refer"):
+    if p.load_position not in c.loads or p.next_load_position not in c.loads or p.verdict not in VERDICTS:
         raise ScreeningError("The result's placement names a load position or a verdict this tool does not know.",
                              "The result was edited or damaged: analyse the clip again.")
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .continuum import VERDICTS
 from .errors import ScreeningError
 
 __all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "SCHEMA_VERSION", "MIGRATIONS",
@@ -39,7 +40,6 @@ __all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "SC
 #: "SCR1": marks the file as this tool's store (PRAGMA application_id)
 APPLICATION_ID = 0x53435231
 SQLITE_MAGIC = b"SQLite format 3\x00"
-VERDICTS = ("progress", "hold", "regress", "refer")
 
 #: Each step brings the schema from version i to i + 1 (PRAGMA user_version).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -390,8 +390,10 @@ class Store:
             raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the client's list.")
         return _session(r)
 
-    def screen(self, session_id: int):
-        """The session's Screen (as analysed and placed), with its pictures as attachments."""
+    def screen(self, session_id: int, with_override: bool = False):
+        """The session's Screen (as analysed and placed), with its pictures as attachments; ``with_override``:
+        its placement carries the clinician's verdict where there is one, the measured one named in the
+        placement's first reason (the report marks such a session as the clinician's)."""
         from .screen import ATTACHMENT_KEYS, Screen
 
         with self._connect() as con:
@@ -402,6 +404,14 @@ class Store:
                                      % ",".join("?" * len(ATTACHMENT_KEYS)), (int(session_id), *ATTACHMENT_KEYS)))
         screen = Screen.from_json(json.loads(row[0]))
         screen.attachments.update({k: bytes(v) for k, v in files.items()})
+        session = self.session(session_id) if with_override else None
+        if session is not None and session.override_verdict and screen.placement is not None:
+            from .report import OVERRIDE_REASON
+
+            p = screen.placement
+            p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on "
+                                f"{session.override_at[:10]} (measured: {p.verdict.upper()}): {session.override_reason}")
+            p.verdict = session.override_verdict
         return screen
 
     def file(self, session_id: int, kind: str) -> bytes | None:

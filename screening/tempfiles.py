@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["private_dir", "private_tmp", "sweep"]
+__all__ = ["private_dir", "private_tmp", "sweep", "process_alive"]
 
 PREFIX = "screening-"
 
@@ -35,12 +35,13 @@ def private_tmp(kind: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (another user's counts as running: not ours to judge)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process: alive, and not ours to judge
+    except PermissionError:
         return True
     return True
 
@@ -54,7 +55,7 @@ def sweep(folder: str | os.PathLike | None = None) -> list[Path]:
         if len(parts) < 3 or not parts[1].isdigit() or not p.is_dir():
             continue
         try:
-            if p.stat().st_uid != os.getuid() or _alive(int(parts[1])):
+            if p.stat().st_uid != os.getuid() or process_alive(int(parts[1])):
                 continue
         except OSError:
             continue
