@@ -203,3 +203,18 @@ def test_the_live_count_is_the_count_of_the_analysis_on_a_real_clip(shared_video
         s.close()
     assert live == len(screen.reps)
     assert live >= 7  # the clip has 10-11 reps; the check and the countdown take the first 5-9 s
+
+
+@pytest.mark.parametrize("roll", [-15.0, -6.0, 8.0, 20.0])
+def test_the_level_check_reads_the_cameras_roll_from_a_standing_body(roll):
+    """The tilt the check reports is the picture's roll of a straight standing body (a constructed body
+    turned by a known angle): read within half a degree, and refused past 10 deg with that number."""
+    from screening.live import MAX_TILT_DEG, body_tilt
+
+    pts = standing(lean_deg=roll, top=70, height=350)
+    assert abs(abs(body_tilt(pts[None, :, :2])) - abs(roll)) < 0.5
+    c = check(pts)
+    said = [a for a in c.advice if "Level the camera" in a]
+    assert bool(said) == (abs(roll) > MAX_TILT_DEG)
+    if said:
+        assert f"you lean {abs(roll):.0f} degrees" in said[0]
