@@ -273,6 +273,10 @@ PAGE = (1240, 1754)  # A4 at 150 dpi
 MARGIN = 80
 
 
+#: the smallest type a PDF table is set in (px); a table wider than the page in it is split
+TABLE_MIN_SIZE = 12
+
+
 class _Pages:
     """Pillow pages with a cursor: text wraps, blocks move to a new page when they do not fit."""
 
@@ -326,9 +330,15 @@ class _Pages:
     def table(self, head: list[str], rows: list[list[str]], size: int = 18):
         font = self.font(size)
         cols = [max(self.draw.textlength(str(r[j]), font=font) for r in [head, *rows]) + 18 for j in range(len(head))]
-        scale = min(1.0, (PAGE[0] - 2 * MARGIN) / sum(cols))
-        if scale < 1.0:  # too wide: a smaller type
-            return self.table(head, rows, max(12, int(size * scale)))
+        width = PAGE[0] - 2 * MARGIN
+        if sum(cols) > width and size > TABLE_MIN_SIZE:  # too wide: a smaller type
+            return self.table(head, rows, max(TABLE_MIN_SIZE, int(size * width / sum(cols))))
+        if sum(cols) > width and len(head) > 2:
+            # still too wide in the smallest type: the columns that fit, then the others beside the first
+            # (the rep's number) in a table of their own below
+            fit = max(2, sum(1 for k in range(len(cols)) if sum(cols[:k + 1]) <= width))
+            self.table(head[:fit], [r[:fit] for r in rows], size)
+            return self.table([head[0], *head[fit:]], [[r[0], *r[fit:]] for r in rows], size)
         for k, row in enumerate([head, *rows]):
             self.need(size + 8)
             x = MARGIN

@@ -102,3 +102,23 @@ def test_bad_input_gets_a_message_not_a_traceback(analysed, tmp_path, capsys):
     assert cli.main(["report", str(analysed), "--out", str(tmp_path / "r.docx")]) == 2
     assert ".html or .pdf" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.docx").exists()
+
+
+def test_a_pdf_table_wider_than_the_page_is_split_not_endless():
+    """A rep table too wide for the page even in the smallest type (a single-leg RDL's measures and fault
+    names: `screening report` recursed until Python gave up) continues in a second table below, the rep's
+    column repeated, every cell drawn once."""
+    from screening.report import PAGE, TABLE_MIN_SIZE, _Pages
+
+    head = ["rep"] + [f"a long measure heading {k}" for k in range(14)]
+    rows = [[str(r)] + [f"{r * 10 + k}.5 deg or so" for k in range(14)] for r in range(1, 7)]
+    pg = _Pages()
+    drawn = []
+    text = pg.draw.text
+    pg.draw.text = lambda xy, s, **kw: (drawn.append((xy, s)), text(xy, s, **kw))[1]
+    y0 = pg.y
+    pg.table(head, rows)
+    cells = [s for _, s in drawn]
+    assert all(cells.count(h) == 1 for h in head[1:]) and cells.count("rep") >= 2
+    assert all(x < PAGE[0] for (x, _), _ in drawn)
+    assert pg.y - y0 >= 2 * len(rows) * (TABLE_MIN_SIZE + 8)  # two tables, one under the other
