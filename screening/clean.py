@@ -17,7 +17,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from .pose import PoseSeries, TrunkOutline
 from .landmarks import LM, pair
-from .signals import frame_step, quiet, runs, sample_rate
+from .signals import frame_step, moving_nanmedian, quiet, runs, sample_rate
 
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.3
@@ -90,11 +90,8 @@ def hampel(x: np.ndarray, half_window: int, sigmas: float = HAMPEL_SIGMAS, floor
     (and further than ``floor``) become NaN. NaNs are ignored in the window."""
     if half_window < 1 or len(x) < 3:
         return x.copy()
-    pad = np.pad(x, [(half_window, half_window)] + [(0, 0)] * (x.ndim - 1), mode="edge")
-    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * half_window + 1, axis=0)
-    with np.errstate(all="ignore"), quiet():
-        med = np.nanmedian(win, axis=-1)
-        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
+    med, mad = moving_nanmedian(x, half_window, mad=True)
+    mad = 1.4826 * mad
     out = x.copy()
     out[np.abs(x - med) > np.maximum(sigmas * mad, floor)] = np.nan
     return out

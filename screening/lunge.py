@@ -21,7 +21,7 @@ import numpy as np
 
 from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
-from .signals import frame_step, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
+from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, left_direction, resolve_point
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
@@ -137,10 +137,7 @@ def running_median(t: np.ndarray, x: np.ndarray, window_s: float = STEADY_WINDOW
         return x.copy()
     dt = frame_step(t)
     h = max(1, int(round(window_s / dt / 2)))
-    pad = np.concatenate([np.repeat(x[:1], h, 0), x, np.repeat(x[-1:], h, 0)])
-    win = np.lib.stride_tricks.sliding_window_view(pad, 2 * h + 1, axis=0)
-    with quiet():
-        return np.nanmedian(win, axis=-1)
+    return moving_nanmedian(x, h)
 
 
 def steady_frames(cs: CleanSeries, smooth_xy: np.ndarray, shank: float) -> np.ndarray:
