@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from screening import (Filmed, Screen, ScreeningError, analyze, load_continuum, placed, write_outputs)
-from screening.cli import limit_malloc_arenas
+from screening.allocator import limit_arenas
 from screening.continuum import short_name
 from screening.present import chart_series, fault_text, glossary, leg_table, local_time, rep_table, sentence
 from screening.progress import ProgressValue, run_with_progress
@@ -28,7 +28,7 @@ from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
 from screening.tempfiles import private_tmp, sweep
 
-limit_malloc_arenas()  # this process is the app
+limit_arenas()  # this process is the app
 
 
 @st.cache_resource

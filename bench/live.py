@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="640x480,1280x720")
     ap.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     a = ap.parse_args(argv)
-    from screening.cli import limit_malloc_arenas
+    from screening.allocator import limit_arenas
 
-    limit_malloc_arenas()
+    limit_arenas()
     results = {}
     for size in a.sizes.split(","):
         w, h = (int(v) for v in size.split("x"))

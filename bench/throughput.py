@@ -29,10 +29,10 @@ import time
 
 
 def child(video: str, out: str) -> None:
-    from screening.cli import limit_malloc_arenas
+    from screening.allocator import limit_arenas
     from screening import analyze, write_outputs
 
-    limit_malloc_arenas()  # as `screening analyze` and the app do
+    limit_arenas()  # as `screening analyze` and the app do
     _import_mediapipe()
 
     t0 = time.perf_counter()

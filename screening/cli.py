@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
+from .allocator import limit_arenas
 from .errors import ScreeningError
 
 DESCRIPTION = """\
@@ -481,19 +483,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's per-thread malloc arenas for this process (the command's own process, never a
-    library's business): parallel tracking starts a decoding thread per stretch, and with an arena each
-    the peak memory of one 24 s clip varied from 1.0 to 1.7 GB between runs; with two, about 0.9 GB."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
-        except (OSError, AttributeError):
-            pass
-
-
 def _terminate_as_interrupt() -> None:
     """SIGTERM (a stop from a service manager or `kill`) ends the command as Ctrl-C does: through its
     clean-up paths, so the temporary copies of the client's video go with it."""
@@ -508,8 +497,45 @@ def _terminate_as_interrupt() -> None:
         pass
 
 
+#: MediaPipe's C++ start-up messages (absl log lines at INFO and WARNING, TensorFlow Lite's delegate line):
+#: "GPU suport is not available: INTERNAL: RET_CHECK failure" alarms a clinician and means nothing here
+NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] |INFO: Created TensorFlow Lite "
+                            rb"|WARNING: All log messages before absl::InitializeLog\(\))")
+
+
+def _filter_native_logs() -> None:
+    """Keep MediaPipe's C++ chatter off the terminal (it ignores GLOG_minloglevel since it logs with absl).
+
+    The native code writes to file descriptor 2: that becomes a pipe, read by a thread that passes on every
+    line but :data:`NATIVE_CHATTER` (errors and fatal messages pass). Python's own messages (sys.stderr)
+    go straight to the terminal, never through the thread, so none is delayed or lost."""
+    import io
+    import threading
+
+    try:
+        terminal = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+    except OSError:
+        return
+    sys.stderr.flush()
+    sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(terminal), "wb", buffering=0), encoding=sys.stderr.encoding,
+                                  errors="backslashreplace", line_buffering=True)
+
+    def forward():
+        with os.fdopen(read, "rb") as lines:
+            for line in lines:
+                if not NATIVE_CHATTER.match(line):
+                    os.write(terminal, line)
+
+    threading.Thread(target=forward, name="screening-native-log", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
-    limit_malloc_arenas()
+    limit_arenas()
+    if argv is None:  # the command itself (a test calling main() keeps its own stderr)
+        _filter_native_logs()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
+from .allocator import release_free_memory
 from .errors import ModelError, VideoError
 from .landmarks import LM
 from .video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
@@ -537,31 +538,9 @@ MIN_SPLIT_S = 6.0
 STRETCH_S = (4.0, 30.0)
 
 
-#: how often tracking hands the memory the allocator holds free back to the system (:func:`release_free_memory`)
+#: how often tracking hands the memory the allocator holds free back to the system
+#: (:func:`screening.allocator.release_free_memory`)
 TRIM_EVERY_FRAMES = 150
-
-
-@functools.lru_cache(maxsize=1)
-def _malloc_trim():
-    import ctypes
-
-    try:
-        return ctypes.CDLL(None).malloc_trim  # glibc; other C libraries have none, and need none
-    except (OSError, AttributeError):
-        return None
-
-
-def release_free_memory() -> None:
-    """Give the pages the C allocator holds free back to the system (glibc's ``malloc_trim``).
-
-    Each decoded frame is a 2.7-MB buffer (1280x720 RGB), freed a few frames later on another thread. glibc's
-    allocator then keeps such buffers in its per-thread arenas, between small buffers that live on (the
-    landmarks), and hands little back: a 10-min clip's tracking peaked at 1.09 GB, 988 MB with this called every
-    :data:`TRIM_EVERY_FRAMES` frames and at the end of each stretch, at no cost in time (``python
-    bench/memory.py``, bench/memory.md)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def default_workers(info: VideoInfo) -> int:

@@ -219,6 +219,23 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr and "could not be read as a video" in proc.stderr
 
 
+def test_the_command_shows_no_mediapipe_chatter(tmp_path):
+    """MediaPipe's C++ code logs "GPU suport is not available: INTERNAL: RET_CHECK failure ..." and a dozen
+    lines more at start-up (absl logging, which ignores GLOG_minloglevel): the command keeps them off the
+    terminal, and its own progress, messages and errors still reach it."""
+    import os
+    from pathlib import Path
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "hinge_side_clean_a.mp4"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOG_", "TF_CPP_"))}
+    proc = subprocess.run([sys.executable, "-m", "screening.cli", "analyze", str(clip), "--out", str(tmp_path / "r"),
+                           "--no-video"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "tracking pose" in proc.stderr and "Pattern    hinge" in proc.stdout
+    assert not [line for line in proc.stderr.splitlines() if cli.NATIVE_CHATTER.match(line.encode())]
+    assert "RET_CHECK" not in proc.stderr and "XNNPACK" not in proc.stderr and "absl" not in proc.stderr
+
+
 def test_help_reads_well():
     proc = subprocess.run([sys.executable, "-m", "screening.cli", "analyze", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
