@@ -339,14 +339,33 @@ class _Pages:
             fit = max(2, sum(1 for k in range(len(cols)) if sum(cols[:k + 1]) <= width))
             self.table(head[:fit], [r[:fit] for r in rows], size)
             return self.table([head[0], *head[fit:]], [[r[0], *r[fit:]] for r in rows], size)
+        # the last column takes what is left of the page, its cells wrapped onto more lines where needed
+        # (a two-column table of long sentences is still too wide in the smallest type)
+        last = max(width - sum(cols[:-1]), 4 * size)
         for k, row in enumerate([head, *rows]):
-            self.need(size + 8)
+            cells = [[str(c)] for c in row[:-1]] + [self._wrap(str(row[-1]), font, last - 18)]
+            lines = max(len(c) for c in cells)
+            self.need(lines * (size + 8))
             x = MARGIN
-            for j, cell in enumerate(row):
-                self.draw.text((x, self.y), str(cell), font=font, fill=(87, 96, 106) if k == 0 else (34, 34, 34))
+            for j, cell in enumerate(cells):
+                for i, ln in enumerate(cell):
+                    self.draw.text((x, self.y + i * (size + 8)), ln, font=font,
+                                   fill=(87, 96, 106) if k == 0 else (34, 34, 34))
                 x += cols[j]
-            self.y += size + 8
+            self.y += lines * (size + 8)
         self.y += 10
+
+    def _wrap(self, s: str, font, width: float) -> list[str]:
+        """``s`` in lines no wider than ``width`` (a word longer than that keeps a line of its own)."""
+        lines, line = [], ""
+        for w in s.split(" "):
+            trial = f"{line} {w}" if line else w
+            if line and self.draw.textlength(trial, font=font) > width:
+                lines.append(line)
+                line = w
+            else:
+                line = trial
+        return lines + [line]
 
     def image(self, img, max_h: int = 700, title: str | None = None):
         """An image scaled to the page's width (at most ``max_h`` high), with its heading on the same page."""

@@ -122,3 +122,24 @@ def test_a_pdf_table_wider_than_the_page_is_split_not_endless():
     assert all(cells.count(h) == 1 for h in head[1:]) and cells.count("rep") >= 2
     assert all(x < PAGE[0] for (x, _), _ in drawn)
     assert pg.y - y0 >= 2 * len(rows) * (TABLE_MIN_SIZE + 8)  # two tables, one under the other
+
+
+def test_a_pdf_table_of_long_sentences_wraps_inside_the_page():
+    """Two columns, the second a long sentence (what changed between sessions, a fault's cue): the second
+    column's cells wrap onto more lines, every line ends inside the margin, and every word is drawn."""
+    from screening.report import MARGIN, PAGE, _Pages
+
+    sentence = ("the knee moved inward past the second toe on the way down and again at the bottom of the lunge, "
+                "more on the left than on the right, in four of the six repetitions filmed today, and the pelvis dropped "
+                "on the side of the back leg while the trunk leaned toward the front leg to keep the balance")
+    rows = [["rep 1", sentence], ["rep 2", "no fault"]]
+    pg = _Pages()
+    drawn = []
+    text = pg.draw.text
+    pg.draw.text = lambda xy, s, **kw: (drawn.append((xy, s, kw["font"])), text(xy, s, **kw))[1]
+    pg.table(["rep", "what was seen"], rows)
+    right = [xy[0] + pg.draw.textlength(s, font=f) for xy, s, f in drawn]
+    assert max(right) <= PAGE[0] - MARGIN, max(right)
+    words = " ".join(s for _, s, _ in drawn).split()
+    assert words.count("repetitions") == 1 and len([s for _, s, _ in drawn if s != "rep 1"]) >= 4  # wrapped
+    assert "no fault" in [s for _, s, _ in drawn]
