@@ -137,6 +137,8 @@ class Placement:
     next_load_position: str
     exercise_source: str  # "given" | "inferred"
     cues: list[str] = field(default_factory=list)
+    #: the measured verdict when the clinician changed it (a stored session's override; not in result.json)
+    measured_verdict: str | None = None
 
     def as_dict(self) -> dict:
         return {"pattern": self.pattern, "level": self.level, "level_name": self.level_name,

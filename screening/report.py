@@ -109,7 +109,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None) -> R
     ladder = [(lv.level, short_name(lv.name), lv.asks) for lv in c.ladders.get(pattern, ())]
     loads = list(c.loads)
     path = [(s.placement.level, loads.index(s.placement.load_position), s.when.strftime("%Y-%m-%d"),
-             s.placement.verdict + (" (the clinician's)" if any(r.startswith(OVERRIDE_REASON) for r in s.placement.reasons)
+             s.placement.verdict + (" (the clinician's)" if s.placement.measured_verdict is not None
                                     else "")) for s in sessions if s.placement]
     nxt = placement.get("next") if placement else None
     next_position = (nxt["level"], loads.index(nxt["load_position"])) if nxt else None

@@ -392,8 +392,9 @@ class Store:
 
     def screen(self, session_id: int, with_override: bool = False):
         """The session's Screen (as analysed and placed), with its pictures as attachments; ``with_override``:
-        its placement carries the clinician's verdict where there is one, the measured one named in the
-        placement's first reason (the report marks such a session as the clinician's)."""
+        its placement carries the clinician's verdict where there is one, the measured one kept in
+        ``placement.measured_verdict`` and named in the placement's first reason (the report marks such a
+        session as the clinician's)."""
         from .screen import ATTACHMENT_KEYS, Screen
 
         with self._connect() as con:
@@ -411,7 +412,7 @@ class Store:
             p = screen.placement
             p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on "
                                 f"{session.override_at[:10]} (measured: {p.verdict.upper()}): {session.override_reason}")
-            p.verdict = session.override_verdict
+            p.measured_verdict, p.verdict = p.verdict, session.override_verdict
         return screen
 
     def file(self, session_id: int, kind: str) -> bytes | None:

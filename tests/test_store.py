@@ -83,6 +83,9 @@ def test_an_override_is_kept_with_its_reason_and_shown_as_one(store_with_two_ses
     assert store.session(first.id).clinician_notes == "Filmed in clinic room 2"
     assert cli.main(["history", NAME, "--store", str(copy)]) == 0
     assert "PROGRESS (the clinician's; measured" in capsys.readouterr().out
+    placed = store.screen(first.id, with_override=True).placement
+    assert (placed.verdict, placed.measured_verdict) == ("progress", s.verdict)
+    assert store.screen(first.id).placement.measured_verdict is None  # as analysed
     report = tmp_path / "path.html"
     assert cli.main(["report", "--client", NAME, "--store", str(copy), "--out", str(report)]) == 0
     html = report.read_text()
