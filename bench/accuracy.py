@@ -206,12 +206,31 @@ class ClipAnalysis:
         self.series, self.clean, self.kinematics, self.movement = m.series, m.clean, m.kinematics, m.movement
 
 
+def _analysed(name: str) -> ClipAnalysis:
+    from screening import analyze
+
+    return ClipAnalysis(analyze(CORPUS / f"{name}.mp4", keep_frames=False))
+
+
+def analyse_clips(names: list[str], workers: int | None = None) -> None:
+    """Analyse the clips of ``names`` not analysed yet, ``workers`` at a time in fresh processes (default:
+    one per core, at most 2): the corpus's clips last 5-7 s, and most are tracked on one core."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = [n for n in dict.fromkeys(names) if n not in _ANALYSES]
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers > 1 and len(todo) > 1:
+        # spawned, not forked: a forked copy of a process that runs MediaPipe's threads can hang
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            _ANALYSES.update(zip(todo, pool.map(_analysed, todo)))
+
+
 def analyse_clip(name: str) -> ClipAnalysis:
     """One corpus clip analysed (pattern auto, nothing written), kept for the run."""
     if name not in _ANALYSES:
-        from screening import analyze
-
-        _ANALYSES[name] = ClipAnalysis(analyze(CORPUS / f"{name}.mp4", keep_frames=False))
+        _ANALYSES[name] = _analysed(name)
     return _ANALYSES[name]
 
 
@@ -421,7 +440,9 @@ LUNGE_FAULT_VIEWS = {"knee_valgus": "front", "pelvic_drop": "front", "lateral_tr
 def lunge_table(names: list[str]) -> dict:
     """Rep counts, lead legs, per-rep metric errors and per-rep fault sensitivity/specificity over the
     lunge clips among ``names``."""
-    scored = [score_lunge(n, analyse_clip(n)) for n in names if load_truth(n)["pattern"] == "lunge"]
+    names = [n for n in names if load_truth(n)["pattern"] == "lunge"]
+    analyse_clips(names)
+    scored = [score_lunge(n, analyse_clip(n)) for n in names]
     metrics: dict[str, dict] = {}
     for mname in LUNGE_SCORED:
         pairs = [(m, t) for s in scored for (m, t) in s["pairs"].get(mname, []) if m is not None and np.isfinite(t)]
@@ -454,6 +475,7 @@ def lunge_table(names: list[str]) -> dict:
 def analyse(names: list[str], progress=print) -> tuple[dict, list[dict]]:
     pairs: dict[tuple[str, str], Pairs] = {}
     clips = []
+    analyse_clips(names)
     for name in names:
         a = analyse_clip(name)
         clips.append(score_clip(name, a, pairs))
@@ -468,6 +490,7 @@ def fault_table(names: list[str], thresholds: dict | None = None) -> dict[str, d
 
     th = thresholds or load_thresholds()
     counts: dict[str, FaultCounts] = {}
+    analyse_clips(names)
     for name in names:
         score_faults(name, analyse_clip(name), counts, th)
     return {code: c.summary() for code, c in sorted(counts.items())}

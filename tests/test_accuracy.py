@@ -214,6 +214,7 @@ def test_hip_spine_ratio_against_the_truth(hinge_scores):
 @pytest.mark.real_video
 def test_pattern_auto_tells_a_hinge_from_a_lunge(hinge_scores, lunge_scores):
     side_lunges = _clips("lunge", "side")
+    accuracy.analyse_clips(side_lunges)
     for n in hinge_scores[0] + FRONT_LUNGES + side_lunges:
         got = accuracy.analyse_clip(n).result
         assert got["pattern"] == accuracy.load_truth(n)["pattern"], n
@@ -303,6 +304,7 @@ def test_every_clips_screen_survives_result_json(hinge_scores, lunge_reps):
     schema = json.loads(SCHEMA_PATH.read_text())
     names = accuracy.corpus_names()
     assert len(names) >= 27
+    accuracy.analyse_clips(names)
     for n in names:
         screen = accuracy.analyse_clip(n).screen
         data = json.loads(screen.to_json_text())

@@ -23,13 +23,16 @@ def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
 
 
 def write_clip(path, frames, fps=30.0, rotation=None, times=None, codec="libx264", pix_fmt="yuv420p",
-               options=None):
+               options=None, codec_options=None):
     """Write RGB frames (H.264 unless ``codec`` says otherwise); ``rotation`` stores a display rotation
-    (counter-clockwise degrees); ``times`` the frames' own timestamps; ``options`` the container's."""
+    (counter-clockwise degrees); ``times`` the frames' own timestamps; ``options`` the container's,
+    ``codec_options`` the encoder's."""
     h, w = frames[0].shape[:2]
     c = av.open(str(path), "w", options=options or {})
     s = c.add_stream(codec, rate=int(fps))
     s.width, s.height, s.pix_fmt = w, h, pix_fmt
+    if codec_options:
+        s.options = dict(codec_options)
     if rotation:
         s.set_display_rotation(rotation)
     from fractions import Fraction
