@@ -74,7 +74,16 @@ class Camera:
         self.page.get_by_role("button", name=re.compile("finished|Finish the set")).wait_for()
 
     def start(self) -> None:
-        self.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera").click()
+        """Press the camera component's start button. The component is an iframe the server builds after the
+        page: while the server is still analysing an earlier test's set on both cores, it came later than
+        the default 30 s once in CI, so this waits up to 90 s."""
+        button = self.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera")
+        try:
+            button.click(timeout=90_000)
+        except Exception as exc:  # say what the page showed instead
+            frames = [f.url for f in self.page.frames]
+            raise AssertionError(f"no camera start button within 90 s; the page's frames: {frames}; the page says: "
+                                 f"{self.body()[:1500]!r}") from exc
 
     def status(self) -> str:
         box = self.page.locator('[class*="st-key-"][class*="_status"]').first
