@@ -525,9 +525,12 @@ def _filter_native_logs() -> None:
 
     def forward():
         with os.fdopen(read, "rb") as lines:
-            for line in lines:
+            for line in lines:  # drained to the end, even when the terminal is gone, so native code never blocks
                 if not NATIVE_CHATTER.match(line):
-                    os.write(terminal, line)
+                    try:
+                        os.write(terminal, line)
+                    except OSError:
+                        pass
 
     threading.Thread(target=forward, name="screening-native-log", daemon=True).start()
 
