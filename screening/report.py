@@ -306,17 +306,7 @@ class _Pages:
 
     def text(self, s: str, size: int = 22, colour=(34, 34, 34), gap: int = 8, indent: int = 0):
         font = self.font(size)
-        words, line = s.split(), ""
-        lines = []
-        for w in words:
-            trial = f"{line} {w}".strip()
-            if self.draw.textlength(trial, font=font) > PAGE[0] - 2 * MARGIN - indent and line:
-                lines.append(line)
-                line = w
-            else:
-                line = trial
-        lines.append(line)
-        for ln in lines:
+        for ln in self._wrap(s, font, PAGE[0] - 2 * MARGIN - indent):
             self.need(size + 6)
             self.draw.text((MARGIN + indent, self.y), ln, fill=colour, font=font)
             self.y += size + 6
@@ -358,7 +348,7 @@ class _Pages:
     def _wrap(self, s: str, font, width: float) -> list[str]:
         """``s`` in lines no wider than ``width`` (a word longer than that keeps a line of its own)."""
         lines, line = [], ""
-        for w in s.split(" "):
+        for w in s.split():
             trial = f"{line} {w}" if line else w
             if line and self.draw.textlength(trial, font=font) > width:
                 lines.append(line)
