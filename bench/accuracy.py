@@ -212,19 +212,26 @@ def _analysed(name: str) -> ClipAnalysis:
     return ClipAnalysis(analyze(CORPUS / f"{name}.mp4", keep_frames=False))
 
 
-def analyse_clips(names: list[str], workers: int | None = None) -> None:
-    """Analyse the clips of ``names`` not analysed yet, ``workers`` at a time in fresh processes (default:
-    one per core, at most 2): the corpus's clips last 5-7 s, and most are tracked on one core."""
+def in_processes(fn, items: list, workers: int | None = None) -> list:
+    """``[fn(x) for x in items]``, ``workers`` at a time in fresh processes (default: one per core, at most 2).
+    The corpus's and the spine set's clips last 3-7 s, mostly under the length that tracking splits over the
+    cores, so one clip at a time kept a core idle. Spawned, not forked: a forked copy of a process that runs
+    MediaPipe's threads can hang."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    todo = [n for n in dict.fromkeys(names) if n not in _ANALYSES]
     workers = workers or min(2, os.cpu_count() or 1)
-    if workers > 1 and len(todo) > 1:
-        # spawned, not forked: a forked copy of a process that runs MediaPipe's threads can hang
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            _ANALYSES.update(zip(todo, pool.map(_analysed, todo)))
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(fn, items))
+
+
+def analyse_clips(names: list[str]) -> None:
+    """Analyse the clips of ``names`` not analysed yet, two at a time (:func:`in_processes`)."""
+    todo = [n for n in dict.fromkeys(names) if n not in _ANALYSES]
+    _ANALYSES.update(zip(todo, in_processes(_analysed, todo)))
 
 
 def analyse_clip(name: str) -> ClipAnalysis:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -153,20 +152,13 @@ def summarise(pairs: list[tuple[float, float, dict]]) -> dict:
     return out
 
 
-def measure_all(rows: list[dict], workers: int | None = None) -> list[dict]:
-    """:func:`measure` on every clip, ``workers`` clips at a time in fresh processes (default: one per core,
-    at most 2). The set's clips last 3-5 s, under the length that tracking splits over the cores, so one
-    clip at a time kept one core idle: 130 s for the set, about half that two at a time."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def measure_all(rows: list[dict]) -> list[dict]:
+    """:func:`measure` on every clip, two at a time (``bench.accuracy.in_processes``): 130 s for the set one
+    at a time, 80 s two at a time."""
+    from bench.accuracy import in_processes
 
     todo = [c for c in rows if c["clip"] not in _CACHE]
-    workers = workers or min(2, os.cpu_count() or 1)
-    if workers > 1 and len(todo) > 1:
-        # spawned, not forked: a forked copy of a process that runs MediaPipe's threads can hang
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for c, m in zip(todo, pool.map(measure, todo)):
-                _CACHE[c["clip"]] = m
+    _CACHE.update((c["clip"], m) for c, m in zip(todo, in_processes(measure, todo)))
     return [measure(c) for c in rows]
 
 
