@@ -74,16 +74,25 @@ class Camera:
         self.page.get_by_role("button", name=re.compile("finished|Finish the set")).wait_for()
 
     def start(self) -> None:
-        """Press the camera component's start button. The component is an iframe the server builds after the
-        page: while the server is still analysing an earlier test's set on both cores, it came later than
-        the default 30 s once in CI, so this waits up to 90 s."""
+        """Press the camera component's start button. In 2 of 4 clean-clone CI runs (never alone, never in this
+        module run by itself) the component's iframe was missing from the live page for 90 s while the rest of
+        the page was there: the cause is not found. A user would reload the page, and so does this, once,
+        saying so; the button must then come."""
         button = self.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera")
         try:
-            button.click(timeout=90_000)
+            button.click(timeout=30_000)
+            return
+        except Exception:  # noqa: BLE001
+            frames = [f.url for f in self.page.frames]
+            print(f"\nno camera component after 30 s (the page's frames: {frames}): reloading the page once")
+        self.page.reload()
+        self.page.get_by_role("button", name=re.compile("finished|Finish the set")).wait_for()
+        try:
+            button.click(timeout=60_000)
         except Exception as exc:  # say what the page showed instead
             frames = [f.url for f in self.page.frames]
-            raise AssertionError(f"no camera start button within 90 s; the page's frames: {frames}; the page says: "
-                                 f"{self.body()[:1500]!r}") from exc
+            raise AssertionError(f"no camera start button, even after a reload; the page's frames: {frames}; the page "
+                                 f"says: {self.body()[:1500]!r}") from exc
 
     def status(self) -> str:
         box = self.page.locator('[class*="st-key-"][class*="_status"]').first
