@@ -148,8 +148,8 @@ class Recording:
         self.sink.close()
 
     def close(self) -> None:
-        """Delete the recorded frames."""
-        self.sink.close()
+        """Delete the recorded frames (an unfinished recording's encoders are not flushed)."""
+        self.sink.abort()
         self._finalizer()
 
     @property
@@ -179,6 +179,10 @@ class BaseRecorder:
         for part in self._parts.values():
             part.close()
 
+    def abort(self) -> None:
+        for part in self._parts.values():
+            part.abort()
+
 
 class _Part:
     def __init__(self, path: Path, fps: float):
@@ -203,6 +207,12 @@ class _Part:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+            self._writer = None
+
+    def abort(self) -> None:
+        """Close without flushing the encoder (the stretch was stopped; its part is not used)."""
+        if self._writer is not None:
+            self._writer.abort()
             self._writer = None
 
 
@@ -267,9 +277,9 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
     writer = None
     n = len(cs.time_s)
     last_face, last_t = None, -np.inf
+    decoded = prefetch((fr for path in bases for fr in read_frames(path)), None)
     try:
-        frames = (fr for path in bases for fr in read_frames(path))
-        for i, fr in enumerate(prefetch(frames, None)):
+        for i, fr in enumerate(decoded):
             if i >= n:
                 break
             if writer is None:
@@ -293,9 +303,14 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             writer.write(img, t)
             if progress is not None and i % 10 == 0:
                 progress(i / max(n, 1))
-    finally:
-        if writer is not None:
-            writer.close()
+    except BaseException:
+        decoded.close()
+        if writer is not None:  # Ctrl-C or a failure: the file is deleted, the frames queued are not drawn
+            writer.abort()
+        raise
+    decoded.close()
+    if writer is not None:
+        writer.close()
 
 
 def key_frame_index(cs: CleanSeries, rep: RepResult) -> int:

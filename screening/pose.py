@@ -409,10 +409,17 @@ class Census:
         img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
         return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h)]
 
-    def close(self) -> None:
+    def close(self, discard: bool = False) -> None:
         """Finish the samples handed over so far (and put them in time order: stretches hand them over
-        out of order), then free the model."""
+        out of order), then free the model. ``discard``: the run is stopped; the frames not yet counted
+        are dropped rather than counted (a slow machine can have a few waiting)."""
         if self._thread is not None:
+            if discard:
+                try:
+                    while True:
+                        self._queue.get_nowait()
+                except queue.Empty:
+                    pass
             self._queue.put(None)
             self._thread.join()
             self._thread = None
@@ -664,13 +671,25 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
             return
         be = make_backend(model_file) if backend is None else backend
         try:
+            if cancel.is_set():  # stopped while the graph was being built
+                return
             frames = read_frames(source, info, parts[k].report, max_side=ANALYSIS_MAX_SIDE,
                                  start_s=bounds[k], end_s=None if np.isinf(bounds[k + 1]) else bounds[k + 1])
             sink = frame_sink(k) if frame_sink is not None else None
+            decoded = prefetch(frames, cen, sink=sink)
             try:
-                _follow(prefetch(frames, cen, sink=sink), be, info, parts[k], tick, cancel)
-            finally:
-                if hasattr(sink, "close"):  # an encoder holds buffers: free them as its stretch ends
+                try:
+                    _follow(decoded, be, info, parts[k], tick, cancel)
+                finally:
+                    decoded.close()  # the decoding thread has stopped before its sink is closed
+            except BaseException:
+                if hasattr(sink, "abort"):
+                    sink.abort()
+                raise
+            if hasattr(sink, "close"):  # an encoder holds buffers: free them as its stretch ends
+                if cancel.is_set() and hasattr(sink, "abort"):
+                    sink.abort()  # stopped: the stretch's part is thrown away, its encoder not flushed
+                else:
                     sink.close()
             parts[k].backend_name = be.name
         except BaseException:
@@ -681,6 +700,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                 be.close()
                 release_free_memory()
 
+    stopped = False
     try:
         if n_workers == 1:
             for k in range(len(parts)):
@@ -701,9 +721,12 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                     for f in futures:
                         f.cancel()
                     raise
+    except BaseException:
+        stopped = True
+        raise
     finally:
         if cen is not None:
-            cen.close()
+            cen.close(discard=stopped)
     # a stretch's reader stops where the file breaks off; the later stretches then hold nothing
     for k, part in enumerate(parts):
         report.frames_read += part.report.frames_read

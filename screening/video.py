@@ -364,6 +364,11 @@ class VideoWriter:
             self._container.mux(packet)
         self._container.close()
 
+    def abort(self) -> None:
+        """Close without encoding the frames the encoder still holds (a run that is stopped: its file is
+        deleted, and flushing would only delay the stop)."""
+        self._container.close()
+
     def __enter__(self):
         return self
 
@@ -416,7 +421,21 @@ class BackgroundWriter:
                 self._writer.close()
         finally:
             if self._error is not None:
-                self._writer._container.close()
+                self._writer.abort()
         if self._error is not None:
             raise self._error
+
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C, a failure): the frames still queued are dropped, the encoder is not
+        flushed; the file is left incomplete, for the caller to delete."""
+        import queue
+
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.abort()
 

@@ -218,3 +218,85 @@ def test_tracking_in_parallel_stretches_matches_one_pass(shared_videos):
     d = np.linalg.norm(two.image[both][:, HIPS_AND_SHOULDERS, :2] - one.image[both][:, HIPS_AND_SHOULDERS, :2], axis=-1)
     assert np.median(d) < 0.5, np.median(d)
     assert np.percentile(d, 90) < 5.0
+
+
+# --------------------------------------------------------------------------------------------- stopping
+def _plain_clip(path, seconds: float, fps: int = 30):
+    w = VideoWriter(path, fps, 64, 48)
+    for i in range(int(seconds * fps)):
+        w.write(np.full((48, 64, 3), i % 250, np.uint8), i / fps)
+    w.close()
+    return probe(path)
+
+
+class _Sink:
+    def __init__(self):
+        self.frames, self.closed, self.aborted = 0, False, False
+
+    def __call__(self, fr):
+        self.frames += 1
+
+    def close(self):
+        self.closed = True
+
+    def abort(self):
+        self.aborted = True
+
+
+def test_a_stopped_tracking_throws_its_parts_away_unflushed(tmp_path, monkeypatch):
+    """Ctrl-C (here raised by one stretch's graph) stops every stretch at its next frame; each stretch's
+    recording is aborted (its encoder not flushed: a flush of the frames the encoder holds delayed the
+    stop), none is closed as if complete, and no decoding thread is left running."""
+    import threading
+    import time
+
+    info = _plain_clip(tmp_path / "plain.mp4", 14.0)
+
+    class Fake:
+        name = "fake"
+
+        def __init__(self):
+            self.n = 0
+
+        def process(self, rgb, time_s):
+            self.n += 1
+            time.sleep(0.002)
+            if time_s < 4.0 and self.n == 30:
+                raise KeyboardInterrupt
+            return []
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(pose, "make_backend", lambda model_file=None: Fake())
+    sinks: dict[int, _Sink] = {}
+    before = set(threading.enumerate())
+    with pytest.raises(KeyboardInterrupt):
+        track(tmp_path / "plain.mp4", info, census=False, workers=2,
+              frame_sink=lambda k: sinks.setdefault(k, _Sink()))
+    assert len(sinks) >= 2 and all(s.frames for s in sinks.values())
+    assert all(s.aborted and not s.closed for s in sinks.values()), {k: vars(s) for k, s in sinks.items()}
+    time.sleep(0.3)  # a decoding thread sees the stop within its 0.1-s wait
+    assert not [t for t in set(threading.enumerate()) - before if t.name == "screening-decode"]
+
+
+def test_a_stopped_census_drops_the_frames_still_waiting(monkeypatch):
+    """The people count runs on its own thread; a stopped run does not wait for the frames still queued
+    for it to be counted (closing normally counts them all)."""
+    import time
+
+    from screening.video import Frame
+
+    counted = []
+    monkeypatch.setattr(pose.Census, "count", lambda self, fr: (time.sleep(0.2), counted.append(fr.time_s)))
+    frame = lambda t: Frame(0, t, np.zeros((8, 8, 3), np.uint8))  # noqa: E731
+    for discard, expected in ((False, 6), (True, 1)):
+        counted.clear()
+        census = pose.Census(8, 8, period_s=1.0)
+        for t in range(6):
+            census.maybe_count(frame(float(t)))
+        time.sleep(0.05)  # the first is being counted
+        t0 = time.monotonic()
+        census.close(discard=discard)
+        assert len(counted) == expected, (discard, counted)
+        assert (time.monotonic() - t0 < 0.5) == discard

@@ -292,3 +292,31 @@ def test_text_sprites_draw_what_puttext_draws():
         inner = (slice(2, -2), slice(2, -2))
         assert np.abs(direct[inner].astype(int) - pasted[inner].astype(int)).max() <= 3, org
     assert cv2.FONT_HERSHEY_SIMPLEX == 0  # the font both draw with
+
+
+def test_a_stopped_annotated_video_drops_its_queued_frames(tmp_path, monkeypatch):
+    """The annotated video is encoded on its own thread behind a queue; a stopped run (abort) does not
+    encode the frames still queued, nor flush the encoder; a finished one (close) encodes every frame."""
+    import time
+
+    from screening.video import BackgroundWriter
+
+    real_write = VideoWriter.write
+    written = []
+
+    def slow_write(self, rgb, time_s):
+        time.sleep(0.05)
+        written.append(time_s)
+        real_write(self, rgb, time_s)
+
+    monkeypatch.setattr(VideoWriter, "write", slow_write)
+    for stop, expected in (("close", 8), ("abort", None)):
+        written.clear()
+        w = BackgroundWriter(tmp_path / f"{stop}.mp4", 30, 64, 48)
+        for i in range(8):
+            w.write(np.zeros((48, 64, 3), np.uint8), i / 30)
+        getattr(w, stop)()
+        if expected:
+            assert len(written) == expected and len(list(read_frames(tmp_path / f"{stop}.mp4"))) == expected
+        else:
+            assert len(written) <= 2, written
