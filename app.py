@@ -21,6 +21,7 @@ import streamlit as st
 
 from screening import (Filmed, Screen, ScreeningError, analyze, load_continuum, placed, write_outputs)
 from screening.allocator import limit_arenas
+from screening.cli import filter_native_logs
 from screening.continuum import short_name
 from screening.present import chart_series, fault_text, glossary, leg_table, local_time, rep_table, sentence
 from screening.progress import ProgressValue, run_with_progress
@@ -29,6 +30,7 @@ from screening.result import reps_csv_text
 from screening.tempfiles import private_tmp, sweep
 
 limit_arenas()  # this process is the app
+filter_native_logs()  # MediaPipe's C++ start-up lines stay off the server's terminal (once per process)
 
 
 @st.cache_resource

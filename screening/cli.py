@@ -503,8 +503,12 @@ NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] |INFO: Creat
                             rb"|WARNING: All log messages before absl::InitializeLog\(\))")
 
 
-def _filter_native_logs() -> None:
-    """Keep MediaPipe's C++ chatter off the terminal (it ignores GLOG_minloglevel since it logs with absl).
+_native_logs_filtered = False
+
+
+def filter_native_logs() -> None:
+    """Keep MediaPipe's C++ chatter off the terminal (it ignores GLOG_minloglevel since it logs with absl),
+    for the command and for the page's server. Once per process: later calls do nothing.
 
     The native code writes to file descriptor 2: that becomes a pipe, read by a thread that passes on every
     line but :data:`NATIVE_CHATTER` (errors and fatal messages pass). Python's own messages (sys.stderr)
@@ -512,6 +516,10 @@ def _filter_native_logs() -> None:
     import io
     import threading
 
+    global _native_logs_filtered
+    if _native_logs_filtered:
+        return
+    _native_logs_filtered = True
     try:
         terminal = os.dup(2)
         read, write = os.pipe()
@@ -538,7 +546,7 @@ def _filter_native_logs() -> None:
 def main(argv: list[str] | None = None) -> int:
     limit_arenas()
     if argv is None:  # the command itself (a test calling main() keeps its own stderr)
-        _filter_native_logs()
+        filter_native_logs()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -548,8 +556,6 @@ def main(argv: list[str] | None = None) -> int:
 
     sweep()  # what a killed earlier run left in the temporary folder (a client's video) goes first
     _terminate_as_interrupt()
-    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ start-up chatter
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         return args.func(args)
     except ScreeningError as exc:
@@ -558,6 +564,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nstopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output's reader went away (`screening clients | head -1`): stop quietly
+        try:  # (and keep Python's own flush at exit from saying so once more)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # as a command killed by SIGPIPE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if args.debug:
             raise

@@ -390,6 +390,13 @@ def test_a_real_clip_over_20_s_on_the_page(page, server, tmp_path):
     strays = [u for u in urls if not _is_local(u)]
     assert urls and not strays, f"the page reached beyond this machine: {strays}"
     assert server.leftovers() == [], f"left in the server's temporary folder: {server.leftovers()}"
+    # the terminal that runs the page shows Streamlit's lines, not MediaPipe's C++ start-up chatter
+    from screening.cli import NATIVE_CHATTER
+
+    log = server.log_path.read_bytes().splitlines()
+    assert any(b"localhost" in line for line in log), log[:20]
+    chatter = [line for line in log if NATIVE_CHATTER.match(line) or b"RET_CHECK" in line]
+    assert not chatter, chatter[:5]
 
 
 def test_a_hinge_without_a_spine_reading_has_no_verdict_but_a_report(page, tmp_path):

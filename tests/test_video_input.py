@@ -320,3 +320,21 @@ def test_a_stopped_annotated_video_drops_its_queued_frames(tmp_path, monkeypatch
             assert len(written) == expected and len(list(read_frames(tmp_path / f"{stop}.mp4"))) == expected
         else:
             assert len(written) <= 2, written
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly():
+    """`screening explain | head -1`: the command's output has no reader (here from the start, so that the
+    test does not depend on how much fits in the pipe). It stops as a command killed by SIGPIPE does (141),
+    with no "unexpected failure" and no traceback."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        proc = subprocess.run([sys.executable, "-m", "screening.cli", "explain"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr
+    assert "unexpected failure" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "BrokenPipe" not in proc.stderr, proc.stderr
