@@ -372,13 +372,15 @@ def live_holder(key: str, pattern: str) -> LiveHolder:
     return holder
 
 
-def live_camera(key: str, holder: LiveHolder) -> None:
+def live_camera(key: str, holder: LiveHolder) -> bool:
+    """The camera component; returns whether the camera is playing."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    webrtc_streamer(key=f"{key}_camera", mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
+    ctx = webrtc_streamer(key=f"{key}_camera", mode=WebRtcMode.SENDRECV, rtc_configuration=RTC_CONFIGURATION,
                     media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}},
                                               "audio": False},
                     video_frame_callback=holder.callback, async_processing=True, translations=CAMERA_WORDS)
+    return bool(ctx.state.playing)
 
 
 def speak(text: str, cue_id: int) -> None:
@@ -462,8 +464,12 @@ def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label
     holder = live_holder(key, pattern)
     if holder.session.status().state == "finished":  # the set's time limit
         finish_set(key)
-    st.fragment(live_status, run_every=0.5)(key, plain)
-    live_camera(key, holder)
+    status = st.container()
+    playing = live_camera(key, holder)
+    with status:
+        # redrawn twice a second only while the camera plays: a fragment rerunning on a timer while the page
+        # first loads kept the camera component from appearing in about 1 page load in 25 (Streamlit 1.60)
+        st.fragment(live_status, run_every=0.5 if playing else None)(key, plain)
     if st.button(finish_label, type="primary"):
         finish_set(key)
     return st.session_state.get(f"{key}_output")
