@@ -7,6 +7,7 @@ an error, and say nothing about all-NaN slices.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -19,16 +20,36 @@ __all__ = ["quiet", "runs", "frame_step", "sample_rate", "nanmedian", "nanmax", 
 MOVING_BLOCK_ROWS = 256
 
 
+_QUIET = ("ignore", None, RuntimeWarning, None, 0)  # the entry warnings.filterwarnings makes for it
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+
+
 class quiet:
-    """Silence numpy's RuntimeWarnings (all-NaN slices are expected: missing landmarks are NaN)."""
+    """Silence numpy's RuntimeWarnings (all-NaN slices are expected: missing landmarks are NaN).
+
+    Safe across threads: one filter stays in place while any thread is inside. (``warnings.catch_warnings``
+    is not: in the page's server, where the live camera's thread and the page's script run the pipeline side
+    by side, one thread's exit put back the filters under the other, and "All-NaN slice encountered" reached
+    the server's terminal.)"""
 
     def __enter__(self):
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
+        global _quiet_depth
+        with _quiet_lock:
+            if _quiet_depth == 0:
+                warnings.filterwarnings("ignore", category=RuntimeWarning)
+            _quiet_depth += 1
 
     def __exit__(self, *a):
-        self._w.__exit__(*a)
+        global _quiet_depth
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                if _QUIET in warnings.filters:
+                    warnings.filters.remove(_QUIET)
+                mutated = getattr(warnings, "_filters_mutated", None)
+                if mutated is not None:  # the per-module caches of "already ignored" are dropped
+                    mutated()
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@ memory whatever the clip's length (issue 18: memory flat in clip length)."""
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from screening.signals import MOVING_BLOCK_ROWS, moving_nanmedian
 
@@ -46,3 +47,41 @@ def test_memory_does_not_grow_with_the_clip():
     finally:
         tracemalloc.stop()
     assert peak < 60e6, f"{peak / 1e6:.0f} MB"
+
+
+def test_quiet_holds_while_another_thread_enters_and_leaves():
+    """The page's server runs the pipeline on the camera's thread and the script's side by side: one thread
+    leaving ``quiet`` must not bring numpy's all-NaN warnings back for the other, and after both have left
+    the filters are as they were."""
+    import threading
+    import warnings
+
+    from screening.signals import quiet
+
+    seen = []
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            with quiet():
+                pass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        before = list(warnings.filters)
+        shown = warnings.showwarning
+        warnings.showwarning = lambda *a, **k: seen.append(str(a[0]))
+        try:
+            t = threading.Thread(target=churn)
+            t.start()
+            with quiet():
+                for _ in range(3000):
+                    np.nanmedian(np.full((4, 3), np.nan), axis=1)
+            stop.set()
+            t.join()
+        finally:
+            warnings.showwarning = shown
+        assert seen == [], seen[:3]
+        assert warnings.filters == before
+        with pytest.warns(RuntimeWarning):  # outside, the warning is back
+            np.nanmedian(np.full(3, np.nan))
