@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
+from . import waits
 from .allocator import release_free_memory
 from .errors import ModelError, VideoError
 from .landmarks import LM
@@ -421,7 +422,7 @@ class Census:
                 except queue.Empty:
                     pass
             self._queue.put(None)
-            self._thread.join()
+            waits.join(self._thread)
             self._thread = None
         self.samples.sort(key=lambda sample: sample[0])
         if self._lm is not None:
@@ -527,7 +528,7 @@ def prefetch(frames: Iterable[Frame], census: Census | None, maxsize: int = 4,
     t.start()
     try:
         while True:
-            item = q.get()
+            item = waits.get(q)
             if item is done:
                 break
             if isinstance(item, BaseException):
@@ -714,8 +715,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                 order = sorted(range(len(parts)), key=lambda k: bounds[k] - ends[k])
                 futures = [pool.submit(run, k) for k in order]
                 try:
-                    for f in futures:
-                        f.result()
+                    waits.results(futures)  # in slices: a Ctrl-C delivered to a worker's thread is seen
                 except BaseException:  # Ctrl-C, or a worker's failure: the other graphs stop at their next frame
                     cancel.set()
                     for f in futures:

@@ -15,6 +15,7 @@ from typing import Iterator, Union
 import cv2
 import numpy as np
 
+from . import waits
 from .errors import VideoError
 
 Source = Union[str, os.PathLike, int]
@@ -411,11 +412,11 @@ class BackgroundWriter:
     def write(self, rgb: np.ndarray, time_s: float) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put((rgb, time_s))
+        waits.put(self._queue, (rgb, time_s))
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        waits.put(self._queue, None)
+        waits.join(self._thread)
         try:
             if self._error is None:
                 self._writer.close()
@@ -436,6 +437,6 @@ class BackgroundWriter:
         except queue.Empty:
             pass
         self._queue.put(None)
-        self._thread.join()
+        waits.join(self._thread)
         self._writer.abort()
 
