@@ -415,14 +415,7 @@ class Census:
         out of order), then free the model. ``discard``: the run is stopped; the frames not yet counted
         are dropped rather than counted (a slow machine can have a few waiting)."""
         if self._thread is not None:
-            if discard:
-                try:
-                    while True:
-                        self._queue.get_nowait()
-                except queue.Empty:
-                    pass
-            self._queue.put(None)
-            waits.join(self._thread)
+            waits.finish(self._queue, self._thread, drop=discard)
             self._thread = None
         self.samples.sort(key=lambda sample: sample[0])
         if self._lm is not None:

@@ -415,8 +415,7 @@ class BackgroundWriter:
         waits.put(self._queue, (rgb, time_s))
 
     def close(self) -> None:
-        waits.put(self._queue, None)
-        waits.join(self._thread)
+        waits.finish(self._queue, self._thread)
         try:
             if self._error is None:
                 self._writer.close()
@@ -429,14 +428,6 @@ class BackgroundWriter:
     def abort(self) -> None:
         """Stop at once (Ctrl-C, a failure): the frames still queued are dropped, the encoder is not
         flushed; the file is left incomplete, for the caller to delete."""
-        import queue
-
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
-        self._queue.put(None)
-        waits.join(self._thread)
+        waits.finish(self._queue, self._thread, drop=True)
         self._writer.abort()
 

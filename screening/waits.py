@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from typing import Any, Iterable
 
-__all__ = ["SLICE_S", "get", "put", "join", "results"]
+__all__ = ["SLICE_S", "get", "put", "join", "results", "finish"]
 
 #: the longest the main thread waits before it looks for a Ctrl-C again (s)
 SLICE_S = 0.1
@@ -55,3 +55,16 @@ def results(futures: Iterable[Future]) -> list:
             if not f.cancelled() and f.exception() is not None:
                 raise f.exception()
     return [f.result() for f in futures]
+
+
+def finish(q: queue.Queue, thread: threading.Thread, drop: bool = False) -> None:
+    """End a worker ``thread`` that takes its items from ``q`` until it gets None: hand it the None and wait
+    for it, in slices. ``drop``: the items it has not started are thrown away first (a stopped run)."""
+    if drop:
+        try:
+            while True:
+                q.get_nowait()
+        except queue.Empty:
+            pass
+    put(q, None)
+    join(thread)

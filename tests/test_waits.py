@@ -52,3 +52,32 @@ def test_a_ctrl_c_on_a_worker_thread_ends_the_main_threads_wait(kind):
     out = subprocess.run([sys.executable, "-c", CHILD, kind], capture_output=True, text=True, timeout=30)
     assert out.stdout.startswith("stopped after"), out.stdout + out.stderr
     assert float(out.stdout.split()[-1]) < 0.3 + 0.5, out.stdout
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_finish_ends_a_worker_with_or_without_its_queue(drop):
+    """``finish`` hands the worker its end marker and waits for it; with ``drop`` the items still queued
+    are thrown away first (a stopped run), without it every one is done."""
+    import threading
+    import time
+
+    from screening import waits
+
+    q: queue.Queue = queue.Queue()
+    done = []
+    gate = threading.Event()
+
+    def worker():
+        gate.wait(5)
+        while (item := q.get()) is not None:
+            done.append(item)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    for i in range(5):
+        q.put(i)
+    threading.Timer(0.2, gate.set).start()
+    t0 = time.monotonic()
+    waits.finish(q, t, drop=drop)
+    assert not t.is_alive() and time.monotonic() - t0 < 2
+    assert done == ([] if drop else [0, 1, 2, 3, 4])
