@@ -468,7 +468,7 @@ def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label
     playing = live_camera(key, holder)
     with status:
         # redrawn twice a second only while the camera plays: a fragment rerunning on a timer while the page
-        # first loads kept the camera component from appearing in about 1 page load in 25 (Streamlit 1.60)
+        # first loads kept the camera component from appearing in 4 of 140 page loads (Streamlit 1.60)
         st.fragment(live_status, run_every=0.5 if playing else None)(key, plain)
     if st.button(finish_label, type="primary"):
         finish_set(key)

@@ -304,11 +304,11 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             if progress is not None and i % 10 == 0:
                 progress(i / max(n, 1))
     except BaseException:
-        decoded.close()
         if writer is not None:  # Ctrl-C or a failure: the file is deleted, the frames queued are not drawn
             writer.abort()
         raise
-    decoded.close()
+    finally:
+        decoded.close()
     if writer is not None:
         writer.close()
 

@@ -627,6 +627,14 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
         tick()
 
 
+def _end_sink(sink, stopped: bool) -> None:
+    """End a stretch's frame sink: an encoder holds buffers, freed as its stretch ends; a stopped stretch's
+    part is thrown away (``abort``: its encoder not flushed, which only delayed the stop)."""
+    end = (getattr(sink, "abort", None) if stopped else None) or getattr(sink, "close", None)
+    if end is not None:
+        end()
+
+
 def track(source, info: VideoInfo, backend: PoseBackend | None = None,
           progress: Callable[[float], None] | None = None, census: bool = True,
           report: ReadReport | None = None, frame_sink: Callable[[int], Callable[[Frame], None]] | None = None,
@@ -672,19 +680,13 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
             sink = frame_sink(k) if frame_sink is not None else None
             decoded = prefetch(frames, cen, sink=sink)
             try:
-                try:
-                    _follow(decoded, be, info, parts[k], tick, cancel)
-                finally:
-                    decoded.close()  # the decoding thread has stopped before its sink is closed
+                _follow(decoded, be, info, parts[k], tick, cancel)
             except BaseException:
-                if hasattr(sink, "abort"):
-                    sink.abort()
+                cancel.set()
                 raise
-            if hasattr(sink, "close"):  # an encoder holds buffers: free them as its stretch ends
-                if cancel.is_set() and hasattr(sink, "abort"):
-                    sink.abort()  # stopped: the stretch's part is thrown away, its encoder not flushed
-                else:
-                    sink.close()
+            finally:
+                decoded.close()  # the decoding thread has stopped before its sink is ended
+                _end_sink(sink, stopped=cancel.is_set())
             parts[k].backend_name = be.name
         except BaseException:
             cancel.set()
@@ -694,7 +696,6 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                 be.close()
                 release_free_memory()
 
-    stopped = False
     try:
         if n_workers == 1:
             for k in range(len(parts)):
@@ -715,11 +716,11 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                         f.cancel()
                     raise
     except BaseException:
-        stopped = True
+        cancel.set()
         raise
     finally:
         if cen is not None:
-            cen.close(discard=stopped)
+            cen.close(discard=cancel.is_set())
     # a stretch's reader stops where the file breaks off; the later stretches then hold nothing
     for k, part in enumerate(parts):
         report.frames_read += part.report.frames_read

@@ -52,8 +52,7 @@ def results(futures: Iterable[Future]) -> list:
     while pending:
         done, pending = wait(pending, timeout=SLICE_S, return_when=FIRST_EXCEPTION)
         for f in done:
-            if not f.cancelled() and f.exception() is not None:
-                raise f.exception()
+            f.result()  # a failure is raised here, as soon as it happens
     return [f.result() for f in futures]
 
 
