@@ -41,6 +41,9 @@ class View:
     facing: str  # "left" | "right" | "camera" | "away"
     near_side: str | None  # "left" | "right" | None
     spread_ratio: float  # the number the kind was read from
+    #: the hips' x-spread over the trunk's length, median over the clip: a second reading of how far the camera
+    #: is off the side (the hips are ~0.6 trunk lengths apart: ~0 side-on, ~0.4 at 45 deg)
+    hip_spread_ratio: float = float("nan")
 
     @property
     def facing_sign(self) -> int:
@@ -203,16 +206,36 @@ def estimate_roll(xy: np.ndarray, kind: str, upright: np.ndarray) -> float:
     return float(np.median(angles))
 
 
+#: the upright frames stand for the view (metrics.md) when there are at least this many of them and this share of
+#: the tracked frames; otherwise every frame does, the spread over the trunk's length (which does not shrink as
+#: the trunk leans). A deadlift from the floor is upright only at lockout, where a close camera cuts the head
+#: and shoulders off: the tracker's guessed shoulders there read 1.3-1.9 (a front view) in two side-on clips
+#: (mattioli_deadlift_Bad_04, _07: 4 and 14 upright frames of 145 and 170), and 0.11-0.17 over every frame
+MIN_UPRIGHT_FRAMES = 10
+MIN_UPRIGHT_SHARE = 0.15
+
+
+def _x_spread(xy: np.ndarray, pair_: list[int]) -> np.ndarray:
+    """Per frame: the x-spread of a left/right landmark pair over the trunk's length."""
+    with quiet(), np.errstate(all="ignore"):
+        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
+        return np.abs(xy[:, pair_[0], 0] - xy[:, pair_[1], 0]) / np.hypot(d[:, 0], d[:, 1])
+
+
 def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> View:
-    rows = xy[upright] if upright.sum() >= 3 else xy
+    tracked = int(np.isfinite(xy[:, HIPS + SHOULDERS, 0]).any(axis=1).sum())
     with quiet():
-        ratio = float(np.nanmedian(spread_ratio(rows))) if len(rows) else float("nan")
+        if upright.sum() >= max(MIN_UPRIGHT_FRAMES, MIN_UPRIGHT_SHARE * tracked):
+            ratio = float(np.nanmedian(spread_ratio(xy[upright])))
+        else:
+            ratio = float(np.nanmedian(spread_ratio(xy, over_trunk_length=True))) if len(xy) else float("nan")
+        hip_ratio = float(np.nanmedian(_x_spread(xy, HIPS))) if len(xy) else float("nan")
     kind = view_kind(ratio)
     with quiet():
         if kind == "front":
             # the person's left shoulder on the image's right means they face the camera
             facing = "camera" if np.nanmedian(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]) >= 0 else "away"
-            return View(kind, facing, None, ratio)
+            return View(kind, facing, None, ratio, hip_ratio)
         # toe ahead of heel, averaged over feet (Sports2D reads facing from the feet); nose-ear as fallback
         toe_heel = np.nanmedian(np.concatenate([xy[:, LM.LEFT_FOOT_INDEX, 0] - xy[:, LM.LEFT_HEEL, 0],
                                                 xy[:, LM.RIGHT_FOOT_INDEX, 0] - xy[:, LM.RIGHT_HEEL, 0]]))
@@ -225,7 +248,7 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
         near = "left" if vis_l > vis_r else "right"
     else:  # facing image-right, the camera sees the person's right side (unless the video is mirrored)
         near = "right" if facing == "right" else "left"
-    return View(kind, facing, near, ratio)
+    return View(kind, facing, near, ratio, hip_ratio)
 
 
 # ------------------------------------------------------------------------------------------ the stage

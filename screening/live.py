@@ -37,8 +37,10 @@ import numpy as np
 
 from .annotate import draw, _text
 from .clean import spread_ratio, view_kind
+from .findings import cue_worthy
 from .landmarks import LM
 from .present import sentence
+from .quality import picture_brightness
 from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, _Stretch, make_backend,
                    shank_width, trunk_outline)
 from .video import BackgroundWriter
@@ -277,7 +279,7 @@ class LiveSession:
             # recording, the check stays on the picture, every fifth frame (cheaply); once passed, only leaving
             # the picture (or the light going) cancels the countdown: the person may already start to move
             if setting_up or (state == "recording" and (self._check is None or self._frames % 5 == 0)):
-                self._check = camera_check(np.asarray(self._recent), w, h, self.pattern, float(rgb[::8, ::8].mean()),
+                self._check = camera_check(np.asarray(self._recent), w, h, self.pattern, picture_brightness(rgb),
                                            framing_only=state != "checking")
             if setting_up:
                 self._advance(now)
@@ -376,8 +378,9 @@ class LiveSession:
         now = self._clock()
         with self._lock:
             self._reps = len(result.reps)
-            for rep in result.reps[self._cued_reps:]:
-                worst = sorted(rep.faults, key=lambda f: (f.severity != "major", f.possible))
+            for k in range(self._cued_reps, len(result.reps)):
+                # the analysis's own rule: a fault clear in this rep that recurs, or is major beyond doubt
+                worst = cue_worthy(result.reps[:k + 1])
                 if worst and now - self._cue_at >= CUE_COOLDOWN_S and worst[0].code in self._cues:
                     self._cue, self._cue_id, self._cue_at = sentence(self._cues[worst[0].code]), self._cue_id + 1, now
             self._cued_reps = max(self._cued_reps, len(result.reps))

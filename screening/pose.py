@@ -41,6 +41,7 @@ from . import waits
 from .allocator import release_free_memory
 from .errors import ModelError, VideoError
 from .landmarks import LM
+from .quality import picture_brightness
 from .video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
 
 N_LANDMARKS = 33
@@ -101,7 +102,7 @@ class PoseSeries:
     #: (N, 2) silhouette width across the middle of the left / right shank, in shank lengths (a leg is
     #: ~0.3; a barbell plate or a bench in front of the shins makes it ~1): see :func:`shank_width`
     shank_width: np.ndarray | None = None
-    #: (N,) the picture's mean brightness (0-255), from a sparse grid of pixels (screening.quality)
+    #: (N,) the picture's mean brightness (0-255), black bars left out (screening.quality.picture_brightness)
     brightness: np.ndarray | None = None
 
     @property
@@ -611,7 +612,7 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             person = people[i]
             target_box = boxes[i]
         out.times.append(fr.time_s)
-        out.brightness.append(float(fr.rgb[::16, ::16].mean()))
+        out.brightness.append(picture_brightness(fr.rgb, 16))
         if person is None:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
             out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))

@@ -18,7 +18,7 @@ from .errors import VideoError
 from .landmarks import LM
 from .signals import quiet
 
-__all__ = ["refusal", "withheld", "out_of_picture", "MIN_CLIP_S", "MIN_FRAMES", "DARK_BELOW", "MIN_VISIBILITY"]
+__all__ = ["refusal", "withheld", "out_of_picture", "picture_brightness", "MIN_CLIP_S", "MIN_FRAMES", "DARK_BELOW", "MIN_VISIBILITY"]
 
 #: the shortest stretch the rep finder reads a rep from (screening.reps.segment_reps, min_run_s: a real
 #: deadlift pull of jeffchen_bad is 0.9 s long), and the fewest frames with a person the pipeline measures
@@ -33,11 +33,35 @@ MIN_VISIBILITY = 0.5
 MAX_OUT_OF_FRAME = 0.1
 #: a pair of joints (both ankles, both knees...) whose visibility is below this is not seen
 UNSEEN_BELOW = 0.3
+#: ... and counts as cut off by the picture's edge only when the tracker's guess for it lies this close to
+#: an edge (share of the picture's width or height): ankles hidden behind a barbell's plates in the middle
+#: of the picture are not out of it (the mattioli deadlifts: every rep of 5 clips withheld as "out of the
+#: picture" for that alone), and what hides them is judged where it is measured (legs hidden, kinematics)
+EDGE_MARGIN = 0.08
 #: the clip decodes to less than this share of the duration its container gives
 MIN_DECODED_SHARE = 0.9
 
 BODY = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_KNEE, LM.RIGHT_KNEE,
         LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+
+
+#: a row or column of the picture whose brightest sampled pixel is below this is a black bar (letterbox or
+#: pillarbox: a portrait phone clip put in a 16:9 frame), not part of the scene
+BAR_BELOW = 16
+
+
+def picture_brightness(rgb: np.ndarray, step: int = 8) -> float:
+    """The mean brightness (0-255) of the picture itself, on a sparse grid of pixels: the black bars a
+    letterboxed or pillarboxed clip carries at its edges are left out (whole rows or columns at the edges
+    with no pixel brighter than :data:`BAR_BELOW`). Averaged with the bars, a well-lit portrait clip in a
+    16:9 frame read 19.7 where its picture was 62.2 (bichraix_deadlift_bad005): too dark, wrongly."""
+    g = rgb[::step, ::step]
+    peak = g.max(axis=2) if g.ndim == 3 else g
+    rows = np.flatnonzero(peak.max(axis=1) >= BAR_BELOW)
+    cols = np.flatnonzero(peak.max(axis=0) >= BAR_BELOW)
+    if len(rows) == 0 or len(cols) == 0:
+        return float(g.mean())  # a black picture: nothing but the bars' darkness to report
+    return float(g[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].mean())
 
 
 def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -96,7 +120,10 @@ def out_of_picture(series, reps) -> list[int]:
         with np.errstate(invalid="ignore"):
             outside = ((pts[..., 0] < 0) | (pts[..., 0] > w) | (pts[..., 1] < 0) | (pts[..., 1] > h)
                        | ~np.isfinite(pts[..., 0])).any(axis=1)
-            unseen = (np.fmax(vis[:, 0::2], vis[:, 1::2]) < UNSEEN_BELOW).any(axis=1)
+            mx, my = EDGE_MARGIN * w, EDGE_MARGIN * h
+            near_edge = ((pts[..., 0] < mx) | (pts[..., 0] > w - mx) | (pts[..., 1] < my) | (pts[..., 1] > h - my))
+            hidden = (vis[:, 0::2] < UNSEEN_BELOW) & (vis[:, 1::2] < UNSEEN_BELOW)
+            unseen = (hidden & (near_edge[:, 0::2] | near_edge[:, 1::2])).any(axis=1)
         outside |= unseen
         if outside.mean() > MAX_OUT_OF_FRAME:
             cut.append(rep.index + 1)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ScreeningError
-from .findings import Fault, RepResult, pattern_score
+from .findings import Fault, RepResult, SetFinding, Trend, pattern_score, set_findings, trends
 from .signals import finite_or_zero, rounded
 
 if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy imports
@@ -96,16 +96,18 @@ class ViewMeta:
     near_side: str | None = None
     shoulder_spread_ratio: float | None = None
     camera_roll_deg: float | None = None
+    hip_spread_ratio: float | None = None
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "facing": self.facing, "near_side": self.near_side,
                 "shoulder_spread_ratio": rounded(self.shoulder_spread_ratio),
-                "camera_roll_deg": rounded(self.camera_roll_deg, 2)}
+                "camera_roll_deg": rounded(self.camera_roll_deg, 2),
+                "hip_spread_ratio": rounded(self.hip_spread_ratio)}
 
     @classmethod
     def from_json(cls, d: dict) -> "ViewMeta":
         return cls(d.get("kind", "unknown"), d.get("facing"), d.get("near_side"), d.get("shoulder_spread_ratio"),
-                   d.get("camera_roll_deg"))
+                   d.get("camera_roll_deg"), d.get("hip_spread_ratio"))
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,17 @@ class Screen:
         """Every fault of the screen: each rep's, then the set's (asymmetry)."""
         return [f for r in self.reps for f in r.faults] + (list(self.lunge.set_faults) if self.lunge else [])
 
+    def set_findings(self) -> list[SetFinding]:
+        """Each fault code over the set, and whether it counts toward the score (screening.findings)."""
+        return set_findings(self.reps)
+
+    def trends(self) -> list[Trend]:
+        """The faults whose measure moved toward the fault rep by rep (a set whose quality falls off)."""
+        if self.pattern not in ("hinge", "lunge") or not self.reps:
+            return []
+        variant = (self.lunge.variant or "split") if self.pattern == "lunge" and self.lunge is not None else None
+        return trends(self.reps, self.pattern, variant if self.pattern == "lunge" else None)
+
     # ------------------------------------------------------------------ result.json
     def to_json(self) -> dict:
         """result.json (schema_version 1)."""
@@ -221,6 +234,8 @@ class Screen:
             "measurable": self.measurable,
             "analysis_notes": list(self.analysis_notes),
             "reps": [r.as_dict() for r in self.reps],
+            "set": {"findings": [sf.as_dict() for sf in self.set_findings()],
+                    "trends": [t.as_dict() for t in self.trends()]},
             "score": self.reported_score,
             "placement": self.placement.as_dict() if self.placement else None,
             "placement_notes": list(self.placement_notes),
