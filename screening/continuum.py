@@ -28,6 +28,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .errors import ScreeningError
+from .findings import set_findings
 from .registry import fault_words, metric
 from .signals import finite_or_zero
 
@@ -114,13 +115,17 @@ def load_continuum(path: str | Path | None = None) -> Continuum:
 
 @dataclass(frozen=True)
 class Finding:
-    """What the rule needs of one fault: its code, severity, and where it was seen (rep numbers, leg)."""
+    """What the rule needs of one fault: its code, severity, where it was seen (rep numbers, leg), and whether
+    it counts toward the verdict (``why``: screening.findings.COUNTED_WHY; a fault that does not count is
+    reported, not acted on)."""
 
     code: str
     severity: str
     reps: tuple[int, ...] = ()
     leg: str | None = None
     detail: str = ""
+    counted: bool = True
+    why: str = "recurs"
 
 
 @dataclass
@@ -175,16 +180,19 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
     lv = c.level(pattern, level)
     reasons = [f"Filmed: {_where(c, pattern, level, load)}"
                + (" (inferred from the movement)" if exercise_source == "inferred" else "") + "."]
-    rep_faults = [f for f in findings if f.code != "asymmetry"]
+    rep_faults = [f for f in findings if f.code != "asymmetry" and f.counted]
+    not_counted = [f for f in findings if f.code != "asymmetry" and not f.counted]
     asym = [f for f in findings if f.code == "asymmetry"]
     important = set(lv.faults)
     ordered = sorted(rep_faults, key=lambda f: (f.code not in important, f.severity != "major", f.code))
     for f in ordered:
-        where = f" in rep{'s' if len(f.reps) > 1 else ''} {', '.join(str(r) for r in f.reps)}" if f.reps else ""
-        reasons.append(f"{fault_words(f.code)} ({f.severity}){where}{': ' + f.detail if f.detail else ''}"
+        reasons.append(f"{fault_words(f.code)} ({f.severity}){_in_reps(f.reps)}{': ' + f.detail if f.detail else ''}"
                        + (" - one of the faults that matter most at this level" if f.code in important else "") + ".")
     for f in asym:
         reasons.append(f"{fault_words('asymmetry')}: {f.detail or 'over its threshold'}, the {f.leg} leg worse.")
+    for f in sorted(not_counted, key=lambda f: (f.code not in important, f.code)):
+        reasons.append(f"Not counted: {fault_words(f.code)}{_in_reps(f.reps)} ({NOT_COUNTED[f.why]})"
+                       f"{': ' + f.detail if f.detail else ''}.")
     cues = list(dict.fromkeys(c.cues[f.code] for f in ordered + asym if f.code in c.cues))
 
     def result(verdict: str, nl: int, nload: str, text: str) -> Placement:
@@ -234,28 +242,32 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
                   + (f"; cues: {'; '.join(cues)}" if cues else "") + ".")
 
 
+#: why a fault seen in the set does not count toward the verdict, in words (screening.findings.COUNTED_WHY)
+NOT_COUNTED = {
+    "once": "seen once, clear of the measure's error in one rep only: a one-off does not decide a set",
+    "rare": "clear of the measure's error in too few of the reps to count (a fault counts when it recurs, in at "
+            "least 2 reps and a fifth of the set)",
+    "borderline": "possible only: within the measure's error of its threshold",
+}
+
+
+def _in_reps(reps: tuple[int, ...]) -> str:
+    return f" in rep{'s' if len(reps) > 1 else ''} {', '.join(str(r) for r in reps)}" if reps else ""
+
+
 def findings_of(screen: "Screen") -> list[Finding]:
-    """The faults of a screen, gathered per code with the reps they were in (the worst as the detail), and
-    the set's asymmetry faults with their leg."""
-    by_code: dict[str, dict] = {}
-    for rep in screen.reps:
-        for f in rep.faults:
-            d = by_code.setdefault(f.code, {"severity": "minor", "reps": [], "worst": f, "possible": True})
-            d["possible"] &= f.possible
-            d["reps"].append(rep.index + 1)
-            if f.severity == "major":
-                d["severity"] = "major"
-            if abs(finite_or_zero(f.value)) > abs(finite_or_zero(d["worst"].value)):
-                d["worst"] = f
+    """The faults of a screen, gathered per code with the reps they were in (the worst as the detail) and
+    whether they count (:func:`screening.findings.set_findings`), and the set's asymmetry faults with their
+    leg."""
     out = []
-    for code, d in by_code.items():
-        w = d["worst"]
+    for sf in set_findings(screen.reps):
+        faults = [f for k in sf.seen for f in screen.reps[k].faults if f.code == sf.code]
+        counted = [f for k in sf.clear for f in screen.reps[k].faults if f.code == sf.code and not f.possible]
+        w = max(counted or faults, key=lambda f: abs(finite_or_zero(f.value)))
         detail = f"the worst, {_evidence(w, screen.pattern)}" if finite_or_zero(w.value) == w.value else ""
-        if d["possible"]:
-            detail += ("; possible: within the measure's error of its threshold"
-                       + (", in one rep only, so it does not count toward the score" if len(d["reps"]) == 1
-                          and len(screen.reps) > 1 else ""))
-        out.append(Finding(code, d["severity"], tuple(d["reps"]), None, detail))
+        shown = sf.clear if sf.counted else sf.seen
+        out.append(Finding(sf.code, sf.severity, tuple(screen.reps[k].index + 1 for k in shown), None, detail,
+                           sf.counted, sf.why))
     for f in (screen.lunge.set_faults if screen.lunge else []):
         out.append(Finding("asymmetry", f.severity, (), f.leg,
                            f"{_label(f.metric, 'lunge')} {f.value:.0f}% (threshold {f.threshold:.0f}%)"))
@@ -385,7 +397,17 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
         return None, notes + ["No continuum placement: no repetition could be scored."]
     if not filmed.pain and pattern == "hinge" and not spine_measured(screen):
         return None, notes + [NO_SPINE]
-    return place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source), notes
+    placement = place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source)
+    placement.reasons.extend(trend_words(t, pattern) for t in screen.trends())
+    return placement, notes
+
+
+def trend_words(t, pattern: str) -> str:
+    """A set whose quality fell off, in words: "Quality fell off over the set: spinal flexion (rounding of the
+    back) went from 6° to 19° over 8 reps, toward a rounded lower back (fatigue?)."."""
+    m = metric(t.metric, pattern)
+    return (f"Quality fell off over the set: {m.label} went from {m.show(t.first)} to {m.show(t.last)} over "
+            f"{t.reps} reps, toward {fault_words(t.code)} (fatigue?).")
 
 
 def placed(screen: "Screen", filmed: "Filmed | None" = None, c: Continuum | None = None) -> "Screen":

@@ -1,7 +1,6 @@
 """Per-rep results and faults with their evidence, shared by the hinge and lunge analyses."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,25 +133,162 @@ def judge(metrics: dict, th: dict, pattern: str, bottom_s: float, start_s: float
     return faults
 
 
+#: a fault counts toward the score and the placement when it is clear (past its threshold by more than its
+#: measure's uncertainty) in at least this many reps (or every rep of a shorter set) and at least this share of
+#: the set, or major beyond doubt in any rep: the FMS scores the best of the repetitions (Cook 2014), so a
+#: one-off does not decide a set, and a borderline reading is not evidence (issue 24)
+RECUR_MIN_REPS = 2
+RECUR_MIN_SHARE = 0.2
+#: why a fault seen in a set counts or not (codes; screening.present writes the words)
+COUNTED_WHY = ("major", "recurs", "whole_set", "once", "rare", "borderline")
+#: a set whose quality falls off: a fault's measure moves toward the fault over the reps by more than this many
+#: times its uncertainty, steadily (correlation with the rep's order at least TREND_MIN_R), over TREND_MIN_REPS
+#: reps or more
+TREND_MIN_REPS = 4
+TREND_TIMES_UNCERTAINTY = 2.0
+TREND_MIN_R = 0.7
+#: faults that score 1 whatever their size (metrics.md, FMS)
+SCORE_ONE = ("balance_loss", "unfinished_rep")
+
+
+@dataclass(frozen=True)
+class SetFinding:
+    """One fault code over a set: the reps it was seen in (0-based), those where it was clear of its measure's
+    uncertainty, those where it was major beyond doubt, and whether it counts toward the score (``why``: one
+    of :data:`COUNTED_WHY`)."""
+
+    code: str
+    seen: tuple[int, ...]
+    clear: tuple[int, ...]
+    major: tuple[int, ...]
+    counted: bool
+    why: str
+    set_reps: int
+
+    @property
+    def severity(self) -> str:
+        return "major" if self.major else "minor"
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "reps": [i + 1 for i in self.seen], "clear_reps": [i + 1 for i in self.clear],
+                "major_reps": [i + 1 for i in self.major], "counted": self.counted, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A set whose quality falls off: a fault's measure moving toward the fault rep by rep."""
+
+    code: str
+    metric: str
+    first: float  # the fitted value at the first and the last measured rep
+    last: float
+    reps: int  # reps measured
+    r: float  # correlation of the measure with the rep's order (toward the fault positive)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "metric": self.metric, "first": rounded(self.first), "last": rounded(self.last),
+                "reps": self.reps, "r": rounded(self.r, 2)}
+
+
+def recurs(clear: int, n_reps: int) -> bool:
+    """Whether a fault clear in ``clear`` reps of a set of ``n_reps`` recurs: in at least
+    :data:`RECUR_MIN_REPS` reps (every rep of a shorter set) and at least :data:`RECUR_MIN_SHARE` of the set."""
+    return clear >= min(RECUR_MIN_REPS, n_reps) and clear >= RECUR_MIN_SHARE * n_reps
+
+
+def set_findings(reps: list[RepResult]) -> list[SetFinding]:
+    """Each fault code of a set, in the order first seen, with whether it counts (:data:`RECUR_MIN_REPS`)."""
+    n = len(reps)
+    by_code: dict[str, dict[str, list[int]]] = {}
+    for k, r in enumerate(reps):
+        for f in {x.code: x for x in sorted(r.faults, key=lambda x: (x.possible, x.severity != "major"))}.values():
+            d = by_code.setdefault(f.code, {"seen": [], "clear": [], "major": []})
+            d["seen"].append(k)
+            if not f.possible:
+                d["clear"].append(k)
+                if f.severity == "major":
+                    d["major"].append(k)
+    out = []
+    for code, d in by_code.items():
+        clear = len(d["clear"])
+        if d["major"]:
+            counted, why = True, "major"
+        elif clear and recurs(clear, n):
+            counted, why = True, "whole_set" if n < RECUR_MIN_REPS else "recurs"
+        elif clear == 1:
+            counted, why = False, "once"
+        elif clear:
+            counted, why = False, "rare"
+        else:
+            counted, why = False, "borderline"
+        out.append(SetFinding(code, tuple(d["seen"]), tuple(d["clear"]), tuple(d["major"]), counted, why, n))
+    return out
+
+
 def pattern_score(reps: list[RepResult], set_faults: list[Fault] = ()) -> int | None:
     """metrics.md, as the FMS scores a pattern (Cook 2014): 3 = every rep free of faults; 2 = any minor
     fault, or a compensation over the set (a lunge's asymmetry between legs); 1 = a major fault, a balance
-    loss or an unfinished rep. (0, pain, is the clinician's call.) The one place a score is decided."""
+    loss or an unfinished rep. (0, pain, is the clinician's call.) Only the faults that count are scored
+    (:func:`set_findings`: clear and recurring, or major beyond doubt). The one place a score is decided."""
     if not reps:
         return None
-    faults = scored_faults(reps)
-    if any(f.severity == "major" or f.code in ("balance_loss", "unfinished_rep") for f in faults):
+    counted = [sf for sf in set_findings(reps) if sf.counted]
+    if any(sf.severity == "major" or sf.code in SCORE_ONE for sf in counted):
         return 1
-    return 2 if faults or set_faults else 3
+    return 2 if counted or set_faults else 3
 
 
 def scored_faults(reps: list[RepResult]) -> list[Fault]:
-    """The faults the score counts: all, except a *possible* fault (within its measure's uncertainty of
-    the threshold) seen in one rep only of a set of several. A single borderline rep does not regress an
-    otherwise controlled set, as the FMS scores the best of the repetitions (Cook 2014); a fault that
-    recurs counts, borderline or not. The faults left out are still reported, as possible."""
-    reps_with = Counter(f.code for r in reps for f in {x.code: x for x in r.faults}.values())
-    return [f for r in reps for f in r.faults if not (f.possible and reps_with[f.code] < 2 and len(reps) > 1)]
+    """The faults the score counts, rep by rep (:func:`set_findings`); the rest are still reported, as seen
+    once, seen rarely or possible."""
+    counted = {sf.code for sf in set_findings(reps) if sf.counted}
+    return [f for r in reps for f in r.faults if f.code in counted and not f.possible]
+
+
+def cue_worthy(reps: list[RepResult]) -> list[Fault]:
+    """The last rep's faults that count so far (the live cue's rule, the analysis's rule applied to the reps
+    seen up to now): clear in this rep, and recurring or major beyond doubt. Worst first."""
+    if not reps:
+        return []
+    counted = {sf.code for sf in set_findings(reps) if sf.counted}
+    last = [f for f in reps[-1].faults if f.code in counted and not f.possible]
+    return sorted(last, key=lambda f: f.severity != "major")
+
+
+def trends(reps: list[RepResult], pattern: str, variant: str | None = None,
+           uncertainty: dict[str, float] | None = None) -> list[Trend]:
+    """Faults whose measure moves toward the fault rep by rep (fatigue: a back that rounds more with every
+    rep), by the pattern's fault rules; each measure judged with its registry uncertainty, or
+    ``uncertainty[name]`` where the clip showed its own."""
+    out = []
+    own = uncertainty or {}
+    rules = {(r.code, r.metric): r for r in rules_of(pattern, variant)}
+    for (code, name), rule in rules.items():
+        above = rule.above
+        u = own.get(name, metric(name, rule.pattern).uncertainty)
+        vals = np.array([finite_or_nan(r.metrics.get(name)) for r in reps], float)
+        ok = np.isfinite(vals)
+        if ok.sum() < TREND_MIN_REPS or not u:
+            continue
+        x, y = np.flatnonzero(ok).astype(float), vals[ok] * (1 if above else -1)
+        if np.ptp(y) == 0:
+            continue
+        r = float(np.corrcoef(x, y)[0, 1])
+        slope, icpt = np.polyfit(x, y, 1)
+        change = slope * (x[-1] - x[0])
+        if r >= TREND_MIN_R and change > TREND_TIMES_UNCERTAINTY * u:
+            sign = 1 if above else -1
+            out.append(Trend(code, name, float(sign * (icpt + slope * x[0])), float(sign * (icpt + slope * x[-1])),
+                             int(ok.sum()), r))
+    return out
+
+
+def finite_or_nan(v) -> float:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return v if np.isfinite(v) else float("nan")
 
 
 def sparc(speed: np.ndarray, fs: float, padlevel: int = 4, fc: float = 10.0, amp_th: float = 0.05) -> float:

@@ -1,6 +1,6 @@
-"""Faults that respect measurement error and repetition (issue 15): a value within its measure's measured
+"""Faults that respect measurement error and repetition (issues 15, 24): a value within its measure's measured
 uncertainty of a threshold is a possible fault, a major one must clear the major threshold by more than
-the uncertainty, and a possible fault in one rep of several does not change the score."""
+the uncertainty, and only faults that recur (or are major beyond doubt) change the score."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import json
 import jsonschema
 import pytest
 
-from screening.findings import Fault, RepResult, graded, pattern_score, scored_faults
+from screening.findings import Fault, RepResult, graded, pattern_score, scored_faults, set_findings
 from screening.present import fault_text
 from screening.result import SCHEMA_PATH
 from screening.screen import PersonMeta, Screen, VideoMeta, ViewMeta
@@ -60,10 +60,53 @@ def test_one_borderline_rep_does_not_regress_a_controlled_set():
     assert "possible, minor: within the measure's error of ±0.04 foot lengths" in fault_text(reps[2].faults[1], "lunge")
 
 
-def test_a_fault_that_recurs_or_is_clear_counts():
-    assert pattern_score(_lunge_set({2: 0.16, 7: 0.17})) == 1  # borderline, but twice
-    assert pattern_score(_lunge_set({2: 0.25})) == 1  # clearly past its threshold, once
-    assert pattern_score(_lunge_set({0: 0.16}, reps=1)) == 1  # a single rep is all the evidence there is
+def test_a_fault_counts_when_it_is_clear_and_recurs_or_major_beyond_doubt():
+    """issue 24: past its threshold by more than its measure's uncertainty and recurring (2 reps, a fifth of
+    the set), or major beyond doubt in any rep; a one-off is reported as seen once."""
+    assert pattern_score(_lunge_set({2: 0.16, 7: 0.17})) == 2  # borderline twice: possible, not evidence
+    assert pattern_score(_lunge_set({2: 0.25})) == 2  # clear, but once in 11 reps: seen once
+    assert pattern_score(_lunge_set({2: 0.25, 7: 0.3, 9: 0.26})) == 1  # clear in 3 of 11 reps: it recurs
+    assert pattern_score(_lunge_set({2: 0.25, 7: 0.3}, reps=11)) == 2  # 2 of 11: under a fifth of the set
+    assert pattern_score(_lunge_set({0: 0.25}, reps=1)) == 1  # a single rep is the whole set
+    assert pattern_score(_lunge_set({0: 0.16}, reps=1)) == 2  # ... but a borderline reading is still not evidence
+    by_code = {sf.code: sf for sf in set_findings(_lunge_set({2: 0.25, 7: 0.16}))}
+    assert (by_code["balance_loss"].counted, by_code["balance_loss"].why) == (False, "once")
+    assert by_code["balance_loss"].seen == (2, 7) and by_code["balance_loss"].clear == (2,)
+    assert (by_code["trunk_pitch"].counted, by_code["trunk_pitch"].why) == (True, "recurs")
+
+
+def _valgus_set(values: list[float]) -> list[RepResult]:
+    return [RepResult(i, float(i), i + 0.5, i + 1.0, "left", {"knee_valgus_fppa_deg": v},
+                      [f] if (f := graded("knee_valgus", v, RULE, "knee_valgus_fppa_deg", i + 0.5, uncertainty=2.3))
+                      else []) for i, v in enumerate(values)]
+
+
+def test_major_beyond_doubt_in_one_rep_counts():
+    reps = _valgus_set([5, 6, 19, 5, 4, 6])  # 19 against major 15 with an error of 2.3: beyond doubt
+    assert pattern_score(reps) == 1
+    assert [(sf.code, sf.why) for sf in set_findings(reps)] == [("knee_valgus", "major")]
+    assert pattern_score(_valgus_set([5, 6, 16, 5, 4, 6])) == 3  # past major by less than the error, once
+
+
+def test_a_set_whose_quality_falls_off_says_so():
+    from screening.findings import trends
+
+    reps = _valgus_set([4, 6, 7, 9, 11, 13])
+    (t,) = trends(reps, "lunge", "split")
+    assert t.code == "knee_valgus" and t.first < 5 and t.last > 12 and t.reps == 6
+    assert trends(_valgus_set([9, 4, 12, 5, 10, 6]), "lunge", "split") == []  # up and down: no trend
+    assert trends(_valgus_set([5, 5.5, 6, 6.5]), "lunge", "split") == []  # within twice the error of 2.3
+
+
+def test_the_live_cue_follows_the_same_rule():
+    from screening.findings import cue_worthy
+
+    reps = _valgus_set([5, 12.5])
+    assert cue_worthy(reps[:2]) == []  # clear once so far: no cue yet
+    reps = _valgus_set([12.5, 5, 13])
+    assert [f.code for f in cue_worthy(reps)] == ["knee_valgus"]  # the second clear rep: it recurs
+    assert [f.code for f in cue_worthy(_valgus_set([5, 19]))] == ["knee_valgus"]  # major beyond doubt at once
+    assert cue_worthy(_valgus_set([11, 11.5, 11])) == []  # within the error every time
 
 
 def test_possible_faults_go_to_result_json_and_back():

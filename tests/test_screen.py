@@ -19,12 +19,14 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text())
 
 
 def lunge_screen() -> Screen:
-    """A lateral lunge, two reps to the right, one with a lean toward the working leg."""
+    """A lateral lunge, two reps to the right, both with a lean toward the working leg (a fault that recurs)."""
     lean = Fault("lateral_trunk_lean", "minor", 12.5, 10.0, 2.0, "lateral_trunk_lean_deg", "metrics.md Lunge")
+    lean2 = Fault("lateral_trunk_lean", "minor", 11.5, 10.0, 5.0, "lateral_trunk_lean_deg", "metrics.md Lunge")
     reps = [RepResult(0, 0.5, 2.0, 3.1, "right", {"hip_drop_leg_lengths": 0.33, "lateral_trunk_lean_deg": 12.5,
                                                   "knee_valgus_fppa_deg": float("nan")}, [lean], [], (15, 60, 93)),
-            RepResult(1, 3.4, 5.0, 6.2, "right", {"hip_drop_leg_lengths": 0.35, "lateral_trunk_lean_deg": 4.0,
-                                                  "knee_valgus_fppa_deg": float("nan")}, [], ["a note"], (102, 150, 186))]
+            RepResult(1, 3.4, 5.0, 6.2, "right", {"hip_drop_leg_lengths": 0.35, "lateral_trunk_lean_deg": 11.5,
+                                                  "knee_valgus_fppa_deg": float("nan")}, [lean2], ["a note"],
+                      (102, 150, 186))]
     return Screen(video=VideoMeta("clip.mp4", 30.0, 200, 6.6, 1280, 720, 0),
                   person=PersonMeta(0.98, ("a person note",), 1),
                   view=ViewMeta("front", "camera", None, 0.93, 0.4), pattern="lunge", pattern_source="inferred",
