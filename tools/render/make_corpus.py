@@ -164,6 +164,104 @@ def spine_set():
 
 
 SPINE_SET = spine_set()
+
+
+def population_set(n_bodies=64, per_body=3):
+    """The population (sample_videos/population/, issue 24): side-view hinges on 64 bodies drawn at random
+    with a wide spread (sex, age, muscle, weight, height, proportions), three clips each, to fit the map from
+    the back's outline to spinal flexion on many people and check it on whole bodies left out. Spinal flexion
+    0-45 deg, shared by the spine's bones evenly, low, high, as in the main corpus, or over all five bones
+    from spine05 up (the lowest bone's pivot is the pelvis centre: a bend there looks partly like the hips');
+    hips flexed independently of it (a Romanian deadlift, or a lift from the floor); cameras 2.5-4 m away, at
+    0.8-1.3 m, up to 15 deg off the side, portrait or landscape; arms hanging, a barbell or a kettlebell in
+    front; shoulders rounded under the load, a loose shirt. Seeded: the same clips every run."""
+    rng = np.random.default_rng(2412)
+    ways = {"even": [0.25, 0.25, 0.25, 0.25], "low": [0.45, 0.35, 0.12, 0.08], "high": [0.08, 0.12, 0.35, 0.45],
+            "corpus": list(motions.SPINE_W), "whole": [0.2, 0.2, 0.2, 0.2, 0.2]}
+    grid = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45]
+    out = []
+    for b in range(n_bodies):
+        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
+                  muscle=float(rng.uniform(0.15, 0.9)), weight=float(rng.uniform(0.15, 0.95)),
+                  height=float(rng.uniform(0.1, 0.75)), proportions=float(rng.uniform(0.25, 0.75)))
+        BODIES[f"p{b:02d}"] = {k: round(v, 3) for k, v in ph.items()}
+        # three levels per body, low, middle and high, so every body carries its own contrast
+        lv = [int(rng.choice(grid[:4])), int(rng.choice(grid[3:7])), int(rng.choice(grid[6:]))]
+        for k, lvl in enumerate(lv):
+            way = list(ways)[int(rng.integers(len(ways)))]
+            side = 90 if rng.uniform() < 0.5 else -90
+            off = float(np.round(rng.uniform(0, 15), 1))
+            load = str(rng.choice(["none", "bar", "kettlebell"], p=[0.4, 0.4, 0.2]))
+            from_floor = load != "none" and rng.uniform() < 0.35
+            hip = float(np.round(rng.uniform(95, 125) if from_floor else rng.uniform(40, 85), 0))
+            knee = float(np.round(rng.uniform(55, 80) if from_floor else rng.uniform(5, 35), 0))
+            p = dict(spine_w=ways[way], bar=load == "bar", kettlebell=load == "kettlebell",
+                     cam_dist=(2.5, 4.0), cam_h=(0.8, 1.3))
+            if rng.uniform() < 0.35:
+                p["protract"] = float(np.round(rng.uniform(8, 18), 1))
+            if rng.uniform() < 0.3:
+                p["loose"] = float(np.round(rng.uniform(0.015, 0.035), 3))
+            if from_floor:
+                p["from_floor"] = True
+            name = f"pop_p{b:02d}_{lvl:02d}_{way}"
+            spec = H(name, f"p{b:02d}", side - np.sign(side) * off, ["lumbar_flexion"] if lvl >= 10 else [],
+                     seed=5000 + 10 * b + k, portrait=bool(rng.uniform() < 0.4), reps=2 if from_floor else 1,
+                     hip=hip, spine=float(lvl), knee=knee,
+                     shin=float(np.round(rng.uniform(12, 22) if from_floor else rng.uniform(-3, 8), 1)), **p)
+            spec["dir"] = "population"
+            spec["slim"] = True  # the truth without per-frame 2D joints (the set is large)
+            out.append(spec)
+    return out
+
+
+POPULATION = population_set()
+
+
+def faults_set():
+    """The faults set (sample_videos/faults/, issue 24): the hinge faults coaches name that the landmarks alone
+    missed, at several sizes, on bodies of the population's kind (drawn at random, none of the presets):
+
+    - hips rising first: deadlifts from the floor with a barbell whose hips hold their bend for 0, 0.15, 0.3
+      or 0.45 s of the way up while the knees already straighten (the back angle goes horizontal);
+    - a squatted hinge with the shins hidden: barbell hinges from standing, the plates in front of the shins
+      at the bottom, knee flexion from a soft 10 deg to a squat's 75 deg against hips at 60-90 deg.
+    Each truth rep carries ``hips_rise_deg`` and ``knee_hip_ratio`` as the tool defines them."""
+    rng = np.random.default_rng(2413)
+    out = []
+    for b in range(8):
+        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
+                  muscle=float(rng.uniform(0.2, 0.85)), weight=float(rng.uniform(0.2, 0.9)),
+                  height=float(rng.uniform(0.15, 0.7)), proportions=float(rng.uniform(0.3, 0.7)))
+        BODIES[f"f{b}"] = {k: round(v, 3) for k, v in ph.items()}
+        common = dict(cam_dist=(2.5, 4.0), cam_h=(0.8, 1.3), spine_w=list(motions.SPINE_W), bar=True)
+        # the lifts from the floor with a kettlebell between the feet (hinge level 3's own load): a barbell's
+        # near plate, a featureless black disc in the renders, drew MediaPipe's hips onto the knees at the bottom
+        kb = dict(common, bar=False, kettlebell=True)
+        for k, lag in enumerate((0.0, 0.15, 0.3, 0.45)):
+            side = 90 if rng.uniform() < 0.5 else -90
+            off = float(np.round(rng.uniform(0, 12), 1))
+            spec = H(f"faults_f{b}_hips_first_{int(lag * 100):02d}", f"f{b}", side - np.sign(side) * off,
+                     ["hips_rise_first"] if lag >= 0.3 else [], seed=6000 + 10 * b + k,
+                     portrait=bool(rng.uniform() < 0.4), reps=2, hip=float(np.round(rng.uniform(100, 120))),
+                     spine=0.0, knee=float(np.round(rng.uniform(65, 85))),
+                     shin=float(np.round(rng.uniform(14, 22), 1)), from_floor=True, hips_first=lag,
+                     tempo=[(1.0, 0.25, 1.3), (1.0, 0.25, 1.3)], **kb)
+            spec["dir"], spec["slim"] = "faults", True
+            out.append(spec)
+        for k, knee in enumerate(rng.choice([10, 25, 40, 55, 75], size=3, replace=False)):
+            side = 90 if rng.uniform() < 0.5 else -90
+            off = float(np.round(rng.uniform(0, 12), 1))
+            hip = float(np.round(rng.uniform(60, 90)))
+            spec = H(f"faults_f{b}_squat_{int(knee):02d}", f"f{b}", side - np.sign(side) * off,
+                     ["squatted_hinge"] if knee / hip > 0.5 else [], seed=6100 + 10 * b + k,
+                     portrait=bool(rng.uniform() < 0.4), reps=1, hip=hip, spine=0.0, knee=float(knee),
+                     shin=float(np.round(min(4 + 0.35 * knee, 30), 1)), **common)
+            spec["dir"], spec["slim"] = "faults", True
+            out.append(spec)
+    return out
+
+
+FAULTS = faults_set()
 PRIORITY = ["hinge_side", "lunge_front_valgus", "hinge_oblique", "lunge_front", "lunge_side"]
 
 SKIN = [(224, 184, 160), (198, 150, 120), (160, 110, 80), (110, 75, 55), (235, 200, 180)]
@@ -335,6 +433,21 @@ def bar_meshes(body, heads):
     return [(V + c, F, C) for c in centre]
 
 
+def kettlebell_meshes(body, heads):
+    """A kettlebell held in both hands, hanging below them, per frame: a bell 0.2 m across under a handle."""
+    I = body.idx
+    parts = []
+    for a, b, r, col in (((0, 0, -0.02), (0, 0, -0.1), 0.02, (60, 60, 62)),
+                         ((0, 0, -0.1), (0, 0, -0.3), 0.1, (45, 45, 48))):
+        V, F = cylinder(np.array(a, float), np.array(b, float), r, 20)
+        parts.append((V, F, np.tile(col, (len(F), 1)).astype(float)))
+    V = np.concatenate([p[0] for p in parts])
+    F = np.concatenate([p[1] + sum(len(q[0]) for q in parts[:k]) for k, p in enumerate(parts)])
+    C = np.concatenate([p[2] for p in parts])
+    centre = 0.5 * (heads[:, I["wrist.L"]] + heads[:, I["wrist.R"]])
+    return [(V + c, F, C) for c in centre]
+
+
 def loosen(body, verts, cm):
     """A loose shirt: the tee's vertices (trunk above the waist, upper arms) pushed out along the surface
     normal by ``cm`` metres, and a little more below the chest as cloth hangs."""
@@ -357,6 +470,28 @@ def loosen(body, verts, cm):
     return out
 
 
+def rep_truth(reps, t, J, ang, body, si, near):
+    """Per rep of a hinge, the truth of the rep-level measures, defined as the tool defines them
+    (screening.hinge): ``hips_rise_deg`` (the trunk's extra forward lean in the first half of the hips' rise
+    from their lowest point) and ``knee_hip_ratio`` (the near knee's flexion over the near hip's, both from
+    the standing frame ``si``, at the rep's bottom)."""
+    leg = np.mean([body.L1[s] + body.L2[s] for s in "LR"])
+    height = 0.5 * (J["left_hip"][:, 2] + J["right_hip"][:, 2]) / leg
+    trunk = ang["trunk_inclination_deg"] - ang["trunk_inclination_deg"][si]
+    knee = ang[f"knee_flexion_{near}_deg"] - ang[f"knee_flexion_{near}_deg"][si]
+    hip = ang[f"hip_flexion_{near}_deg"] - ang[f"hip_flexion_{near}_deg"][si]
+    for r in reps:
+        w = (t >= r["start_s"] - 1e-6) & (t <= r["end_s"] + 1e-6)
+        idx = np.flatnonzero(w)
+        h, tr = height[idx], trunk[idx]
+        low = int(np.argmin(h))
+        rise = h[low:].max() - h[low]
+        half = low + int(np.argmax(h[low:] >= h[low] + rise / 2))
+        r["hips_rise_deg"] = float(max(0.0, tr[low:half + 1].max() - tr[low])) if rise >= 0.1 else None
+        b = int(np.argmin(np.abs(t - r["bottom_s"])))
+        r["knee_hip_ratio"] = float(knee[b] / hip[b]) if hip[b] > 10 else None
+
+
 def render_clip(spec, verbose=True):
     t_start = time.time()
     name = spec["name"]
@@ -370,13 +505,13 @@ def render_clip(spec, verbose=True):
     B = len(t)
     if spec["p"].get("loose"):
         verts = loosen(body, verts, spec["p"]["loose"])
-    bar = bar_meshes(body, heads) if st.get("bar") else None
+    bar = bar_meshes(body, heads) if st.get("bar") else kettlebell_meshes(body, heads) if st.get("kettlebell") else None
     # ---- camera
     portrait = spec["portrait"]
     W, Hh = (480, 640) if portrait else (640, 480)
     az = spec["az"]
-    dist = float(rng.uniform(2.6, 3.8))
-    cam_h = float(rng.uniform(0.8, 1.3))
+    dist = float(rng.uniform(*spec["p"].get("cam_dist", (2.6, 3.8))))
+    cam_h = float(rng.uniform(*spec["p"].get("cam_h", (0.8, 1.3))))
     roll = float(rng.uniform(-4, 4))
     pts = verts[:, ::25].reshape(-1, 3)
     lo, hi = pts.min(0), pts.max(0)
@@ -429,13 +564,16 @@ def render_clip(spec, verbose=True):
     ang["pelvis_tilt_deg"] = tilt
     sp = st["spine_flex"] - st["spine_flex"][si]
     ang["spinal_flexion_deg"] = sp.sum(1)
-    ang["lumbar_flexion_deg"] = sp[:, :2].sum(1)
-    ang["thoracic_flexion_deg"] = sp[:, 2:].sum(1)
+    n_low = sp.shape[1] - 2  # spine05 (when bent), spine04, spine03 | spine02, spine01
+    ang["lumbar_flexion_deg"] = sp[:, :n_low].sum(1)
+    ang["thoracic_flexion_deg"] = sp[:, n_low:].sum(1)
     for side, s in (("left", "L"), ("right", "R")):
         d = J[f"{side}_knee"] - J[f"{side}_hip"]
         dp = np.einsum("bji,bj->bi", G[0], d)
         hj = np.degrees(np.arctan2(-dp[:, 1], -dp[:, 2]))
         ang[f"hip_joint_flexion_{side}_deg"] = hj - hj[si]
+    if spec["pattern"] == "hinge":
+        rep_truth(reps, t, J, ang, body, si, "left" if az > 0 else "right")
     J2 = {k: cam.project(v)[0] for k, v in J.items()}
     # facing in the image: where a point in front of the head goes
     hd = heads[0, I["head"]]
@@ -508,6 +646,11 @@ def render_clip(spec, verbose=True):
             "angles_image": {k: rnd3(v) for k, v in ang_img.items()},
         },
     }
+    if spec.get("slim"):
+        keep = ("spinal_flexion_deg", "lumbar_flexion_deg", "thoracic_flexion_deg", "pelvis_tilt_deg",
+                "trunk_inclination_deg", "hip_joint_flexion_left_deg", "hip_joint_flexion_right_deg")
+        truth["frames"] = {"time_s": rnd3(t), "angles": {k: rnd3(ang[k]) for k in keep},
+                           "angles_image": {k: rnd3(v) for k, v in ang_img.items() if k == "trunk_inclination_deg"}}
     (out_dir / f"{name}.truth.json").write_text(json.dumps(truth, separators=(",", ":")))
     dt = time.time() - t_start
     info = dict(name=name, frames=B, seconds=round(B / FPS, 2), render_s=round(dt, 1),
@@ -615,17 +758,58 @@ def write_spine_index():
     (d / "corpus.json").write_text(json.dumps(rows, indent=1))
 
 
+def write_population_index():
+    """sample_videos/population/corpus.json: each clip's truth in short."""
+    d = OUT / "population"
+    rows = []
+    for c in POPULATION:
+        tp = d / f"{c['name']}.truth.json"
+        if not tp.exists():
+            continue
+        t = json.loads(tp.read_text())
+        fp = t["fault_params"]
+        rows.append(dict(clip=t["clip"], body=t["body"]["preset"], phenotype={k: t["body"][k] for k in (
+                         "gender", "age", "muscle", "weight", "height", "proportions")},
+                         stature_m=t["body"]["stature_m"], spinal_flexion_deg=fp["spinal_flexion_deg"],
+                         hip_joint_flexion_deg=fp["hip_joint_flexion_deg"], spine_w=fp.get("spine_w"),
+                         load="bar" if fp.get("bar") else "kettlebell" if fp.get("kettlebell") else "none",
+                         protract=fp.get("protract", 0.0), loose=c["p"].get("loose", 0.0),
+                         from_floor=fp.get("from_floor", False), facing=t["facing"], camera=t["camera"],
+                         portrait=t["portrait"]))
+    (d / "corpus.json").write_text(json.dumps(rows, indent=1))
+
+
+def write_faults_index():
+    """sample_videos/faults/corpus.json: each clip's rep truth in short."""
+    d = OUT / "faults"
+    rows = []
+    for c in FAULTS:
+        tp = d / f"{c['name']}.truth.json"
+        if not tp.exists():
+            continue
+        t = json.loads(tp.read_text())
+        rows.append(dict(clip=t["clip"], body=t["body"]["preset"], faults=t["faults"],
+                         hips_first_s=t["fault_params"].get("hips_first", 0.0),
+                         knee_flexion_deg=t["fault_params"]["knee_flexion_deg"],
+                         hip_joint_flexion_deg=t["fault_params"]["hip_joint_flexion_deg"],
+                         reps=[{k: r.get(k) for k in ("bottom_s", "hips_rise_deg", "knee_hip_ratio")} for r in t["reps"]],
+                         facing=t["facing"], camera=t["camera"], portrait=t["portrait"]))
+    (d / "corpus.json").write_text(json.dumps(rows, indent=1))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", action="append")
     ap.add_argument("--list", action="store_true")
-    ap.add_argument("--set", choices=("corpus", "spine"), default="corpus",
-                    help="the main corpus (sample_videos/) or the spine set (sample_videos/spine/)")
+    ap.add_argument("--set", choices=("corpus", "spine", "population", "faults"), default="corpus",
+                    help="the main corpus (sample_videos/), the spine set (sample_videos/spine/) or the population "
+                         "(sample_videos/population/)")
     ap.add_argument("--index", action="store_true", help="only rewrite corpus.json and README.md")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
-    clips = CLIPS if a.set == "corpus" else SPINE_SET
-    index = write_index if a.set == "corpus" else write_spine_index
+    clips = {"corpus": CLIPS, "spine": SPINE_SET, "population": POPULATION, "faults": FAULTS}[a.set]
+    index = {"corpus": write_index, "spine": write_spine_index, "population": write_population_index,
+             "faults": write_faults_index}[a.set]
     if a.list:
         for c in clips:
             print(c["name"])

@@ -65,8 +65,22 @@ def hinge(body, p, rng):
     t = np.arange(B) / FPS
     s_hip = np.zeros(B)
     s_sp = np.zeros(B)
+    s_knee = np.zeros(B)
     lead = p.get("spine_lead", 0.0)
+    # hips rise first: on the way up the hips hold their bend this long while the knees already straighten
+    # (the back angle goes more horizontal), then catch up by lockout
+    lag = p.get("hips_first", 0.0)
     for (t0, d, h, u) in reps:
+        if lag > 0:
+            pr_k = rep_profile(t, t0, d, h, u)
+            pr_h = rep_profile(t, t0, d, h + lag, u - lag)
+            if from_floor and t0 == reps[0][0]:
+                pr_k[t < t0 + d] = 1.0
+                pr_h[t < t0 + d] = 1.0
+            s_knee = np.maximum(s_knee, pr_k)
+            s_hip = np.maximum(s_hip, pr_h)
+            s_sp = np.maximum(s_sp, pr_h)
+            continue
         if lead > 0:
             # spine flexes first, hips start `lead` s later and catch up at the bottom
             s_sp = np.maximum(s_sp, rep_profile(t, t0, d, h, u))
@@ -77,9 +91,11 @@ def hinge(body, p, rng):
                 pr[t < t0 + d] = 1.0  # already at the bottom when the clip starts
             s_hip = np.maximum(s_hip, pr)
             s_sp = np.maximum(s_sp, pr)
+    if not lag:
+        s_knee = s_hip
     st = _base_state(body, B)
     k_stand = 2.0
-    knee = k_stand + (p["knee"] - k_stand) * s_hip
+    knee = k_stand + (p["knee"] - k_stand) * s_knee
     shin = p["shin"] * (knee - k_stand) / max(p["knee"] - k_stand, 1e-6)
     hipf = p["hip"] * s_hip
     spf = p["spine"] * s_sp
@@ -88,7 +104,9 @@ def hinge(body, p, rng):
     st["tilt"] = tilt
     w = np.asarray(p.get("spine_w", SPINE_W), float)
     st["spine_w"] = w
-    st["spine_flex"] = spf[:, None] * w[None] + body.posture_deg * SPINE_W[None]
+    # five weights share the flexion from spine05 (the lowest) up; the standing posture stays on spine04..01
+    posture = body.posture_deg * (np.concatenate([[0.0], SPINE_W]) if len(w) == 5 else SPINE_W)
+    st["spine_flex"] = spf[:, None] * w[None] + posture[None]
     st["stand_i"] = int(np.argmin(s_hip))
     if p.get("protract"):
         st["protract"] = p["protract"] * s_hip
@@ -111,12 +129,16 @@ def hinge(body, p, rng):
         if p.get("bar"):
             st[f"uarm{s}"] = np.tile([0.05 * sx, 0.0, -1.0], (B, 1))
             st[f"farm{s}"] = np.tile([0.02 * sx, 0.0, -1.0], (B, 1))
+        elif p.get("kettlebell"):  # both hands on one handle between the knees: arms straight down and in
+            st[f"uarm{s}"] = np.tile([-0.08 * sx, 0.0, -1.0], (B, 1))
+            st[f"farm{s}"] = np.tile([-0.1 * sx, 0.0, -1.0], (B, 1))
         else:
             st[f"uarm{s}"] = np.stack([np.full(B, 0.16 * sx) - 0.1 * sx * s_hip, -0.02 - 0.15 * s_hip, -np.ones(B)],
                                       -1)
     st["bar"] = bool(p.get("bar", False))
+    st["kettlebell"] = bool(p.get("kettlebell", False))
     fp = dict(hip_joint_flexion_deg=p["hip"], spinal_flexion_deg=p["spine"], knee_flexion_deg=p["knee"])
-    for k in ("spine_w", "protract", "bar", "from_floor"):
+    for k in ("spine_w", "protract", "bar", "kettlebell", "from_floor", "hips_first"):
         if k in p:
             fp[k] = p[k]
     if lead:

@@ -158,11 +158,15 @@ class Body:
         G = {0: R_root}
         targets = {}
         # spine: spine04..spine01 get sagittal flexion and lateral bend (deg), as deltas on their parents
-        spine = ["spine04", "spine03", "spine02", "spine01"]
+        # five columns: spine05 (the lowest, whose pivot is the pelvis centre) first; four: spine04..spine01
+        spine = ["spine05", "spine04", "spine03", "spine02", "spine01"][-st["spine_flex"].shape[1]:]
+        lat = st["spine_lat"]
+        if lat.shape[1] < len(spine):
+            lat = np.concatenate([np.zeros((B, len(spine) - lat.shape[1])), lat], 1)
         delta_only = {}
         for k, n in enumerate(spine):
             delta_only[I[n]] = np.einsum("bij,bjk->bik", rot_x(np.radians(st["spine_flex"][:, k])),
-                                         rot_y(np.radians(st["spine_lat"][:, k])))
+                                         rot_y(np.radians(lat[:, k])))
         if "neck" in st:
             delta_only[I["neck01"]] = rot_x(np.radians(st["neck"]))
         if "protract" in st:  # the clavicles turn forward about the trunk's long axis (shoulders rounded)
