@@ -52,10 +52,24 @@ LUMBAR = ((0.0, 0.3), (0.35, 0.65))
 THORACIC = ((0.35, 0.65), (0.7, 1.0))
 #: the contour between these stations
 SPAN = (0.0, 1.0)
-#: spinal flexion (deg) = a * lumbar bend + b * thoracic bend + c * hip flexion change + d: least squares on
-#: the frames with the trunk > 20 deg past standing of the spine set's fitting half. bench/spine.py prints
-#: the fit and its error on the held-out bodies; tests/test_spine_set.py re-fits it and checks both.
-COEF = (0.9088, 1.0177, -0.0325, 28.0809)
+#: spinal flexion (deg) = a * lumbar bend + b * thoracic bend (at the frame) + c * lumbar bend + d * thoracic
+#: bend (the person's own upright back: :func:`reference_bends`) + e * hip flexion change + f: least squares at
+#: the reps' bottoms of the rendered population without a barbell (bench/spine.py, which prints the fit and its
+#: error on bodies held out; tests/test_spine_set.py re-fits it from bench/data/spine_reps.json)
+COEF = (1.0871, 1.321, -0.4407, -1.0684, -0.1992, 32.0206)
+#: the upright back of the rendered population, on average (lumbar, thoracic bend): the reference where a clip
+#: has no upright frame with a readable outline
+REFERENCE_DEFAULT = (-26.73, 1.84)
+#: a load in front of the hips while standing (chord lengths; :func:`load_over_hips`)
+HIP_LOAD_EXTENT = 0.36
+HIP_LOAD_EXTENT_BACK = 0.41
+#: the measured error (mean absolute, deg, rendered bodies held out: bench/spine.py) of spinal flexion read
+#: against the person's own upright back, and against the average back where the person's was hidden or unseen
+UNCERTAINTY_OWN_BACK = 5.4
+UNCERTAINTY_AVERAGE_BACK = 10.1
+#: the most upright share of the frames that stands in for a standing phase (a lift from the floor has none
+#: before it: its lockouts do)
+UPRIGHT_SHARE = 10
 #: at least this share of the stations in the span must have an edge for a frame to count
 MIN_STATIONS = 0.7
 
@@ -125,12 +139,65 @@ def _spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
     return SpineShape(*out, coverage)
 
 
+def reference_window(time_s: np.ndarray, trunk_change: np.ndarray, window: tuple[float, float] | None) -> np.ndarray:
+    """(N,) the frames of the person's own upright back: the standing window, or without one the most upright
+    :data:`UPRIGHT_SHARE` % of the frames (a lift from the floor is upright at its lockouts)."""
+    if window is not None:
+        return (time_s >= window[0]) & (time_s <= window[1])
+    ok = np.isfinite(trunk_change)
+    if not ok.any():
+        return np.zeros(len(time_s), bool)
+    return ok & (trunk_change <= np.nanpercentile(trunk_change, UPRIGHT_SHARE))
+
+
+def reference_bends(shape: SpineShape, upright: np.ndarray) -> tuple[float, float] | None:
+    """(lumbar, thoracic) bend of the person's own upright back: the medians over ``upright`` frames; None
+    when no upright frame has a readable outline."""
+    lum, tho = shape.lumbar_bend_deg[upright], shape.thoracic_bend_deg[upright]
+    ok = np.isfinite(lum) & np.isfinite(tho)
+    if not ok.any():
+        return None
+    return float(np.median(lum[ok])), float(np.median(tho[ok]))
+
+
+def load_over_hips(outline: TrunkOutline, facing_sign: int, upright: np.ndarray) -> bool:
+    """Whether something held in front of the hips widened the upright silhouette there (a barbell's plates at
+    lockout): the silhouette reaching further than :data:`HIP_LOAD_EXTENT` chord lengths in front of, or
+    :data:`HIP_LOAD_EXTENT_BACK` behind, the lower half of the chord. Then the upright outline of the lower
+    back is the plate's edge, not the person's back. Rendered standing bodies read 0.23-0.33 in front and
+    0.25-0.36 behind without a load (5th-95th percentile, 84 clips), 0.38-0.79 and up to 0.79 with a barbell."""
+    if not upright.any():
+        return False
+    front = outline.extent[upright][:, :, 1 if facing_sign >= 0 else 0]
+    back = back_contour(outline, facing_sign)[upright]
+    low = (outline.stations >= 0.0) & (outline.stations <= 0.5)
+    with quiet():
+        f, b = np.nanmedian(front[:, low], axis=0), np.nanmedian(back[:, low], axis=0)
+    return bool(np.nanmax(np.r_[f, -np.inf]) > HIP_LOAD_EXTENT or np.nanmax(np.r_[b, -np.inf]) > HIP_LOAD_EXTENT_BACK)
+
+
+def person_reference(outline: TrunkOutline, facing_sign: int, shape: SpineShape,
+                     upright: np.ndarray) -> tuple[tuple[float, float] | None, str | None]:
+    """The person's own upright back for :func:`spinal_flexion`, or None and why not: "unseen" (no upright
+    frame with a readable outline) or "load" (:func:`load_over_hips`)."""
+    if load_over_hips(outline, facing_sign, upright):
+        return None, "load"
+    ref = reference_bends(shape, upright)
+    return (ref, None) if ref is not None else (None, "unseen")
+
+
 def spinal_flexion(shape: SpineShape, hip_flexion_change: np.ndarray | None = None,
-                   coef: tuple[float, float, float, float] | None = None) -> np.ndarray:
-    """Estimated spinal flexion from a neutral standing spine (deg, per frame), from the back's two bends as
-    they are and the trunk-thigh angle's change from standing (deg; the buttocks round out as the hips
-    flex). ``coef``: (a, b, c, d) of :data:`COEF`, the shipped fit unless given."""
-    a, b, c, d = coef if coef is not None else COEF
+                   reference: tuple[float, float] | None = None, coef=None) -> np.ndarray:
+    """Estimated spinal flexion from a neutral spine (deg, per frame), from the back's two bends as they are,
+    the same two bends of the person's own upright back (``reference``, :func:`reference_bends`; without one
+    the rendered population's average, :data:`REFERENCE_DEFAULT`), and the trunk-thigh angle's change from
+    standing (deg; the buttocks round out as the hips flex). ``coef``: :data:`COEF` unless given.
+
+    Why the person's own back: across 64 rendered bodies the bends at the bottom tracked a body's own spinal
+    flexion closely (within a body: r 0.95, 2.9 deg) while bodies differed by their build (glutes, back
+    muscles, clothing): the upright back carries that build (bench/spine.md)."""
+    a, b, c, d, e, f = coef if coef is not None else COEF
+    lum_ref, tho_ref = reference if reference is not None else REFERENCE_DEFAULT
     n = len(shape.lumbar_bend_deg)
     hip = np.zeros(n) if hip_flexion_change is None else np.nan_to_num(np.maximum(hip_flexion_change, 0))
-    return a * shape.lumbar_bend_deg + b * shape.thoracic_bend_deg + c * hip + d
+    return a * shape.lumbar_bend_deg + b * shape.thoracic_bend_deg + c * lum_ref + d * tho_ref + e * hip + f

@@ -1,65 +1,84 @@
-"""Spinal flexion on bodies and bends the estimate was not fitted on: the rendered spine set
-(sample_videos/spine/, bench/spine.py). Real MediaPipe on every clip (~3 min).
+"""Spinal flexion on rendered bodies the estimate was not fitted on (issue 24; bench/spine.py, bench/spine.md).
 
-Issue 15's targets, scored only on the held-out bodies (s4-s7): MAE <= 6 deg, and no flexion level
-(0-40 deg) biased by more than 3 deg. The shipped constants are the fit bench/spine.py makes on the
-fitting half, and the registry's uncertainty is the held-out error.
+The per-rep features of 298 rendered reps (73 bodies) are kept in bench/data/spine_reps.json, written by
+`python bench/spine.py --table` from real MediaPipe runs: the fast tests re-fit the shipped map from them and
+score it with whole bodies held out; one real-video test checks that the table is what the tool reads today.
 """
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 
 from bench import spine as bench_spine
+from screening import spine
 from screening.registry import metric
-from screening.spine import COEF
-
-pytestmark = pytest.mark.real_video
 
 
 @pytest.fixture(scope="module")
-def spine_run():
-    return bench_spine.run()
+def reps() -> list[dict]:
+    return json.loads(bench_spine.TABLE.read_text())
 
 
-def test_the_shipped_fit_is_the_fitting_half_fit(spine_run):
-    np.testing.assert_allclose(spine_run["coef"], COEF, rtol=0.05, atol=0.5)
+@pytest.fixture(scope="module")
+def evaluated(reps) -> dict:
+    return bench_spine.evaluate(reps)
 
 
-def test_held_out_bodies_within_the_targets(spine_run):
-    h = spine_run["held_out_shipped"]
-    assert h["read"] == h["reps"] >= 25, h  # every rep found and read, lifts from the floor included
-    assert h["mae"] <= 6.0, h
-    for level, s in h["levels"].items():
-        assert abs(s["bias"]) <= 3.0, (level, s)
+def test_the_population_is_wide_and_whole_bodies_are_held_out(reps):
+    bodies = {r["body"] for r in reps}
+    assert len(bodies) >= 70 and len(reps) >= 280
+    assert len({bench_spine.fold_of(b) for b in bodies}) == bench_spine.FOLDS
+    levels = [r["truth"] for r in reps]
+    assert min(levels) <= 1 and max(levels) >= 44  # 0-45 deg
+    assert sum(r["bar"] for r in reps) >= 60 and sum(r["kettlebell"] for r in reps) >= 30
+    assert sum(bool(r["spine_w"]) and len(r["spine_w"]) == 5 for r in reps) >= 30  # bends from spine05 up
 
 
-def test_each_kind_of_bend_and_load_is_read_within_its_error(spine_run):
-    """No condition of the set (bend low, high or even; a barbell; a lift from the floor; a loose shirt;
-    shoulders rounded; a camera off the side) is off by more than 1.5 times the overall error."""
-    h = spine_run["held_out_shipped"]
-    assert len(h["conditions"]) >= 8
-    for tag, s in h["conditions"].items():
-        assert s["mae"] <= 1.5 * h["mae"] + 1.0, (tag, s, h["mae"])
+def test_the_shipped_map_is_the_fit_on_the_population(evaluated):
+    np.testing.assert_allclose(evaluated["coef"], spine.COEF, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(evaluated["reference_default"], spine.REFERENCE_DEFAULT, atol=0.01)
 
 
-def test_the_registry_states_the_held_out_error(spine_run):
-    assert metric("spinal_flexion_deg", "hinge").uncertainty == pytest.approx(spine_run["held_out_shipped"]["mae"],
-                                                                              abs=0.5)
+def test_reading_against_the_persons_own_back_beats_the_other_two(evaluated):
+    """The choice of bench/spine.md, on bodies held out: the person's own upright back in the map lowers the
+    error below reading the back as it is and below its plain change from upright."""
+    e = evaluated["estimates"]
+    own = e[bench_spine.SHIPPED]["without_bar"]["mae"]
+    assert own < e["as it is"]["without_bar"]["mae"] - 0.5
+    assert own < e["change from upright"]["without_bar"]["mae"]
 
 
-def test_lumbar_flexion_on_the_held_out_bodies(spine_run):
-    """The fault as the tool says it (thresholds 10 / 20 deg; a value within the measure's error of the
-    threshold is possible, counted as not said) on the held-out bodies' reps: sensitivity and specificity
-    >= 0.8, leaving out reps within 2.5 deg of the threshold."""
-    from screening.config import load_thresholds
+def test_held_out_bodies_within_the_measures_stated_error(evaluated):
+    own, avg = evaluated["shipped"]["own_back"], evaluated["shipped"]["average_back"]
+    assert own["read"] >= 170 and own["mae"] <= 6.0, own
+    assert metric("spinal_flexion_deg", "hinge").uncertainty == pytest.approx(own["mae"], abs=0.1)
+    assert spine.UNCERTAINTY_OWN_BACK == pytest.approx(own["mae"], abs=0.1)
+    assert spine.UNCERTAINTY_AVERAGE_BACK == pytest.approx(avg["mae"], abs=0.1)
+    for level, s in own["levels"].items():
+        assert abs(s["bias"]) <= 5.0, (level, s)  # a level's bias within the measure's error
+    for tag, s in own["conditions"].items():  # no bend, load, camera or clothing off by much more than the rest
+        assert s["mae"] <= 1.3 * own["mae"], (tag, s)
 
-    minor = load_thresholds()["hinge"]["lumbar_flexion"]["minor"]
-    u = metric("spinal_flexion_deg", "hinge").uncertainty
-    held = [p for p in spine_run["per_rep_shipped"] if p["held_out"] and abs(p["truth"] - minor) >= 2.5]
-    pos = [p for p in held if p["truth"] > minor]
-    neg = [p for p in held if p["truth"] < minor]
-    said = lambda p: p["estimate"] is not None and p["estimate"] > minor + u  # noqa: E731
-    assert len(pos) >= 15 and len(neg) >= 4
-    assert sum(map(said, pos)) / len(pos) >= 0.8
-    assert sum(not said(p) for p in neg) / len(neg) >= 0.8
+
+def test_a_load_over_the_hips_is_seen_and_read_against_the_average_back(evaluated):
+    flagged = evaluated["shipped"]["load_flagged"]
+    assert flagged["with_bar"] >= 0.95 and flagged["without_bar"] <= 0.05
+
+
+def test_the_spine_first_timing_states_its_error(evaluated):
+    assert metric("spine_lead_s", "hinge").uncertainty == pytest.approx(evaluated["spine_lead"]["mae_s"], abs=0.01)
+
+
+@pytest.mark.real_video
+def test_the_table_is_what_the_tool_reads_today(reps):
+    """Four clips measured again with real MediaPipe: their rows of the table, to a fraction of a degree."""
+    clips = {c["clip"]: c for c in bench_spine.clips()}
+    names = ["pop_p00_45_low", "pop_p11_30_whole", "pop_p37_25_low", "spine_s4_10_low"]
+    for name in names:
+        rows = [r for r in reps if r["clip"] == name]  # in the truth's rep order, as measure() gives them
+        for row, old in zip(bench_spine.measure(clips[name]), rows, strict=True):
+            for key in ("lumbar", "thoracic", "lumbar_ref", "thoracic_ref", "hip"):
+                assert row[key] == pytest.approx(old[key], abs=1.0), (name, key, row[key], old[key])
+            assert row["load_over_hips"] == old["load_over_hips"]
