@@ -18,6 +18,11 @@ class ScreeningError(Exception):
     def __str__(self) -> str:  # pragma: no cover - trivial
         return f"{self.message} {self.what_to_do}"
 
+    def __reduce__(self):
+        # both sentences across a process boundary (a batch or a benchmark's worker processes): the default
+        # pickling passes the message alone and the error could not be rebuilt there
+        return type(self), (self.message, self.what_to_do)
+
 
 class VideoError(ScreeningError):
     """The file cannot be read as a video, or is outside the limits."""

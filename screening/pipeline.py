@@ -17,7 +17,7 @@ import numpy as np
 from .annotate import Recording, encode_jpeg, key_frame, key_frame_index, write_annotated
 from .clean import CleanSeries, clean
 from .config import load_thresholds
-from .continuum import placed
+from .continuum import load_continuum, placed
 from .errors import NoPersonError, ScreeningError
 from .findings import PatternResult, pattern_score
 from .hinge import analyze_hinge, trunk_change
@@ -114,9 +114,24 @@ UNANALYSED = {
 }
 
 
-def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult | None:
+#: the hinge levels that lift the load from the floor (continuum.toml: the deadlift): their knees bend by design
+FROM_THE_FLOOR = ("deadlift",)
+
+
+def lift_from_floor(pattern: str, filmed: Filmed | None) -> bool | None:
+    """Whether the hinge level named as filmed lifts from the floor; None when none was named (read per rep)."""
+    if pattern != "hinge" or filmed is None or filmed.exercise is None:
+        return None
+    try:
+        return load_continuum().find("hinge", filmed.exercise).key in FROM_THE_FLOOR
+    except ScreeningError:
+        return None
+
+
+def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict,
+                    filmed: Filmed | None = None) -> PatternResult | None:
     if pattern == "hinge":
-        return analyze_hinge(cs, kin, th)
+        return analyze_hinge(cs, kin, th, lift_from_floor(pattern, filmed))
     if pattern == "lunge":
         return analyze_lunge(cs, kin, th)
     return None
@@ -150,7 +165,7 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
     if recording is not None:
         recording.finish()
     found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
-    movement = analyze_pattern(found, cs, kin, th)
+    movement = analyze_pattern(found, cs, kin, th, filmed)
     screen = build_screen(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
     if movement is None:
         screen.analysis_notes = [UNANALYSED.get(found, UNANALYSED["unknown"])]

@@ -38,6 +38,9 @@ UNSEEN_BELOW = 0.3
 #: of the picture are not out of it (the mattioli deadlifts: every rep of 5 clips withheld as "out of the
 #: picture" for that alone), and what hides them is judged where it is measured (legs hidden, kinematics)
 EDGE_MARGIN = 0.08
+#: the silhouette across the shins (shank lengths) past which something stands in front of them (a leg reads
+#: 0.28-0.45, a plate 0.9-1.7: screening.kinematics.LEGS_HIDDEN_WIDTH)
+LEGS_BEHIND_LOAD_WIDTH = 0.7
 #: the clip decodes to less than this share of the duration its container gives
 MIN_DECODED_SHARE = 0.9
 
@@ -81,6 +84,11 @@ def refusal(series) -> VideoError | None:
     hip = _mid(xy, LM.LEFT_HIP, LM.RIGHT_HIP)
     ankle = _mid(xy, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
     found = np.isfinite(hip[:, 0]) & np.isfinite(ankle[:, 0])
+    shank = getattr(series, "shank_width", None)
+    if shank is not None and len(shank) == len(found):
+        # legs behind a load (a barbell's plates at the shins) are the tracker's guesses: they do not vote
+        with quiet():
+            found &= ~(np.nanmax(shank, axis=1) > LEGS_BEHIND_LOAD_WIDTH)
     if found.sum() < MIN_FRAMES:
         return None  # nobody found: the pipeline says so itself
     # the legs, not the trunk: a deadlift's trunk is near horizontal for much of the lift, while in every
@@ -118,14 +126,23 @@ def out_of_picture(series, reps) -> list[int]:
         # pair (left and right ankle...) is seen (the far side alone, hidden behind the body, is not counted)
         vis = series.image[a:b + 1][:, BODY, 2]
         with np.errstate(invalid="ignore"):
-            outside = ((pts[..., 0] < 0) | (pts[..., 0] > w) | (pts[..., 1] < 0) | (pts[..., 1] > h)
-                       | ~np.isfinite(pts[..., 0])).any(axis=1)
+            # frames where nobody was tracked say nothing of the picture's edge (a dropout of the tracker in a
+            # fast pull: 11% of mattioli_deadlift_Bad_06's only rep); they are left out of the share
+            tracked = np.isfinite(pts[..., 0]).all(axis=1)
+            outside = ((pts[..., 0] < 0) | (pts[..., 0] > w) | (pts[..., 1] < 0) | (pts[..., 1] > h)).any(axis=1)
             mx, my = EDGE_MARGIN * w, EDGE_MARGIN * h
             near_edge = ((pts[..., 0] < mx) | (pts[..., 0] > w - mx) | (pts[..., 1] < my) | (pts[..., 1] > h - my))
             hidden = (vis[:, 0::2] < UNSEEN_BELOW) & (vis[:, 1::2] < UNSEEN_BELOW)
+            shank = getattr(series, "shank_width", None)
+            if shank is not None and len(shank) == len(xy):
+                # knees and ankles behind a barbell's plates (the silhouette across the shins wide: the same
+                # reading as screening.kinematics.legs_hidden) are hidden by the load, not by the picture's edge
+                with quiet():
+                    plate = np.nanmax(shank[a:b + 1], axis=1) > LEGS_BEHIND_LOAD_WIDTH
+                hidden[:, 2:] &= ~plate[:, None]
             unseen = (hidden & (near_edge[:, 0::2] | near_edge[:, 1::2])).any(axis=1)
-        outside |= unseen
-        if outside.mean() > MAX_OUT_OF_FRAME:
+        outside = (outside | unseen)[tracked]
+        if len(outside) and outside.mean() > MAX_OUT_OF_FRAME:
             cut.append(rep.index + 1)
     return cut
 

@@ -157,15 +157,21 @@ def test_hinge_rep_counts_are_exact(hinge_scores):
 def test_hinge_faults_on_the_rendered_corpus(hinge_scores):
     """lumbar_flexion sensitivity and specificity >= 0.8 (issue 15: the spine estimate is fitted for bodies
     it has not seen, held-out MAE 5.4 deg, and a fault within that of its threshold is only possible, which
-    counts as not said; issue 4's 0.9 was in-sample); squatted_hinge and spine_first >= 0.85 (per rep;
-    spinal flexion of 10 deg, on the threshold itself, is too close to call)."""
+    counts as not said; issue 4's 0.9 was in-sample); squatted_hinge >= 0.85 (per rep; spinal flexion of 10
+    deg, on the threshold itself, is too close to call). Spine-first timing carries its measured error since
+    issue 24 (±0.235 s on the rendered population): the clip rendered spine-first by 0.45 s reads 0.28-0.30 s,
+    within that error of the 0.1-s threshold, so it is said as possible in every rep, and never said where the
+    spine did not lead."""
     faults = accuracy.fault_table(hinge_scores[0])
-    need = {"lumbar_flexion": 0.8, "squatted_hinge": 0.85, "spine_first": 0.85}
+    need = {"lumbar_flexion": 0.8, "squatted_hinge": 0.85}
     assert faults["no_posterior_shift"]["specificity"] >= 0.9, faults["no_posterior_shift"]  # no render lacks it
     for code, floor in need.items():
         f = faults[code]
         assert f["tp"] + f["fn"] >= 2 and f["tn"] + f["fp"] >= 10, (code, f)
         assert f["sensitivity"] >= floor and f["specificity"] >= floor, (code, f)
+    sf = faults["spine_first"]
+    assert sf["specificity"] == 1.0 and sf["tn"] >= 10, sf
+    assert sf["possible"] >= sf["tp"] + sf["fn"] >= 2, sf  # every spine-first rep at least said as possible
 
 
 @pytest.mark.real_video

@@ -10,8 +10,8 @@ from screening.clean import clean
 from screening.config import load_thresholds
 from screening.findings import judge
 from screening.hinge import (SPINE_MAX_DEG, analyze_hinge, ankle_rise, bottom_frames, head_angle_change,
-                             hip_spine_ratio, knee_hip_ratio, onset, smoothness, spinal_flexion_at_bottom,
-                             spine_lead)
+                             hip_spine_ratio, hips_rise, knee_flexion_from_hips, knee_hip_ratio, onset, smoothness,
+                             spinal_flexion_at_bottom, spine_lead)
 from screening.kinematics import kinematics
 from screening.landmarks import LM
 from screening.registry import metrics_of, rules_of
@@ -51,6 +51,55 @@ def test_spine_lead_is_positive_when_the_back_rounds_first():
     assert spine_lead(t, bend, pelvis, bottom, 0.2) == pytest.approx(-0.3, abs=0.02)
     assert np.isnan(spine_lead(t, pelvis, bend, np.zeros_like(bottom), 0.2))
     assert onset(t, pelvis, 8.0) == pytest.approx(0.8, abs=0.01)
+
+
+def _lift(trunk_off_floor: float, n: int = 120):
+    """A deadlift from the floor sampled at 30 frames/s: the hips come up from their lowest point (0.45 leg
+    lengths down) to standing; the trunk starts at 60 deg and, in the first third of the way up, leans a further
+    ``trunk_off_floor`` deg (the hips rising first) before coming up to 0. The shoulders: 0.7 leg lengths above
+    the hips along the trunk."""
+    u = np.linspace(0, 1, n)
+    hip_height = -0.45 * (1 - u)  # up positive, leg lengths, from standing 0
+    first = np.clip(u / 0.3, 0, 1)
+    trunk = 60 + trunk_off_floor * np.sin(np.pi * first / 2) * (u < 0.3) \
+        + np.where(u >= 0.3, trunk_off_floor - (60 + trunk_off_floor) * (u - 0.3) / 0.7, 0)
+    trunk, hip_height = np.concatenate([np.full(10, 60.0), trunk]), np.concatenate([np.full(10, -0.45), hip_height])
+    return trunk, hip_height, hip_height + 0.7 * np.cos(np.radians(trunk))
+
+
+@pytest.mark.parametrize("extra", [0.0, 6.0, 12.0, 25.0])
+def test_hips_rising_first_is_the_back_going_horizontal_off_the_floor(extra):
+    trunk, height, shoulders = _lift(extra)
+    # the first half of the way up (hips 0.225 leg lengths risen) falls past the extra lean's peak at u = 0.3
+    assert hips_rise(trunk, height, slice(0, len(trunk))) == pytest.approx(extra, abs=0.05)
+
+
+def test_hips_rising_first_is_read_off_the_bottom_only():
+    trunk = np.linspace(60, 0, 90)
+    up = np.linspace(-0.4, 0, 90)
+    assert hips_rise(trunk, up, slice(0, 90)) == 0.0  # the back angle coming up at once: a good pull
+    assert np.isnan(hips_rise(trunk, np.linspace(-0.05, 0, 90), slice(0, 90)))  # the hips barely move
+    # the way down of an RDL whose landmark hip rides up as the trunk folds: lowest near standing, not a lift
+    assert np.isnan(hips_rise(np.linspace(20, 90, 90), np.linspace(-0.3, -0.15, 90), slice(0, 90)))
+    # the clip's first frames (a tracker's start) are not used when marked unusable
+    trunk, height, _ = _lift(0.0)
+    height[:3], trunk[:3] = -0.6, 30.0
+    usable = np.ones(len(trunk), bool)
+    usable[:5] = False
+    assert hips_rise(trunk, height, slice(0, len(trunk)), usable) == pytest.approx(0.0, abs=0.05)
+
+
+@pytest.mark.parametrize("knee", [0.0, 30.0, 75.0, 110.0])
+def test_knee_flexion_from_the_hips_place_over_the_planted_ankle(knee):
+    """Shins hidden behind plates: the knee angle from the hip-ankle distance and the segment lengths."""
+    thigh, shank = 110.0, 100.0
+    ankle = np.array([400.0, 600.0])
+    # a knee bent by ``knee`` with the shank tilted 10 deg forward: where the hip then is
+    k = ankle + shank * np.array([np.sin(np.radians(10)), -np.cos(np.radians(10))])
+    a = np.radians(10 - knee)  # the thigh's direction from vertical, backward as the knee bends
+    hip = k + thigh * np.array([np.sin(a), -np.cos(a)])
+    got = knee_flexion_from_hips(hip[None, :], ankle, thigh, shank)
+    assert got[0] == pytest.approx(knee, abs=0.01)
 
 
 def test_knee_hip_ratio_tells_a_squat_from_a_hinge():
