@@ -85,13 +85,15 @@ def test_a_front_oblique_swing_is_not_measured_as_a_hinge(shared_videos, tmp_pat
 
 def test_legs_hidden_behind_the_plate_are_said_not_invented(shared_videos, tmp_path, capsys):
     """jeffchen_nico_blocked: the plate hides knees, shins and feet for the first 3.5 s, yet MediaPipe gives
-    them visibility ~0.9. The silhouette across the shins (over a shank length wide: the plate) tells."""
+    them visibility ~0.9. The silhouette across the shins (over a shank length wide: the plate) tells; the
+    knee is then not the tracker's guess but estimated from the hips' place over the ankle where it stood, and
+    the rep says so."""
     r = analyse(shared_videos, "jeffchen_nico_blocked.mp4", tmp_path, capsys)
     assert any("in front of the lower legs" in n for n in r["person"]["notes"]), r["person"]["notes"]
     rep = r["reps"][0]
-    assert rep["metrics"]["knee_flexion_deg"] is None and rep["metrics"]["knee_hip_ratio"] is None
-    assert not any(f["code"] == "squatted_hinge" for f in rep["faults"])
-    assert any("lower legs were hidden" in n for n in rep["notes"])
+    assert rep["metrics"]["hip_shift_leg_lengths"] is None  # needs the ankles themselves
+    assert any("knee flexion is estimated from how far the hips came down" in n for n in rep["notes"]), rep["notes"]
+    assert not any(f["code"] == "squatted_hinge" and not f.get("possible") for f in rep["faults"])
 
 
 def test_clear_legs_are_not_called_hidden(shared_videos, tmp_path, capsys):
@@ -113,22 +115,3 @@ def test_rhythm_plot_beside_the_result(tmp_path, capsys):
     assert r["files"]["rhythm_plot"] == "rhythm.png"
     img = cv2.imread(str(tmp_path / "rhythm.png"))
     assert img is not None and img.shape[0] > 300 and img.std() > 20
-
-
-def test_the_labelled_deadlifts_spine_readings(shared_videos):
-    """The source-labelled real deadlifts (bench/real.py): every back the source calls rounded reads more
-    spinal flexion than every back it calls neutral; none of the neutral ones gets a lumbar_flexion said
-    as major. Their standing frames read far from 0 (the estimate is fitted on rendered bodies), so the
-    fault is judged with that reading as the clip's own error, and the note says so."""
-    from bench import real
-
-    rows = [real.analyse(n) for n in real.LABELS if real.LABELS[n][1] is not None]
-    read = {r["clip"]: max((v for v in r["spinal_flexion_deg"] if v is not None), default=None) for r in rows
-            if r["measurable"]}
-    rounded = [read[c] for c in read if real.LABELS[c][1]]
-    neutral = [read[c] for c in read if not real.LABELS[c][1]]
-    assert len(rounded) >= 3 and len(neutral) >= 5
-    assert min(rounded) > max(neutral), (rounded, neutral)
-    for r in rows:
-        if r["clip"] in read and not real.LABELS[r["clip"]][1]:
-            assert "lumbar_flexion" not in r["faults"] or not r["lumbar_flexion_certain"] or r["spine_severity"] != "major", r
