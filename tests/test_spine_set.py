@@ -46,7 +46,7 @@ def test_reading_against_the_persons_own_back_beats_the_other_two(evaluated):
     error below reading the back as it is and below its plain change from upright."""
     e = evaluated["estimates"]
     own = e[bench_spine.SHIPPED]["without_bar"]["mae"]
-    assert own < e["as it is"]["without_bar"]["mae"] - 0.5
+    assert own < e["as it is"]["without_bar"]["mae"] - 1.0
     assert own < e["change from upright"]["without_bar"]["mae"]
 
 
@@ -57,9 +57,9 @@ def test_held_out_bodies_within_the_measures_stated_error(evaluated):
     assert spine.UNCERTAINTY_OWN_BACK == pytest.approx(own["mae"], abs=0.1)
     assert spine.UNCERTAINTY_AVERAGE_BACK == pytest.approx(avg["mae"], abs=0.1)
     for level, s in own["levels"].items():
-        assert abs(s["bias"]) <= 5.0, (level, s)  # a level's bias within the measure's error
+        assert abs(s["bias"]) <= 3.0, (level, s)  # calibrated: no level read more than 3 deg off
     for tag, s in own["conditions"].items():  # no bend, load, camera or clothing off by much more than the rest
-        assert s["mae"] <= 1.3 * own["mae"], (tag, s)
+        assert s["mae"] <= 1.5 * own["mae"] + 1.0, (tag, s)
 
 
 def test_a_load_over_the_hips_is_seen_and_read_against_the_average_back(evaluated):
