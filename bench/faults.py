@@ -29,6 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
+from bench import publish  # noqa: E402
 SET = ROOT / "sample_videos" / "faults"
 #: fault code -> the measure it reads and the truth key of a rep
 MEASURES = {"hips_rise_first": "hips_rise_deg", "squatted_hinge": "knee_hip_ratio"}
@@ -136,12 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     r = run()
-    md = markdown(r)
-    (ROOT / "bench" / "faults.md").write_text(md)
-    print(md)
-    if a.json:
-        print(json.dumps({k: v for k, v in r.items() if k != "rows"}))
-    return 0
+    return publish("faults", markdown(r), r, a.json, "rows")
 
 
 if __name__ == "__main__":

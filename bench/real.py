@@ -145,14 +145,16 @@ def estimates_compared(rows: list[dict]) -> dict:
     """The three ways of reading the back (bench/spine.py), each fitted on the rendered reps without a barbell
     (bench/data/spine_reps.json), on the labelled clips: AUC and leave-one-clip-out agreement."""
     from bench import spine as bench_spine
+    from screening.signals import quiet
 
     reps = json.loads(bench_spine.TABLE.read_text())
     out = {}
     scored = [r for r in rows if r["rounded"] is not None and r["features"]]
     for name, cols in bench_spine.ESTIMATES.items():
         w = bench_spine.fit(reps, cols)
-        vals = [float(np.nanmax(bench_spine.design([dict(f, bar=False) for f in r["features"]], cols) @ w))
-                for r in scored]
+        with quiet():  # a clip whose reps lack a column reads NaN, left out below
+            vals = [float(np.nanmax(bench_spine.design([dict(f, bar=False) for f in r["features"]], cols) @ w))
+                    for r in scored]
         ok = [i for i, x in enumerate(vals) if np.isfinite(x)]
         pos = [vals[i] for i in ok if scored[i]["rounded"]]
         neg = [vals[i] for i in ok if not scored[i]["rounded"]]

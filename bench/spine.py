@@ -41,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
+from bench import publish  # noqa: E402
 SETS = (ROOT / "sample_videos" / "population", ROOT / "sample_videos" / "spine")
 MAIN = ROOT / "sample_videos"
 TABLE = ROOT / "bench" / "data" / "spine_reps.json"
@@ -330,12 +331,7 @@ def main(argv=None) -> int:
     ap.add_argument("--table", action="store_true", help="rewrite bench/data/spine_reps.json")
     a = ap.parse_args(argv)
     r = run(table=a.table)
-    md = markdown(r)
-    (ROOT / "bench" / "spine.md").write_text(md)
-    print(md)
-    if a.json:
-        print(json.dumps({k: v for k, v in r.items() if k != "per_rep"}))
-    return 0
+    return publish("spine", markdown(r), r, a.json, "per_rep")
 
 
 if __name__ == "__main__":
