@@ -410,4 +410,6 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
     if not reps:
         notes.append("No hinge repetition was found (the trunk never leaned forward by "
                      f"{r['hinge_prominence_deg']:.0f} deg and back).")
-    return PatternResult("hinge", True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine})
+    judged = thresholds_for(th, average_back=reference is None, from_floor=floor)["hinge"]["lumbar_flexion"]
+    return PatternResult("hinge", True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine},
+                         extras={"lumbar_flexion": (judged["minor"], judged["major"])})

@@ -265,9 +265,12 @@ def _plots(screen: Screen) -> dict[str, tuple[str, bytes]]:
     out = {}
     if (mv is not None and mv.pattern == "hinge" and mv.reps
             and np.isfinite(mv.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
+        # the thresholds the reps were judged by (against an average back: those set on real deadlifts)
+        minor, major = (mv.extras or {}).get("lumbar_flexion", (th["hinge"]["lumbar_flexion"]["minor"],
+                                                                 th["hinge"]["lumbar_flexion"]["major"]))
         out["rhythm_plot"] = ("rhythm.png", rhythm_plot(
             m.kinematics.change("hip_flexion_deg"), mv.series["spinal_flexion_deg"], mv.reps, m.kinematics.time_s,
-            th["hinge"]["lumbar_flexion"]["minor"], th["hinge"]["lumbar_flexion"]["major"]))
+            minor, major))
     if screen.pattern == "lunge" and screen.reps and (m is not None or screen.parts):
         variant = screen.lunge.variant if screen.lunge is not None and screen.lunge.variant else "split"
         measures = threshold_measures(screen.reps, th["lunge"], variant)

@@ -52,7 +52,8 @@ def rhythm_plot(hip: np.ndarray, spine: np.ndarray, reps: list, time_s: np.ndarr
     for ty in _nice_ticks(y0, y1):
         cv2.line(img, px(x0, ty), px(x1, ty), grey, 1)
         cv2.putText(img, f"{ty + 0.0:.0f}", (left - 40, px(x0, ty)[1] + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
-    for level, label in ((minor, "minor"), (major, "major")):
+    lines = ((minor, "minor"), (major, "major")) if major != minor else ((major, "threshold"),)
+    for level, label in lines:
         a, b = px(x0, level), px(x1, level)
         for s in range(a[0], b[0], 12):
             cv2.line(img, (s, a[1]), (min(s + 6, b[0]), a[1]), (200, 60, 60), 1)

@@ -224,3 +224,24 @@ def test_every_measure_and_fault_has_words_in_the_registry():
     codes = json.loads(SCHEMA_PATH.read_text())["properties"]["reps"]["items"]["properties"]["faults"]["items"][
         "properties"]["code"]["enum"]
     assert set(codes) == set(FAULT_WORDS)
+
+
+def test_the_thresholds_follow_how_the_spine_was_read():
+    """Read against the person's own upright back, spinal flexion is held to the waiter's bow's thresholds; read
+    against the average back (the person's was hidden or unseen), to those set on labelled real deadlifts; a lift
+    from the floor's squatted hinge is the knees bending as much as the hips. The analysis hands the thresholds
+    it judged by to the plot that draws them."""
+    from screening.hinge import thresholds_for
+
+    own = thresholds_for(TH, average_back=False, from_floor=False)["hinge"]
+    avg = thresholds_for(TH, average_back=True, from_floor=True)["hinge"]
+    assert (own["lumbar_flexion"]["minor"], own["lumbar_flexion"]["major"]) == (10.0, 20.0)
+    lf = TH["hinge"]["lumbar_flexion"]
+    assert (avg["lumbar_flexion"]["minor"], avg["lumbar_flexion"]["major"]) == (lf["average_back_minor"],
+                                                                                lf["average_back_major"])
+    assert avg["squatted_hinge"]["minor"] == TH["hinge"]["squatted_hinge"]["from_floor_minor"] == 1.0
+    assert own["squatted_hinge"]["minor"] == 0.5
+    # a constructed body has no silhouette: its spine would be read against the average back
+    cs = clean(hinge_reps(5.0, reps=1))
+    assert analyze_hinge(cs, kinematics(cs), TH).extras["lumbar_flexion"] == (lf["average_back_minor"],
+                                                                            lf["average_back_major"])
