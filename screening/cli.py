@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .allocator import limit_arenas
 from .errors import ScreeningError
+from .store import name_key, shown_text
 
 DESCRIPTION = """\
 Movement screening from video. Film a hip hinge or a lunge from the side (phone on a tripod at hip
@@ -156,7 +157,11 @@ def cmd_analyze(args) -> int:
                                      "Use a level's key (e.g. rdl, single_leg_rdl, split_squat, reverse_lunge), "
                                      "or give --pattern with a level number.")
             args.pattern = found  # the exercise says which pattern it is
-    store = _store(args) if args.client else None  # a store that cannot be used is said before any tracking
+    if args.client:  # a name that cannot be stored, or a store that cannot be used, is said before any tracking
+        from .store import clean_name
+
+        args.client = clean_name(args.client)
+    store = _store(args) if args.client else None
     if args.side or args.front:
         if not (args.side and args.front) or args.video:
             raise ScreeningError("Two views need both --side and --front, and no other video.",
@@ -182,7 +187,7 @@ def cmd_analyze(args) -> int:
                      f"{Path(out) / 'front'})")
         if store is not None:
             session_id = store.save_session(args.client, screen)
-            lines.append(f"Saved      session {session_id} of {store.client(args.client).name} in {store.path}")
+            lines.append(f"Saved      session {session_id} of {saved_as(store, session_id)} in {store.path}")
         print("\n".join(lines))
         return 0
     if args.keep_video and not args.client:
@@ -211,7 +216,7 @@ def cmd_analyze(args) -> int:
     if store is not None:
         video = (out / "annotated.mp4").read_bytes() if args.keep_video else None
         session_id = store.save_session(args.client, screen, video=video)
-        lines.append(f"Saved      session {session_id} of {store.client(args.client).name} in {store.path}"
+        lines.append(f"Saved      session {session_id} of {saved_as(store, session_id)} in {store.path}"
                      + (" (with the annotated video)" if video else ""))
     print("\n".join(lines))
     return 0
@@ -231,7 +236,7 @@ def cmd_report(args) -> int:
         store = _store(args)
         sessions = store.sessions(args.client)
         if not sessions:
-            raise ScreeningError(f"{store.client(args.client).name} has no sessions yet.",
+            raise ScreeningError(f"{shown_text(store.client(args.client).name)} has no sessions yet.",
                                  "Save one with screening analyze VIDEO --client NAME.")
         screens = [store.screen(s.id, with_override=True) for s in sessions]
     else:
@@ -284,6 +289,12 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def saved_as(store, session_id: int) -> str:
+    """The name of the client a session was saved for, as stored (read by the session's id, so the line names
+    the client who has it)."""
+    return shown_text(store.session(session_id).client_name)
+
+
 def _store(args):
     from .store import Store
 
@@ -300,8 +311,8 @@ def cmd_clients(args) -> int:
         return 0
     print(f"{len(clients)} client(s) in {store.path}:")
     for c in clients:
-        last = store.sessions(c.name)[-1] if c.sessions else None
-        print(f"  {c.name:<28} {c.sessions:>3} session(s)"
+        last = store.sessions(c.id)[-1] if c.sessions else None
+        print(f"  {shown_text(c.name):<28} {c.sessions:>3} session(s)"
               + (f"   last {local_time(last.recorded_at)}: {(last.shown_verdict or 'no verdict').upper()}" if last else ""))
     return 0
 
@@ -317,7 +328,7 @@ def history_line(store, s) -> str:
     load = (s.load_position or "unloaded").replace("_", " ")
     verdict = (s.verdict or "no verdict").upper()
     if s.override_verdict:
-        verdict = f"{s.override_verdict.upper()} (the clinician's; measured {verdict}: {s.override_reason})"
+        verdict = f"{s.override_verdict.upper()} (the clinician's; measured {verdict}: {shown_text(s.override_reason)})"
     rows = store.rep_measures(s.id)
     measures = []
     for metric, label in KEY_MEASURES.get(s.pattern, ()):
@@ -335,8 +346,8 @@ def history_line(store, s) -> str:
 def cmd_history(args) -> int:
     store = _store(args)
     client = store.client(args.name)
-    sessions = store.sessions(client.name)
-    print(f"{client.name}: {len(sessions)} session(s), oldest first")
+    sessions = store.sessions(client.id)
+    print(f"{shown_text(client.name)}: {len(sessions)} session(s), oldest first")
     for s in sessions:
         print("  " + history_line(store, s))
     return 0
@@ -352,18 +363,19 @@ def cmd_export(args) -> int:
 def cmd_delete(args) -> int:
     store = _store(args)
     client = store.client(args.name)
-    n = len(store.sessions(client.name))
+    n = len(store.sessions(client.id))
+    name = shown_text(client.name)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise ScreeningError(f"Deleting {client.name} needs a confirmation, and there is nobody to ask.",
+            raise ScreeningError(f"Deleting {name} needs a confirmation, and there is nobody to ask.",
                                  "Run it in a terminal, or add --yes to confirm in a script.")
-        answer = input(f"Erase {client.name} and all {n} session(s) (measures, pictures, reports, videos) "
+        answer = input(f"Erase {name} and all {n} session(s) (measures, pictures, reports, videos) "
                        f"for good? Type the name to confirm: ")
-        if answer.strip().casefold() != client.name.casefold():
+        if name_key(answer) != name_key(client.name):
             print("Nothing was deleted.")
             return 1
-    store.delete_client(client.name)
-    print(f"Deleted    {client.name} and {n} session(s) from {store.path}")
+    store.delete_client(client.id)  # by id: the one confirmed, even if a name changed meanwhile
+    print(f"Deleted    {name} and {n} session(s) from {store.path}")
     return 0
 
 

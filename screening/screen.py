@@ -334,13 +334,18 @@ def load_screen(path: str | Path) -> Screen:
     try:
         if p.stat().st_size > ATTACHMENT_MAX_BYTES:
             raise ScreeningError(f"'{path}' is too large to be a result file.", what_to_do)
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except OSError as exc:
         raise ScreeningError(f"The result file '{path}' cannot be read ({exc.strerror}).", what_to_do) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ScreeningError(f"'{path}' is not a result file: not valid JSON ({exc}).", what_to_do) from None
     if not isinstance(data, dict) or "schema_version" not in data or "reps" not in data:
         raise ScreeningError(f"'{path}' is JSON but not a screening result (no schema_version or reps).", what_to_do)
+    absurd = _absurd_number(data)
+    if absurd is not None:
+        raise ScreeningError(f"'{path}' is not a result this tool wrote: it holds the number {absurd:.3g}, beyond "
+                             f"any measure (at most {NUMBER_MAX:.0e}).", "The result was edited or damaged: "
+                             "analyse the clip again.")
     if data.get("schema_version") == SCHEMA_VERSION:
         problem = schema_problem(data)
         if problem:
@@ -353,6 +358,30 @@ def load_screen(path: str | Path) -> Screen:
         if blob is not None:
             screen.attachments[key] = blob
     return screen
+
+
+#: no number a result holds (angles in degrees, times in seconds, ratios, pixel sizes, frame counts) comes near
+#: this: a larger one (1e308) is an edited or damaged file, and would be printed with 300 digits
+NUMBER_MAX = 1e9
+
+
+def _no_constant(name: str):
+    """json's NaN, Infinity and -Infinity are not JSON, and no result this tool writes holds them."""
+    raise json.JSONDecodeError(f"{name} is not a number a result holds", name, 0)
+
+
+def _absurd_number(data) -> float | None:
+    """The first number in ``data`` past :data:`NUMBER_MAX` in size (None: there is none)."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) > NUMBER_MAX:
+            return float(x)
+    return None
 
 
 def _read_inside(folder: Path, name) -> bytes | None:

@@ -4,7 +4,9 @@ One file (``screening.db``), by default in the user's data folder (:func:`defaul
 platformdirs' ``user_data_dir``), another with ``--store`` or the ``SCREENING_STORE`` environment variable.
 It keeps:
 
-- clients: a name or pseudonym (unique, case-insensitive), an optional date of birth, notes;
+- clients: a stable id (never reused), a name or pseudonym (Unicode NFC; unique on its Unicode case fold, so
+  "Émile" and "émile", "Straße" and "STRASSE" are one client; no control or invisible characters; at most
+  :data:`NAME_MAX_CHARS`), an optional date of birth, notes;
 - sessions: when, the pattern, the exercise level and load, pain, score, verdict, the placement, the whole
   Screen (result.json) as JSON, each rep's measures as rows a query can use, the key frame and plots, the
   report (HTML), the clinician's notes and any override of the verdict (with its reason and time);
@@ -14,7 +16,10 @@ Nothing is lost: the file is in WAL mode with foreign keys on; every save is one
 killed mid-save leaves the store as it was before); readers and writers in several threads or processes
 wait for each other (``busy_timeout``). Deleting a client erases their rows, and with them their files
 (``secure_delete`` overwrites the freed pages; the WAL is checkpointed and truncated). A file that is not
-this tool's store is refused before anything is written to it. The schema is versioned
+this tool's store is refused before anything is written to it. Ids of clients, sessions and overrides are
+never reused (AUTOINCREMENT): a page left open on a deleted record finds nothing, never another person's.
+Health data is private to its user on disk: the store file, its WAL files, backups and exports are mode 0600,
+the folders this tool makes 0700. The schema is versioned
 (``PRAGMA user_version``) and upgraded in place by :data:`MIGRATIONS`, one transaction per step.
 """
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +40,8 @@ from typing import Iterator
 from .continuum import VERDICTS
 from .errors import ScreeningError
 
-__all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "SCHEMA_VERSION", "MIGRATIONS",
-           "KEY_MEASURES", "VERDICTS"]
+__all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "clean_name", "name_key",
+           "shown_text", "SCHEMA_VERSION", "MIGRATIONS", "KEY_MEASURES", "VERDICTS", "NAME_MAX_CHARS"]
 
 #: "SCR1": marks the file as this tool's store (PRAGMA application_id)
 APPLICATION_ID = 0x53435231
@@ -88,8 +94,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             verdict TEXT NOT NULL CHECK (verdict IN ('progress', 'hold', 'regress', 'refer')),
             reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
             at TEXT NOT NULL)"""),
+    # 3: one identity per client (the name's Unicode case fold, unique) and ids never reused (AUTOINCREMENT):
+    # the three tables rebuilt, their rows and ids kept (issue 25)
+    (lambda con: _rebuild_for_identity(con),),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: the longest client name, in characters (a folder name of 120 CJK characters is 360 bytes: exports cut it)
+NAME_MAX_CHARS = 120
+#: the longest folder name an export writes for a client, in UTF-8 bytes (most file systems allow 255)
+FOLDER_MAX_BYTES = 120
+#: Unicode categories a name may not hold: controls (ESC, NUL), format characters (zero-width space, joiners,
+#: direction marks), private-use, surrogates, unassigned, and line/paragraph separators: they cannot be seen or
+#: typed, so a record named with them could not be found or erased by its name
+NAME_FORBIDDEN_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp")
 
 #: The measures a client's page follows over time, per pattern (the per-rep metric, what it is called)
 KEY_MEASURES = {
@@ -173,10 +190,31 @@ class Store:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self._timeout = busy_timeout_s
         self._check_file()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            self._migrate(con)
+        try:
+            self._make_private()
+            with self._connect() as con:
+                con.execute("PRAGMA journal_mode=WAL")
+                self._migrate(con)
+        except (OSError, sqlite3.OperationalError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise StoreError(f"The store '{self.path}' cannot be opened for writing ({why}).",
+                             "Give a store in a folder you can write to (--store FILE), or ask for write access "
+                             "to this one.") from None
+
+    def _make_private(self) -> None:
+        """The store readable by its user only: its folder made 0700 when this tool makes it (or it is the
+        default data folder), the file and SQLite's files beside it 0600 (an older store's 0644 is tightened).
+        SQLite gives the -wal and -shm files the store's own mode."""
+        folder = self.path.parent
+        if not folder.exists():
+            _private_dir(folder)
+        elif folder.resolve() == default_store_path().parent.resolve() and folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        for f in self.own_files():
+            if f.exists() and f.stat().st_mode & 0o077:
+                f.chmod(0o600)
 
     # ------------------------------------------------------------------ opening
     def _refuse(self, why: str, what_to_do: str | None = None) -> StoreError:
@@ -254,6 +292,15 @@ class Store:
             con.execute("COMMIT")
 
     def _migrate(self, con: sqlite3.Connection) -> None:
+        """Each step of :data:`MIGRATIONS` in its own transaction; foreign keys off meanwhile (a step that
+        rebuilds a table must not cascade its drop into the rows that refer to it), checked by the step."""
+        con.execute("PRAGMA foreign_keys=OFF")
+        try:
+            self._migrate_steps(con)
+        finally:
+            con.execute("PRAGMA foreign_keys=ON")
+
+    def _migrate_steps(self, con: sqlite3.Connection) -> None:
         while True:
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -262,7 +309,10 @@ class Store:
                     con.execute("ROLLBACK")
                     return
                 for statement in MIGRATIONS[version]:
-                    con.execute(statement)
+                    if callable(statement):
+                        statement(con)
+                    else:
+                        con.execute(statement)
                 con.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 con.execute(f"PRAGMA user_version={version + 1}")
             except BaseException:
@@ -277,49 +327,66 @@ class Store:
 
     # ------------------------------------------------------------------ clients
     def add_client(self, name: str, birth_date: str | None = None, notes: str = "") -> Client:
-        name = _clean_name(name)
+        name = clean_name(name)
         if birth_date:
             try:
                 dt.date.fromisoformat(birth_date)
             except ValueError:
                 raise StoreError(f"'{birth_date}' is not a date.", "Write the date of birth as YYYY-MM-DD.") from None
         with self._transaction() as con:
-            if con.execute("SELECT 1 FROM clients WHERE name = ?", (name,)).fetchone():
-                raise StoreError(f"There is already a client called '{name}'.",
+            row = con.execute("SELECT name FROM clients WHERE name_key = ?", (name_key(name),)).fetchone()
+            if row:
+                raise StoreError(f"There is already a client called '{row[0]}'"
+                                 + ("" if row[0] == name else f" ('{name}' is the same name: names are compared "
+                                    "whatever their capitals and accents' encoding)") + ".",
                                  "Choose that client, or give the new one another name or pseudonym.")
-            con.execute("INSERT INTO clients (name, birth_date, notes, created_at) VALUES (?, ?, ?, ?)",
-                        (name, birth_date or None, notes, _now()))
-        return self.client(name)
+            cur = con.execute("INSERT INTO clients (name, name_key, birth_date, notes, created_at) VALUES (?, ?, ?, ?, ?)",
+                              (name, name_key(name), birth_date or None, notes, _now()))
+        return self.client(cur.lastrowid)
+
+    _CLIENT_QUERY = """SELECT c.id, c.name, c.birth_date, c.notes, c.created_at, count(s.id), max(s.recorded_at)
+                   FROM clients c LEFT JOIN sessions s ON s.client_id = c.id"""
 
     def clients(self, search: str = "") -> list[Client]:
+        """Every client, by name; ``search``: those whose name holds it (any case)."""
         with self._connect() as con:
-            rows = con.execute(
-                """SELECT c.id, c.name, c.birth_date, c.notes, c.created_at, count(s.id), max(s.recorded_at)
-                   FROM clients c LEFT JOIN sessions s ON s.client_id = c.id
-                   WHERE c.name LIKE ? ESCAPE '\\' GROUP BY c.id ORDER BY c.name COLLATE NOCASE""",
-                ("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
-        return [Client(*r) for r in rows]
+            rows = con.execute(f"{self._CLIENT_QUERY} GROUP BY c.id").fetchall()
+        key = name_key(search)
+        found = [Client(*r) for r in rows if key in name_key(r[1])]
+        return sorted(found, key=lambda c: (name_key(c.name), c.id))
 
-    def client(self, name: str) -> Client:
-        """The client of this name (any case). Raises :class:`StoreError` when there is none."""
-        found = [c for c in self.clients() if c.name.casefold() == name.strip().casefold()]
-        if not found:
-            raise StoreError(f"There is no client called '{name}' in the store ({self.path}).",
+    def client(self, who: str | int) -> Client:
+        """The client of this name (compared by :func:`name_key`: any case, any Unicode form), or of this id
+        (an ``int``). Raises :class:`StoreError` when there is none: an id is never reused, so a page holding a
+        deleted client's id finds nothing, never another person."""
+        with self._connect() as con:
+            if isinstance(who, int) and not isinstance(who, bool):
+                row = con.execute(f"{self._CLIENT_QUERY} WHERE c.id = ? GROUP BY c.id", (who,)).fetchone()
+            else:
+                row = con.execute(f"{self._CLIENT_QUERY} WHERE c.name_key = ? GROUP BY c.id",
+                                  (name_key(who),)).fetchone()
+        if row is None:
+            if isinstance(who, int):
+                raise StoreError("That client is no longer in the store (deleted).",
+                                 "Choose a client from the list of clients.")
+            raise StoreError(f"There is no client called '{shown_text(who)}' in the store ({self.path}).",
                              "Check the name against the list of clients, or save a session for them to add one.")
-        return found[0]
+        return Client(*row)
 
-    def set_client_notes(self, name: str, notes: str) -> None:
+    def set_client_notes(self, who: str | int, notes: str) -> None:
+        client = self.client(who)
         with self._transaction() as con:
-            con.execute("UPDATE clients SET notes = ? WHERE id = ?", (notes, self.client(name).id))
+            con.execute("UPDATE clients SET notes = ? WHERE id = ?", (notes, client.id))
 
-    def delete_client(self, name: str) -> int:
-        """Erase the client and everything about them (sessions, measures, files, overrides); returns how
-        many sessions went. The freed pages are overwritten and the WAL truncated: nothing of them is left
-        in the files."""
-        client = self.client(name)
+    def delete_client(self, who: str | int) -> int:
+        """Erase the client (by name or id) and everything about them (sessions, measures, files, overrides);
+        returns how many sessions went. The freed pages are overwritten and the WAL truncated: nothing of them
+        is left in the files."""
+        client = self.client(who)
         with self._transaction() as con:
             n = con.execute("SELECT count(*) FROM sessions WHERE client_id = ?", (client.id,)).fetchone()[0]
-            con.execute("DELETE FROM clients WHERE id = ?", (client.id,))
+            if con.execute("DELETE FROM clients WHERE id = ?", (client.id,)).rowcount == 0:
+                raise StoreError("That client is no longer in the store (deleted).", "Choose a client from the list.")
         with self._connect() as con:
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return n
@@ -331,7 +398,7 @@ class Store:
 
         ``video``: the annotated video, kept only when given. ``report_html``: the report; made here when
         not given."""
-        name = _clean_name(client_name)
+        name = clean_name(client_name)
         if report_html is None:
             from .report import build_report, to_html
 
@@ -343,11 +410,12 @@ class Store:
             files["annotated_video"] = video
         screen_json = screen.to_json_text()
         with self._transaction() as con:
-            row = con.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+            row = con.execute("SELECT id FROM clients WHERE name_key = ?", (name_key(name),)).fetchone()
             if row is None:
                 if not create_client:
                     raise StoreError(f"There is no client called '{name}'.", "Add the client first.")
-                cur = con.execute("INSERT INTO clients (name, notes, created_at) VALUES (?, '', ?)", (name, _now()))
+                cur = con.execute("INSERT INTO clients (name, name_key, notes, created_at) VALUES (?, ?, '', ?)",
+                                  (name, name_key(name), _now()))
                 client_id = cur.lastrowid
             else:
                 client_id = row[0]
@@ -374,9 +442,9 @@ class Store:
     _SESSION_FROM = """FROM sessions s JOIN clients c ON c.id = s.client_id
         LEFT JOIN overrides o ON o.id = (SELECT max(id) FROM overrides WHERE session_id = s.id)"""
 
-    def sessions(self, client_name: str) -> list[Session]:
-        """The client's sessions, oldest first."""
-        client = self.client(client_name)
+    def sessions(self, client: str | int) -> list[Session]:
+        """The client's (by name or id) sessions, oldest first."""
+        client = self.client(client)
         with self._connect() as con:
             rows = con.execute(f"SELECT {self._SESSION_COLUMNS} {self._SESSION_FROM} WHERE s.client_id = ? "
                                "ORDER BY s.recorded_at, s.id", (client.id,)).fetchall()
@@ -387,7 +455,8 @@ class Store:
             r = con.execute(f"SELECT {self._SESSION_COLUMNS} {self._SESSION_FROM} WHERE s.id = ?",
                             (int(session_id),)).fetchone()
         if r is None:
-            raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the client's list.")
+            raise StoreError(f"There is no session {session_id} in the store (it was deleted, or never saved).",
+                             "Choose a session from the client's list.")
         return _session(r)
 
     def screen(self, session_id: int, with_override: bool = False):
@@ -426,9 +495,9 @@ class Store:
             return con.execute("SELECT rep, lead_leg, metric, value FROM rep_measures WHERE session_id = ? "
                                "ORDER BY rep, metric", (int(session_id),)).fetchall()
 
-    def measures_over_time(self, client_name: str, metric: str) -> list[tuple[int, str, str | None, float]]:
+    def measures_over_time(self, client: str | int, metric: str) -> list[tuple[int, str, str | None, float]]:
         """(session id, recorded at, lead leg, mean over the session's reps) of one metric, oldest first."""
-        client = self.client(client_name)
+        client = self.client(client)
         with self._connect() as con:
             return con.execute(
                 """SELECT s.id, s.recorded_at, m.lead_leg, avg(m.value) FROM rep_measures m
@@ -454,29 +523,38 @@ class Store:
                         (int(session_id), verdict, reason.strip(), _now()))
 
     # ------------------------------------------------------------------ out of the store
-    def export_client(self, name: str, out_dir: str | os.PathLike) -> Path:
+    def export_client(self, who: str | int, out_dir: str | os.PathLike) -> Path:
         """Everything about the client, readable without this tool: ``client.json`` (the client, and each
         session with its placement, override, notes and per-rep measures) and a folder per session with its
-        result.json, report.html, pictures and (when kept) annotated video. Written whole or not at all."""
-        client = self.client(name)
-        sessions = self.sessions(name)
+        result.json, report.html, pictures and (when kept) annotated video. Written whole or not at all; the
+        folders are 0700 and the files 0600 (private to the user)."""
+        client = self.client(who)
+        sessions = self.sessions(client.id)
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        what_to_do = "Give a folder you can write to with --out (it is made if missing)."
+        if out.is_symlink() and not out.exists():
+            raise StoreError(f"'{out}' is a link to something that does not exist.", what_to_do)
+        if out.exists() and not out.is_dir():
+            raise StoreError(f"'{out}' is a file, not a folder.", what_to_do)
         target = out / _safe(client.name)
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise StoreError(f"'{target}' already exists.", "Give another folder with --out, or move that one away.")
-        tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+        try:
+            _private_dir(out)
+            tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+        except OSError as exc:
+            raise StoreError(f"The export cannot be written in '{out}' ({exc.strerror}).", what_to_do) from None
         try:
             entries = []
             for s in sessions:
                 folder = f"{s.when:%Y-%m-%d_%H%M%S}_session{s.id}"
-                (tmp / folder).mkdir()
+                (tmp / folder).mkdir(mode=0o700)
                 with self._connect() as con:
                     screen_json = con.execute("SELECT screen_json FROM sessions WHERE id = ?", (s.id,)).fetchone()[0]
                     files = con.execute("SELECT name, data FROM files WHERE session_id = ?", (s.id,)).fetchall()
-                (tmp / folder / "result.json").write_text(screen_json, encoding="utf-8")
+                _private_write(tmp / folder / "result.json", screen_json.encode("utf-8"))
                 for fname, data in files:
-                    (tmp / folder / fname).write_bytes(bytes(data))
+                    _private_write(tmp / folder / fname, bytes(data))
                 entries.append({
                     "id": s.id, "recorded_at": s.recorded_at, "source_name": s.source_name, "pattern": s.pattern,
                     "level": s.level, "level_name": s.level_name, "load_position": s.load_position, "pain": s.pain,
@@ -487,24 +565,44 @@ class Store:
                     "rep_measures": [{"rep": r, "lead_leg": leg, "metric": m, "value": v}
                                      for r, leg, m, v in self.rep_measures(s.id)]})
             doc = {"exported_at": _now(), "store_version": SCHEMA_VERSION,
-                   "client": {"name": client.name, "birth_date": client.birth_date, "notes": client.notes,
-                              "created_at": client.created_at},
+                   "client": {"id": client.id, "name": client.name, "birth_date": client.birth_date,
+                              "notes": client.notes, "created_at": client.created_at},
                    "sessions": entries}
-            (tmp / "client.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+            _private_write(tmp / "client.json", (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
             tmp.rename(target)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(f"The export could not be written in '{out}' ({exc.strerror}); nothing of it was left.",
+                             what_to_do) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return target
 
+    def own_files(self) -> list[Path]:
+        """The store's file and the files SQLite keeps beside it (-wal, -shm, -journal)."""
+        return [self.path] + [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+
     def backup(self, out: str | os.PathLike) -> Path:
-        """A consistent copy of the whole store (SQLite's online backup: others may keep saving meanwhile)."""
+        """A consistent copy of the whole store (SQLite's online backup: others may keep saving meanwhile),
+        mode 0600. Refused onto the store itself or the files SQLite keeps beside it (a backup there would be
+        deleted, or make the store look damaged, at the next command)."""
         out = Path(out)
-        if out.exists():
+        if out.exists() or out.is_symlink():
             raise StoreError(f"'{out}' already exists.", "Give a new file name for the backup.")
-        out.parent.mkdir(parents=True, exist_ok=True)
+        resolved = out.parent.resolve() / out.name
+        if any(resolved == f.parent.resolve() / f.name for f in self.own_files()):
+            raise StoreError(f"'{out}' is one of the store's own files: a backup there would be lost or would "
+                             "damage the store.", "Give a file name of its own for the backup, in another folder "
+                             "if you can (another disk is best).")
+        try:
+            _private_dir(out.parent)
+        except OSError as exc:
+            raise StoreError(f"The backup cannot be written in '{out.parent}' ({exc.strerror}).",
+                             "Give a file in a folder you can write to.") from None
         tmp = out.with_name(f".{out.name}.part")
         try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             with self._connect() as con:
                 dst = sqlite3.connect(tmp)
                 try:
@@ -512,6 +610,10 @@ class Store:
                 finally:
                     dst.close()
             tmp.rename(out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"The backup could not be written to '{out}' ({exc.strerror}).",
+                             "Give a file in a folder you can write to, with room for a copy of the store.") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -528,16 +630,117 @@ def _session(r) -> Session:
                    r[13], r[14], r[15])
 
 
-def _clean_name(name: str) -> str:
-    name = " ".join(str(name or "").split())
+def clean_name(name: str) -> str:
+    """A client's name as stored: Unicode NFC, runs of white space made one space, trimmed. Raises
+    :class:`StoreError` for an empty name, one holding a control or invisible character
+    (:data:`NAME_FORBIDDEN_CATEGORIES`), or one longer than :data:`NAME_MAX_CHARS`: checked before any
+    analysis, so a name that cannot be stored never costs one."""
+    name = unicodedata.normalize("NFC", " ".join(str(name or "").split()))
     if not name:
         raise StoreError("A client needs a name (or a pseudonym).", "Give the client's name or a pseudonym.")
-    if len(name) > 120:
-        raise StoreError("That client name is too long (over 120 characters).", "Give a shorter name or a pseudonym.")
+    bad = [ch for ch in name if unicodedata.category(ch) in NAME_FORBIDDEN_CATEGORIES]
+    if bad:
+        shown = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in bad}))
+        raise StoreError(f"That client name holds a character that cannot be seen or typed ({shown}).",
+                         "Type the name again with letters, digits, spaces and punctuation only.")
+    if len(name) > NAME_MAX_CHARS:
+        raise StoreError(f"That client name is too long ({len(name)} characters; at most {NAME_MAX_CHARS}).",
+                         "Give a shorter name or a pseudonym.")
     return name
 
 
+def name_key(name: str) -> str:
+    """The key a client is known by: the name's Unicode case fold (NFD, casefold, NFC: Unicode's canonical
+    caseless match, so "Émile"/"émile" and "Straße"/"STRASSE" are one key), with white space made one space and
+    invisible characters left out. Unique in the store."""
+    text = unicodedata.normalize("NFD", " ".join(str(name or "").split()))  # a tab or a newline is a space
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in NAME_FORBIDDEN_CATEGORIES)
+    return unicodedata.normalize("NFC", " ".join(text.casefold().split()))
+
+
+def _rebuild_for_identity(con: sqlite3.Connection) -> None:
+    """Migration 3: clients, sessions and overrides rebuilt with AUTOINCREMENT ids (kept as they were) and
+    clients with ``name_key`` unique. Names of older stores are cleaned (NFC, invisible characters left out);
+    two clients whose names now share a key are both kept, the later one named "NAME (client ID)", so that
+    neither is found, shown or erased in the other's place."""
+    con.execute("""CREATE TABLE clients_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            name_key TEXT NOT NULL UNIQUE,
+            birth_date TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL)""")
+    seen: set[str] = set()
+    for cid, name, birth, notes, created in con.execute(
+            "SELECT id, name, birth_date, notes, created_at FROM clients ORDER BY id").fetchall():
+        shown = unicodedata.normalize("NFC", " ".join("".join(
+            ch for ch in " ".join(name.split()) if unicodedata.category(ch) not in NAME_FORBIDDEN_CATEGORIES).split())) \
+            or f"client {cid}"
+        if name_key(shown) in seen:
+            shown = f"{shown} (client {cid})"
+        seen.add(name_key(shown))
+        con.execute("INSERT INTO clients_new (id, name, name_key, birth_date, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (cid, shown, name_key(shown), birth, notes, created))
+    con.execute("""CREATE TABLE sessions_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+            recorded_at TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            source_name TEXT NOT NULL DEFAULT '',
+            pattern TEXT NOT NULL,
+            level INTEGER,
+            level_name TEXT,
+            load_position TEXT,
+            pain INTEGER NOT NULL DEFAULT 0,
+            score INTEGER,
+            verdict TEXT,
+            placement_json TEXT,
+            screen_json TEXT NOT NULL,
+            clinician_notes TEXT NOT NULL DEFAULT '')""")
+    con.execute("INSERT INTO sessions_new SELECT id, client_id, recorded_at, saved_at, source_name, pattern, level, "
+                "level_name, load_position, pain, score, verdict, placement_json, screen_json, clinician_notes FROM sessions")
+    con.execute("""CREATE TABLE overrides_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('progress', 'hold', 'regress', 'refer')),
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            at TEXT NOT NULL)""")
+    con.execute("INSERT INTO overrides_new SELECT id, session_id, verdict, reason, at FROM overrides")
+    for table in ("overrides", "sessions", "clients"):
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    con.execute("CREATE INDEX sessions_by_client ON sessions(client_id, recorded_at)")
+    problems = con.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise StoreError(f"The store's records do not hold together ({len(problems)} rows point to nothing).",
+                         "Restore the store from a backup.")
+
+
 def _safe(name: str) -> str:
-    """A folder name for a client name (letters, digits, - and _ kept)."""
+    """A folder name for a client name (letters, digits, - and _ kept), at most :data:`FOLDER_MAX_BYTES` bytes
+    (a 120-character name in CJK is 360 bytes, past what file systems allow)."""
     out = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_")
+    while len(out.encode("utf-8")) > FOLDER_MAX_BYTES:
+        out = out[:-1]
     return out or "client"
+
+
+def shown_text(text: str) -> str:
+    """``text`` safe to print to a terminal or a page: control and invisible characters (an ESC that would
+    clear the terminal, a NUL, a zero-width space) written as their code (U+001B)."""
+    return "".join(f"U+{ord(ch):04X}" if unicodedata.category(ch) in NAME_FORBIDDEN_CATEGORIES else ch
+                   for ch in str(text))
+
+
+def _private_dir(folder: Path) -> None:
+    """Make ``folder`` (and its missing parents) readable by its user only (0700); one that exists is left."""
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is cut by the umask
+
+
+def _private_write(path: Path, data: bytes) -> None:
+    """Write a new file readable by its user only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)

@@ -138,7 +138,7 @@ def test_a_file_made_by_an_older_version_is_upgraded_in_place(tmp_path):
     con.commit()
     con.close()
     store = Store(old)
-    assert store.version == SCHEMA_VERSION == 2 and store.integrity() == "ok"
+    assert store.version == SCHEMA_VERSION == 3 and store.integrity() == "ok"
     [s] = store.sessions("old client")
     assert (s.pattern, s.level, s.verdict, s.clinician_notes) == ("lunge", 2, "hold", "")
     store.override(s.id, "progress", "seen in clinic")  # the new version's table works on the old data
