@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +28,11 @@ from screening.present import chart_series, fault_text, glossary, leg_table, loc
 from screening.progress import ProgressValue, run_with_progress
 from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
+from screening.store import StoreError, name_key
 from screening.tempfiles import private_tmp, sweep
+
+if TYPE_CHECKING:
+    from screening.live import LiveHolder
 
 limit_arenas()  # this process is the app
 filter_native_logs()  # MediaPipe's C++ start-up lines stay off the server's terminal (once per process)
@@ -331,44 +336,40 @@ STATE_WORDS = {"checking": "Camera check", "countdown": "Get ready", "recording"
                "finished": "Set finished"}
 
 
-class LiveHolder:
-    """The live set the camera's frames go to. The camera's thread reads ``session``; the page swaps it
-    for a fresh one after each set (a plain attribute: swapping is atomic)."""
+#: what the page says when a set closed itself for want of frames (screening.live.LIVE_IDLE_S)
+TIMED_OUT_WORDS = ("The last set was stopped and its recording deleted: the camera sent no picture for {:.0f} s. "
+                   "Start the camera for a new set.")
 
-    def __init__(self, pattern: str):
-        from screening.live import LiveSession
 
-        self.pattern = pattern
-        self.session = LiveSession(pattern)
-        self.failures = 0
-
-    def callback(self, frame):
-        import av
-
-        rgb = frame.to_ndarray(format="rgb24")
-        t = frame.time if frame.time is not None else time.monotonic()
+def _close_holders(holders: dict[str, LiveHolder]) -> None:
+    """Close a tab's live sets (their recordings deleted). Streamlit calls it when the tab's connection
+    closes; it must not raise (Streamlit would show it as the page's error)."""
+    for holder in list(holders.values()):
         try:
-            out = self.session.process(rgb, float(t))
-        except Exception:  # noqa: BLE001 - a frame that fails is shown as it came; the log says why
-            self.failures += 1
-            if self.failures <= 3:
-                log.exception("live frame failed")
-            return frame
-        return av.VideoFrame.from_ndarray(out, format="rgb24")
+            holder.close()
+        except Exception:  # noqa: BLE001 - the log says why
+            log.exception("closing a live set")
 
-    def renew(self) -> None:
-        from screening.live import LiveSession
 
-        old, self.session = self.session, LiveSession(self.pattern)
-        old.close()
+@st.cache_resource(scope="session", on_release=_close_holders, show_spinner=False)
+def live_holders() -> dict[str, LiveHolder]:
+    """This tab's live sets, by page. A session-scoped cache rather than st.session_state: Streamlit clears
+    it, calling :func:`_close_holders`, as soon as the tab's connection closes, whereas st.session_state is
+    kept for minutes for a reconnection and dropped only lazily (a set left there kept its recording until
+    the server stopped). A set that gets no frame closes itself too (screening.live.LIVE_IDLE_S)."""
+    return {}
 
 
 def live_holder(key: str, pattern: str) -> LiveHolder:
-    holder = st.session_state.get(key)
+    """The page's live set for ``pattern``; a new one (the old one closed) when the movement changed."""
+    from screening.live import LiveHolder  # noqa: F811 - the tracker loads with the first live page
+
+    holders = live_holders()
+    holder = holders.get(key)
     if holder is None or holder.pattern != pattern:
         if holder is not None:
-            holder.session.close()
-        holder = st.session_state[key] = LiveHolder(pattern)
+            holder.close()
+        holder = holders[key] = LiveHolder(pattern)
     return holder
 
 
@@ -400,7 +401,7 @@ def speak(text: str, cue_id: int) -> None:
 def live_status(key: str, plain: bool) -> None:
     """The set's state, what to do, the rep count and the last cue, redrawn twice a second (a fragment:
     the rest of the page is not rerun); when the set ends by itself, the whole page reruns to analyse it."""
-    holder: LiveHolder | None = st.session_state.get(key)
+    holder = live_holders().get(key)
     if holder is None:
         return
     s = holder.session.status()
@@ -436,7 +437,7 @@ def live_status(key: str, plain: bool) -> None:
 def finish_set(key: str) -> None:
     """End the set (button, or the set's own time limit), analyse the recording as an upload would be,
     and start a fresh set for the camera."""
-    holder: LiveHolder = st.session_state[key]
+    holder = live_holders()[key]
     session = holder.session
     reps = session.status().reps
     path = session.finish()
@@ -457,12 +458,27 @@ def finish_set(key: str) -> None:
         holder.renew()  # the recording is deleted with the old set
 
 
+def renew_timed_out(holder: LiveHolder) -> bool:
+    """A set that closed itself for want of frames (the camera stopped, the set never finished) is replaced
+    by a fresh one, saying so when a recording was lost; returns whether it was."""
+    ended = holder.session.status()
+    if not (ended.state == "finished" and ended.timed_out):
+        return False
+    holder.renew()
+    if ended.recorded_s:
+        from screening.live import LIVE_IDLE_S
+
+        st.info(TIMED_OUT_WORDS.format(LIVE_IDLE_S))
+    return True
+
+
 def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label: str):
     """The sound switch, the set's status, the camera and the button that ends the set; returns the last
     set's analysis (or None)."""
     st.toggle(sound_label, key=f"{key}_sound")
     holder = live_holder(key, pattern)
-    if holder.session.status().state == "finished":  # the set's time limit
+    timed_out = renew_timed_out(holder)
+    if not timed_out and holder.session.status().state == "finished":  # the set's time limit
         finish_set(key)
     status = st.container()
     playing = live_camera(key, holder)
@@ -470,7 +486,8 @@ def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label
         # redrawn twice a second only while the camera plays: a fragment rerunning on a timer while the page
         # first loads kept the camera component from appearing in 4 of 140 page loads (Streamlit 1.60)
         st.fragment(live_status, run_every=0.5 if playing else None)(key, plain)
-    if st.button(finish_label, type="primary"):
+    # a press that comes after the set closed itself would only say that nothing was recorded
+    if st.button(finish_label, type="primary") and not timed_out:
         finish_set(key)
     return st.session_state.get(f"{key}_output")
 
@@ -654,10 +671,14 @@ def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> 
         st.caption(f"Records are kept on this computer only, in {store.path}.")
         return
     saved = st.session_state.setdefault("saved_sessions", {})
-    done_key = (key, filmed, name.strip().casefold())
+    done_key = (key, filmed, name_key(name))
     if done_key in saved:
         st.success(f"Saved in {md(name)}'s record.")
-        st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {md(name)}'s record](client?name={_q(name)})")
+        try:
+            client_id = store.session(saved[done_key]).client_id
+        except StoreError:  # deleted since, from another tab
+            return
+        st.markdown(f"[Open the session](session?id={saved[done_key]}) · [Open {md(name)}'s record](client?id={client_id})")
         return
     if st.button(f"Save in {md(name)}'s record", type="primary", key=f"save_button_{hash(key)}"):
         try:
@@ -666,6 +687,18 @@ def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> 
             say_error(exc.message, exc.what_to_do)
             return
         st.rerun()
+
+
+def _client_in_address():
+    """The client the page's address names: ``client?id=N`` (an id is never reused, so a link to a deleted
+    client finds nobody), or ``client?name=…`` for a link typed by hand; None when it names none."""
+    cid = st.query_params.get("id")
+    if cid:
+        try:
+            return int(cid)
+        except ValueError:
+            return -1  # names nobody: the page says so
+    return st.query_params.get("name") or None
 
 
 def _q(text: str) -> str:
@@ -700,7 +733,7 @@ def clients_page() -> None:
     if clients:
         frame = pd.DataFrame([{"client": c.name, "sessions": c.sessions,
                                "last session": local_time(c.last_session_at) if c.last_session_at else "—",
-                               "record": f"client?name={_q(c.name)}"} for c in clients])
+                               "record": f"client?id={c.id}"} for c in clients])
         st.dataframe(frame, hide_index=True, column_config={"record": st.column_config.LinkColumn(
             "record", display_text="open")})
     else:
@@ -785,28 +818,31 @@ def client_page() -> None:
     store = get_store()
     if store is None:
         return
-    name = st.query_params.get("name") or ""
-    clients = [c.name for c in store.clients()]
-    if not name:
+    who = _client_in_address()
+    if who is None:
         st.title("A client's record")
+        clients = store.clients()
         if not clients:
             st.info("No clients yet: save a session to a client from an analysis, or add one on the Clients page.")
             return
-        name = st.selectbox("Client", clients)
+        who = st.selectbox("Client", [c.id for c in clients], format_func={c.id: c.name for c in clients}.get)
     try:
-        client = store.client(name)
+        client = store.client(who)
     except StoreError as exc:
         say_error(exc.message, exc.what_to_do)
         return
     st.title(md(client.name))
     if client.birth_date:
         st.caption(f"Born {client.birth_date}")
-    sessions = store.sessions(client.name)
+    sessions = store.sessions(client.id)
     with st.expander("Notes about the client", expanded=bool(client.notes)):
-        notes = st.text_area("Notes", client.notes, key="client_notes", label_visibility="collapsed")
+        notes = st.text_area("Notes", client.notes, key=f"client_notes_{client.id}", label_visibility="collapsed")
         if st.button("Save the notes"):
-            store.set_client_notes(client.name, notes)
-            st.success("Saved.")
+            try:
+                store.set_client_notes(client.id, notes)  # by id: this client, or nobody if deleted meanwhile
+                st.success("Saved.")
+            except StoreError as exc:
+                say_error(exc.message, exc.what_to_do)
     if not sessions:
         st.info("No sessions yet: analyse a video or film a live set, then save it in this record.")
     for pattern in ("hinge", "lunge"):
@@ -817,7 +853,7 @@ def client_page() -> None:
         st.caption("One point per session: the exercise it was filmed at, coloured by the verdict (a clinician's "
                    "override shown with its own shape). Hover a point for the details.")
         st.altair_chart(chart, use_container_width=True)
-        trend = _trend_chart(store, client.name, pattern, sessions)
+        trend = _trend_chart(store, client.id, pattern, sessions)
         if trend is not None:
             st.markdown(f"**Key {pattern} measures per session** (the mean over the session's reps)")
             st.altair_chart(trend, use_container_width=True)
@@ -838,25 +874,29 @@ def client_page() -> None:
     with st.expander("Delete this client"):
         st.write(f"Erases {md(client.name)} and all {len(sessions)} session(s): measures, pictures, reports and "
                  "videos. It cannot be undone (a backup made earlier keeps them).")
-        typed = st.text_input("Type the client's name to confirm", key="delete_confirm")
+        typed = st.text_input("Type the client's name to confirm", key=f"delete_confirm_{client.id}")
         if st.button("Delete for good", type="primary"):
-            if typed.strip().casefold() != client.name.casefold():
+            if name_key(typed) != name_key(client.name):
                 st.error("The name typed is not the client's: nothing was deleted.")
             else:
-                store.delete_client(client.name)
+                try:
+                    store.delete_client(client.id)  # by id: the client shown, never another of a like name
+                except StoreError as exc:
+                    say_error(exc.message, exc.what_to_do)
+                    st.stop()
                 st.query_params.clear()
                 st.success(f"{md(client.name)} and their sessions were deleted.")
                 st.stop()
 
 
 def _session_header(store, s) -> None:
-    st.markdown(f"**[{md(s.client_name)}](client?name={_q(s.client_name)})** · {local_time(s.recorded_at)} · "
+    st.markdown(f"**[{md(s.client_name)}](client?id={s.client_id})** · {local_time(s.recorded_at)} · "
                 f"{_exercise(s)}, {(s.load_position or 'unloaded').replace('_', ' ')}")
     verdict = s.shown_verdict
     if verdict:
         text = f"**{verdict.upper()}**" + (
             f" — the clinician's override (measured: {(s.verdict or 'no verdict').upper()}), "
-            f"{local_time(s.override_at)}: {s.override_reason}" if s.override_verdict else "")
+            f"{local_time(s.override_at)}: {md(s.override_reason)}" if s.override_verdict else "")
         getattr(st, VERDICT_STYLE[verdict])(text)
     else:
         st.info("No verdict: see the notes below.")
@@ -873,6 +913,8 @@ def session_page() -> None:
         screen = store.screen(s.id)
     except (StoreError, ValueError):
         st.title("A session")
+        if st.query_params.get("id"):  # a link or a tab left open on a session since deleted: it names nobody now
+            st.warning("This session is not in the store: it was deleted, with its client. Nothing typed here is saved.")
         st.info("Open a session from a client's record (Clients).")
         return
     st.title("Session")
@@ -896,16 +938,20 @@ def session_page() -> None:
     right.download_button("Download the report (PDF)", reports(("stored", s.id, s.override_at), store.screen(s.id, with_override=True))[1],
                           f"{stem}_report.pdf", "application/pdf")
     st.subheader("Clinician's notes")
-    notes = st.text_area("Notes on this session", s.clinician_notes, key="session_notes", label_visibility="collapsed")
+    notes = st.text_area("Notes on this session", s.clinician_notes, key=f"session_notes_{s.id}",
+                         label_visibility="collapsed")
     if st.button("Save the notes"):
-        store.set_notes(s.id, notes)
-        st.success("Saved.")
+        try:
+            store.set_notes(s.id, notes)  # ids are never reused: a deleted session's id names nobody
+            st.success("Saved.")
+        except StoreError as exc:
+            say_error(exc.message, exc.what_to_do)
     st.subheader("Change the verdict")
     st.caption("The measured verdict stays in the record; your verdict is kept beside it with its reason and date, "
                "and shown as an override everywhere.")
     left, right = st.columns([1, 2])
-    verdict = left.selectbox("Your verdict", VERDICTS, format_func=str.upper, key="override_verdict")
-    reason = right.text_input("Why", key="override_reason")
+    verdict = left.selectbox("Your verdict", VERDICTS, format_func=str.upper, key=f"override_verdict_{s.id}")
+    reason = right.text_input("Why", key=f"override_reason_{s.id}")
     if st.button("Change the verdict"):
         try:
             store.override(s.id, verdict, reason)
@@ -975,8 +1021,9 @@ def compare_page() -> None:
 
 def signed_in() -> bool:
     """On this computer only (localhost), nobody else can reach the page: no password. Served beyond it,
-    the page asks for the clinic's password (set with the command line's set-password) before anything."""
-    from screening.access import check_password, password_is_set
+    the page asks for the clinic's password (set with the command line's set-password) before anything.
+    After a few wrong passwords every tab and browser waits (screening.access.attempt), and says how long."""
+    from screening.access import attempt, password_is_set
 
     if st.get_option("server.address") in LOCAL_ADDRESSES or st.session_state.get("signed_in"):
         return True
@@ -989,18 +1036,54 @@ def signed_in() -> bool:
     with st.form("sign_in"):
         password = st.text_input("The clinic's password for this page", type="password")
         if st.form_submit_button("Sign in"):
-            if check_password(password):
+            tried = attempt(password)
+            if tried.ok:
                 st.session_state["signed_in"] = True
                 st.rerun()
-            time.sleep(1.0)  # slows guessing down
-            st.error("That is not the password.")
+            if tried.checked:
+                time.sleep(1.0)  # slows one tab's guessing; the wait shared by every tab is attempt's
+            st.error(tried.message)
     return False
+
+
+def guard_uploads() -> None:
+    """Files only from a signed-in tab. Streamlit takes an upload for any open tab (PUT
+    /_stcore/upload_file/<tab's session>/<file>) and holds it in memory, even from a tab that shows only the
+    sign-in form (three 300 MB files took the server from 225 MB to 1.15 GB, held after the tab closed). Its
+    upload route asks the runtime whether the tab's session is active: served beyond this computer, that now
+    means active and signed in, so a tab that has not signed in is refused before its file is read."""
+    from streamlit.runtime import Runtime
+
+    runtime = Runtime.instance()
+    if getattr(runtime, "_screening_signed_in", None) is not None:
+        return
+    runtime._screening_signed_in = signed = set()
+    active = runtime.is_active_session
+
+    def active_and_signed_in(session_id: str) -> bool:
+        local = st.get_option("server.address") in LOCAL_ADDRESSES
+        return active(session_id) and (local or session_id in signed)
+
+    runtime.is_active_session = active_and_signed_in
+
+
+def mark_signed_in() -> None:
+    """This tab may upload (guard_uploads)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    signed = getattr(Runtime.instance(), "_screening_signed_in", None)
+    ctx = get_script_run_ctx()
+    if signed is not None and ctx is not None:
+        signed.add(ctx.session_id)
 
 
 def main() -> None:
     st.set_page_config(page_title="Movement screen", layout="centered")
+    guard_uploads()
     if not signed_in():
         return
+    mark_signed_in()
     pages = {"Screen": [st.Page(upload_page, title="Analyse a video", url_path="upload", default=True),
                         st.Page(live_page, title="Live screen", url_path="live"),
                         st.Page(home_page, title="Screen yourself at home", url_path="home")],

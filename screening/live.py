@@ -18,6 +18,13 @@ written on it. The set goes through three states:
 :meth:`LiveSession.finish` ends the set and hands over the recording; the caller analyses it like an
 upload (:func:`screening.analyze`). :meth:`LiveSession.close` deletes the folder and everything in it.
 
+A set leaves nothing behind however it ends (issue 25): its folder, tracker and count thread are made only
+when frames come (a page visited without the camera makes none); a set that gets no frame for
+:data:`LIVE_IDLE_S` closes itself (its tab was closed mid-set, or its camera stopped and the set was never
+finished); and the count thread holds the set only while it counts, so a set dropped unclosed (its tab's
+Streamlit session gone) is collected, and its finalizer deletes the recording and ends the thread.
+:class:`LiveHolder` is the page's side: the set the camera's frames go to.
+
 Everything here is thread-safe: frames arrive on the camera's thread, :meth:`LiveSession.status` is read
 from the page's thread.
 """
@@ -45,8 +52,8 @@ from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, Trunk
                    shank_width, trunk_outline)
 from .video import BackgroundWriter
 
-__all__ = ["CameraCheck", "camera_check", "LiveSession", "LiveStatus", "VIEW_NEEDS", "CHECK_HOLD_S",
-           "COUNTDOWN_S", "COUNT_PERIOD_S", "CUE_COOLDOWN_S"]
+__all__ = ["CameraCheck", "camera_check", "LiveSession", "LiveHolder", "LiveStatus", "VIEW_NEEDS", "CHECK_HOLD_S",
+           "COUNTDOWN_S", "COUNT_PERIOD_S", "CUE_COOLDOWN_S", "LIVE_IDLE_S"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,12 @@ COUNT_PERIOD_S = 0.5
 CUE_COOLDOWN_S = 4.0
 #: a set stops by itself after this long
 MAX_SET_S = 180.0
+#: a set that gets no frame for this long closes itself and deletes its recording: its tab was closed mid-set,
+#: or its camera was stopped and the set never finished. A camera sends 15-30 frames a second, so a minute
+#: without one is no pause within a set. Read at every beat of the count (tests set it small).
+LIVE_IDLE_S = 60.0
+#: the name of each set's count thread (what a test, or a look at a running server, finds it by)
+COUNT_THREAD = "screening-live-count"
 
 #: the views each movement can be measured from, and what each shows (the analysis's own view rules)
 VIEW_NEEDS = {
@@ -211,6 +224,51 @@ class LiveStatus:
     cue_id: int
     frames: int
     fps: float
+    timed_out: bool = False  # closed by itself: no frame came for LIVE_IDLE_S, the recording is deleted
+
+
+class _Held:
+    """What a set holds outside its own memory: the folder with the recording, the encoder writing it, the
+    tracker, and the event that stops the count thread. Apart from the session so that the session's
+    finalizer can release them: nothing here refers back to the session, so a set dropped unclosed is
+    collected, and its recording deleted, like any object."""
+
+    def __init__(self, backend: PoseBackend | None):
+        self.busy = threading.Lock()  # held while a frame is processed, and to take the writer or the tracker
+        self.stop = threading.Event()
+        self.closed = False
+        self.folder: Path | None = None
+        self.writer: BackgroundWriter | None = None
+        self.backend = backend
+
+    def release(self) -> None:
+        """Stop the count, drop the encoder and the tracker (after a frame in progress) and delete the folder.
+        Never raises: it runs from finalizers and from Streamlit's end of a session."""
+        self.stop.set()
+        with self.busy:
+            self.closed = True
+            writer, self.writer = self.writer, None
+            backend, self.backend = self.backend, None
+        for end in (writer.abort if writer else None, backend.close if backend else None):
+            try:
+                if end is not None:
+                    end()
+            except Exception:  # noqa: BLE001 - the folder must go whatever the encoder or the tracker says
+                log.exception("closing a live set")
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _count_loop(ref: "weakref.ReferenceType[LiveSession]", stop: threading.Event, period_s: float) -> None:
+    """The count thread: a beat of :meth:`LiveSession._beat` every period until the set stops. It holds the
+    set only during a beat: a thread holding it for good kept every abandoned set (and its recording) alive
+    until the server stopped, re-analysed twice a second."""
+    while not stop.wait(period_s):
+        session = ref()
+        if session is None:
+            return
+        session._beat()
+        del session
 
 
 class LiveSession:
@@ -227,7 +285,6 @@ class LiveSession:
         from .continuum import load_continuum
 
         self.pattern = pattern
-        self._backend = backend
         self._th = load_thresholds(thresholds)
         self._cues = load_continuum().cues
         self._hold_s, self._countdown_s, self._period_s = check_hold_s, countdown_s, count_period_s
@@ -243,31 +300,54 @@ class LiveSession:
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
         self._frames, self._fps, self._last_tick = 0, 0.0, None
-        from .tempfiles import private_dir
-
-        self._folder = private_dir("live")
-        # the recording is a client's video: gone with this object, or at the latest when the process exits
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
-        self._path = self._folder / "set.mp4"
-        self._writer: BackgroundWriter | None = None
         self._t0: float | None = None
         self._last_t: float | None = None
         self._size: tuple[int, int] | None = None
         self._encoder_threads = encoder_threads
-        self._stop = threading.Event()
-        self._closed = False
-        self._counter = threading.Thread(target=self._count_loop, name="screening-live-count", daemon=True)
-        self._counter.start()
+        # the folder, the tracker and the count thread come with the first frame (see the module's docstring)
+        self._held = _Held(backend)
+        # the recording is a client's video: gone with this object, or at the latest when the process exits
+        self._release = weakref.finalize(self, self._held.release)
+        self._counter: threading.Thread | None = None
+        self._last_frame_at = time.monotonic()
+        self._counted = 0  # the recorded frames the count has seen
+        self._timed_out = False
+
+    @property
+    def _folder(self) -> Path | None:
+        """The folder with the recording (None before the recording starts)."""
+        return self._held.folder
+
+    @property
+    def _path(self) -> Path:
+        return self._held.folder / "set.mp4"
 
     # ------------------------------------------------------------------ frames
     def process(self, rgb: np.ndarray, time_s: float) -> np.ndarray:
         """Track one frame (RGB, its capture time in seconds) and return it annotated (a new array)."""
-        if self._closed:  # a frame already on its way when the set was closed: passed through untouched
-            return rgb.copy()
-        if self._backend is None:
-            self._backend = make_backend()
+        with self._held.busy:
+            if self._held.closed:  # a frame already on its way when the set was closed: passed through untouched
+                return rgb.copy()
+            self._last_frame_at = time.monotonic()
+            self._start_counting()
+            try:
+                return self._process(rgb, time_s)
+            finally:  # the idle time counts from the end of the last frame
+                self._last_frame_at = time.monotonic()
+
+    def _start_counting(self) -> None:
+        """The count thread, on the first frame (a set that never gets one costs no thread)."""
+        if self._counter is None:
+            self._counter = threading.Thread(target=_count_loop, name=COUNT_THREAD, daemon=True,
+                                             args=(weakref.ref(self), self._held.stop, self._period_s))
+            self._counter.start()
+
+    def _process(self, rgb: np.ndarray, time_s: float) -> np.ndarray:
+        """:meth:`process`, with the set's resources held."""
+        if self._held.backend is None:
+            self._held.backend = make_backend()
         h, w = rgb.shape[:2]
-        people = self._backend.process(rgb, time_s)
+        people = self._held.backend.process(rgb, time_s)
         person = people[0] if people else None
         image = person.image if person is not None else np.full((N_LANDMARKS, 3), np.nan)
         now = self._clock()
@@ -321,16 +401,14 @@ class LiveSession:
 
     def _record(self, rgb: np.ndarray, time_s: float, person) -> None:
         h, w = rgb.shape[:2]
-        if self._writer is None:
-            self._size = (w, h)
-            self._t0 = time_s
-            # near-lossless (crf 17): the analysis tracks this file again, and should see what the live count saw
-            self._writer = BackgroundWriter(self._path, 30.0, w, h, crf=17, threads=self._encoder_threads)
-        if (w, h) != self._size or (self._last_t is not None and time_s <= self._last_t):
-            return  # the camera changed its size mid-set, or a frame came twice: not part of this recording
+        if self._t0 is None:
+            self._start_recording(w, h, time_s)
+        writer = self._held.writer
+        if writer is None or (w, h) != self._size or (self._last_t is not None and time_s <= self._last_t):
+            return  # the set was finished, the camera changed its size mid-set, or a frame came twice
         t = time_s - self._t0
         self._last_t = time_s
-        self._writer.write(rgb, t)
+        writer.write(rgb, t)
         if person is None:
             outline, shank = np.full((len(OUTLINE_STATIONS), 2), np.nan), np.full(2, np.nan)
             image = world = np.full((N_LANDMARKS, 3), np.nan)
@@ -347,6 +425,15 @@ class LiveSession:
             if t >= MAX_SET_S:
                 self._state = "finished"
 
+    def _start_recording(self, w: int, h: int, time_s: float) -> None:
+        """The folder and the encoder, on the first recorded frame (a set that never records makes no folder)."""
+        from .tempfiles import private_dir
+
+        self._size, self._t0 = (w, h), time_s
+        self._held.folder = private_dir("live")
+        # near-lossless (crf 17): the analysis tracks this file again, and should see what the live count saw
+        self._held.writer = BackgroundWriter(self._path, 30.0, w, h, crf=17, threads=self._encoder_threads)
+
     # ------------------------------------------------------------------ the live count
     def series(self) -> PoseSeries | None:
         """The pose series recorded so far (a copy), or None before recording."""
@@ -359,7 +446,7 @@ class LiveSession:
         w, h = self._size
         return PoseSeries(np.asarray(times, float), np.asarray(images, float), np.asarray(worlds, float),
                           TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines, float)), w, h,
-                          getattr(self._backend, "name", "live"), shank_width=np.asarray(shanks, float))
+                          getattr(self._held.backend, "name", "live"), shank_width=np.asarray(shanks, float))
 
     def count_now(self):
         """Run the analysis's stages on the series so far; return its PatternResult (None when there is too
@@ -386,10 +473,22 @@ class LiveSession:
             self._cued_reps = max(self._cued_reps, len(result.reps))
         return result
 
-    def _count_loop(self) -> None:
-        while not self._stop.wait(self._period_s):
-            if self._state != "recording":
-                continue
+    def _beat(self) -> None:
+        """One beat of the count thread: close the set when no frame has come for :data:`LIVE_IDLE_S`, else
+        count when the recording grew since the last count (a set whose frames stopped costs no CPU while it
+        waits to be closed)."""
+        in_frame = self._held.busy.locked()  # a frame in progress (the first loads the tracker: seconds)
+        if not in_frame and time.monotonic() - self._last_frame_at >= LIVE_IDLE_S:
+            log.info("live set closed: no frame for %g s", LIVE_IDLE_S)
+            with self._lock:
+                self._timed_out = True
+            self.close()
+            return
+        with self._lock:
+            grown = len(self._series.times)
+            due = self._state == "recording" and grown != self._counted
+            self._counted = grown
+        if due:
             try:
                 self.count_now()
             except Exception:  # noqa: BLE001 - the live count must never stop the camera; the log says why
@@ -401,7 +500,7 @@ class LiveSession:
             left = max(0.0, self._countdown_until - self._clock()) if self._state == "countdown" else 0.0
             recorded = self._series.times[-1] if self._series.times else 0.0
             return LiveStatus(self._state, self._check, left, self._reps, recorded, self._cue, self._cue_id,
-                              self._frames, self._fps)
+                              self._frames, self._fps, self._timed_out)
 
     # ------------------------------------------------------------------ the end
     def finish(self) -> Path | None:
@@ -409,34 +508,68 @@ class LiveSession:
         session's folder, removed by :meth:`close`), or None when nothing was recorded."""
         with self._lock:
             self._state = "finished"
-        self._stop.set()
-        if self._counter.is_alive() and threading.current_thread() is not self._counter:
-            self._counter.join(timeout=10)
-        writer, self._writer = self._writer, None
+        self._held.stop.set()
+        counter = self._counter
+        if counter is not None and counter.is_alive() and threading.current_thread() is not counter:
+            counter.join(timeout=10)
+        with self._held.busy:  # after a frame being written
+            writer, self._held.writer = self._held.writer, None
         if writer is None:
             return None
         writer.close()
         return self._path
 
     def close(self) -> None:
-        """Finish, then delete the recording and its folder."""
-        self._closed = True
-        try:
-            self.finish()
-        finally:
-            if self._backend is not None:
-                try:
-                    self._backend.close()
-                except Exception:  # noqa: BLE001
-                    pass
-                self._backend = None
-            self._cleanup()
+        """End the set and delete its recording and folder, at once: it is called from Streamlit's own
+        thread when a tab closes, so it waits for no count (the count thread ends at its next beat)."""
+        with self._lock:
+            self._state = "finished"
+        self._release()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+class LiveHolder:
+    """The page's live set: the one the camera's frames go to. The camera's thread calls :meth:`callback`;
+    the page swaps in a fresh set after each (:meth:`renew`; a plain attribute: swapping is atomic).
+    ``session_options`` go to every :class:`LiveSession` it makes (a test's stand-in tracker). A set makes
+    nothing until its first frame, so the holder of a page visited without the camera costs nothing; and it
+    refers to nothing but its set, so dropping the holder drops the set, and with it the recording."""
+
+    def __init__(self, pattern: str, **session_options):
+        self.pattern = pattern
+        self._options = session_options
+        self.session = LiveSession(pattern, **session_options)
+        self.failures = 0
+
+    def callback(self, frame):
+        """A camera frame (an ``av.VideoFrame``) in, the annotated frame out; a frame that fails is shown as
+        it came (a broken picture must not stop the camera), the first few failures logged."""
+        import av
+
+        rgb = frame.to_ndarray(format="rgb24")
+        t = frame.time if frame.time is not None else time.monotonic()
+        try:
+            out = self.session.process(rgb, float(t))
+        except Exception:  # noqa: BLE001 - the log says why
+            self.failures += 1
+            if self.failures <= 3:
+                log.exception("live frame failed")
+            return frame
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def renew(self) -> None:
+        """A fresh set for the camera; the last one closed (its recording deleted)."""
+        old, self.session = self.session, LiveSession(self.pattern, **self._options)
+        old.close()
+
+    def close(self) -> None:
+        """Close the current set (the tab is gone, or the page changed the movement)."""
+        self.session.close()
 
 
 def _header(st: LiveStatus) -> str:

@@ -115,9 +115,9 @@ def test_a_set_goes_from_the_check_through_the_countdown_to_a_recording_that_is_
     frame = np.full((H, W, 3), 120, np.uint8)
     s = LiveSession("hinge", backend=backend, clock=clock, count_period_s=60)
     try:
-        folder = s._folder
         backend.person = None
         s.process(frame, 0.0)
+        assert s._folder is None  # no folder before the recording
         assert s.status().state == "checking" and "Step into" in s.status().check.advice[0]
         backend.person = standing("side")
         t = 0.0
@@ -144,6 +144,7 @@ def test_a_set_goes_from_the_check_through_the_countdown_to_a_recording_that_is_
             s.process(frame, t)
         assert s.status().recorded_s == pytest.approx(60 / 30, abs=0.01)  # the first recorded frame is 0 s
         assert s.status().reps == 0
+        folder = s._folder
         path = s.finish()
         assert path is not None and path.stat().st_size > 0 and path.parent == folder
         from screening.video import probe
@@ -162,16 +163,20 @@ def _leftovers() -> list[str]:
 
 
 def test_a_session_never_closed_leaves_nothing_behind():
+    """Its count thread still running: the thread must not keep the set (and its recording) alive."""
     import gc
 
     before = _leftovers()
-    s = LiveSession("lunge", backend=FakeBackend())
+    s = LiveSession("lunge", backend=FakeBackend(), skip_check=True, count_period_s=0.05)
+    for k in range(5):
+        s.process(np.full((H, W, 3), 120, np.uint8), k / 30)
     assert len(_leftovers()) == len(before) + 1
-    s._stop.set()
-    s._counter.join()
+    counter = s._counter
     del s
     gc.collect()
     assert _leftovers() == before
+    counter.join(timeout=2)
+    assert not counter.is_alive()
 
 
 @pytest.mark.real_video

@@ -95,6 +95,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _session_ids(frame) -> list[str]:
+    """The tab's session id, from the server's first message on the page's websocket (a ForwardMsg)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(frame, (bytes, bytearray)):
+        return []
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(bytes(frame))
+    except Exception:  # noqa: BLE001 - a frame of another kind
+        return []
+    sid = msg.new_session.initialize.session_id if msg.HasField("new_session") else ""
+    return [sid] if sid else []
+
+
+def _upload_status(page, url: str, session_id: str) -> int:
+    """The status of a small upload to the page's upload route for ``session_id``, sent from the page itself
+    (its cookies and XSRF token, as Streamlit's own uploader sends it)."""
+    return page.evaluate("""async ([url, sid]) => {
+        const token = (document.cookie.match(/_streamlit_xsrf=([^;]+)/) || [])[1] || "";
+        const form = new FormData();
+        form.append("file", new Blob([new Uint8Array(1024)]), "clip.mp4");
+        const r = await fetch(`${url}/_stcore/upload_file/${sid}/probe-file`, {method: "PUT", body: form,
+            headers: {"X-Xsrftoken": decodeURIComponent(token)}, credentials: "include"});
+        return r.status; }""", [url, session_id])
+
+
 @pytest.mark.browser
 def test_served_beyond_this_computer_the_page_asks_for_the_password(tmp_path):
     """Started on an address other than localhost (127.0.0.2 stands in for the clinic's network address):
@@ -128,6 +155,8 @@ def test_served_beyond_this_computer_the_page_asks_for_the_password(tmp_path):
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = b.new_page()
+            sessions: list[str] = []
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda f: sessions.extend(_session_ids(f))))
             page.goto(url)
             page.get_by_text("no password has been set").wait_for(timeout=30_000)
             assert page.locator('[data-testid="stFileUploader"]').count() == 0
@@ -140,10 +169,14 @@ def test_served_beyond_this_computer_the_page_asks_for_the_password(tmp_path):
             page.get_by_role("button", name="Sign in").click()
             page.get_by_text("That is not the password.").wait_for(timeout=30_000)
             assert page.locator('[data-testid="stFileUploader"]').count() == 0
+            # the tab at the sign-in form cannot upload through Streamlit's own route: refused unread
+            assert sessions, "the page's session id was not seen"
+            assert _upload_status(page, url, sessions[-1]) == 400
             field.fill("front-desk-2026")
             page.get_by_role("button", name="Sign in").click()
             page.locator('[data-testid="stFileUploader"]').wait_for(timeout=30_000)
             assert "served to the network" in page.locator("body").inner_text()
+            assert _upload_status(page, url, sessions[-1]) == 204  # signed in: the same request is taken
             b.close()
     finally:
         proc.terminate()

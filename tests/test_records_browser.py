@@ -16,6 +16,8 @@ from tests.test_app_browser import (ANALYSIS_TIMEOUT_MS, REPO, _body_text, _is_l
 
 pytestmark = pytest.mark.browser
 NAME = "Ottoline Breckenridge-Vale"
+#: Markdown for an image on another computer, typed into an override's reason: shown as typed, never fetched
+OUTSIDE_IMAGE = "![seen](http://203.0.113.9/pixel.png)"
 
 
 def _analyse_and_save(page, server, clip: Path, exercise_label: str, new_client: bool) -> None:
@@ -92,11 +94,12 @@ def test_a_clients_path_override_compare_and_delete(browser, server):  # noqa: F
         assert first_verdict in ("hold", "regress") and first_verdict.upper() in _body_text(page)
         _choose(page, "Your verdict", "PROGRESS")
         reason = page.get_by_label("Why")
-        reason.fill("pain-free, the back stays long with one cue")
+        reason.fill(f"pain-free, the back stays long with one cue {OUTSIDE_IMAGE}")
         reason.press("Enter")
         page.get_by_role("button", name="Change the verdict").click()
         page.get_by_text(re.compile("the clinician's override")).wait_for()
         assert _rows(db, "SELECT count(*) FROM overrides") == 1
+        assert OUTSIDE_IMAGE in _body_text(page)  # the reason as typed: plain text, no image fetched (below)
         page.goto(f"{server.url}/client?name={NAME.replace(' ', '%20')}")
         page.get_by_text("Path on the hinge continuum").wait_for()
         page.locator('[data-testid="stDataFrame"]').first.wait_for()
@@ -118,6 +121,11 @@ def test_a_clients_path_override_compare_and_delete(browser, server):  # noqa: F
         if shot:
             page.screenshot(path=str(Path(shot) / "compare.png"), full_page=True)
 
+        # a second tab left open on the first session while the client is deleted in this one
+        stale = context.new_page()
+        stale.goto(f"{server.url}/session?id={first_id}")
+        stale.get_by_text("Change the verdict").first.wait_for()
+
         # delete the client: nothing left, rows or bytes
         page.goto(f"{server.url}/client?name={NAME.replace(' ', '%20')}")
         if shot:
@@ -129,9 +137,16 @@ def test_a_clients_path_override_compare_and_delete(browser, server):  # noqa: F
         confirm.fill(NAME)
         confirm.press("Enter")
         page.get_by_role("button", name="Delete for good").click()
-        page.get_by_text(f"{NAME} and their sessions were deleted.").wait_for()
+        page.get_by_text(f"{NAME} and their sessions were deleted.").wait_for(timeout=60_000)
         for table in ("clients", "sessions", "rep_measures", "files", "overrides"):
             assert _rows(db, f"SELECT count(*) FROM {table}") == 0, table
+        # the stale tab's note is saved nowhere: not "Saved.", and no other record took the id
+        notes = stale.get_by_label("Notes on this session")
+        notes.fill("left knee sore after the set")
+        stale.get_by_role("button", name="Save the notes").click()
+        stale.get_by_text("This session is not in the store").wait_for()
+        assert "Saved." not in _body_text(stale) and "Download the report" not in _body_text(stale)
+        assert _rows(db, "SELECT count(*) FROM sessions") == 0
         raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
         assert NAME.encode() not in raw
         assert all(_is_local(u) for u in requests), [u for u in requests if not _is_local(u)]
