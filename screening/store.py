@@ -369,7 +369,10 @@ class Store:
             if isinstance(who, int):
                 raise StoreError("That client is no longer in the store (deleted).",
                                  "Choose a client from the list of clients.")
-            raise StoreError(f"There is no client called '{shown_text(who)}' in the store ({self.path}).",
+            like = [c.name for c in self.clients() if _unaccented(c.name) == _unaccented(who)]
+            raise StoreError(f"There is no client called '{shown_text(who)}' in the store ({self.path})"
+                             + (f"; there is {' and '.join(repr(shown_text(n)) for n in like)}, a name with other "
+                                "accents" if like else "") + ".",
                              "Check the name against the list of clients, or save a session for them to add one.")
         return Client(*row)
 
@@ -656,6 +659,11 @@ def name_key(name: str) -> str:
     text = unicodedata.normalize("NFD", " ".join(str(name or "").split()))  # a tab or a newline is a space
     text = "".join(ch for ch in text if unicodedata.category(ch) not in NAME_FORBIDDEN_CATEGORIES)
     return unicodedata.normalize("NFC", " ".join(text.casefold().split()))
+
+
+def _unaccented(name: str) -> str:
+    """The name's key without its accents: to suggest "Émile" to someone who typed "Emile" (never to match)."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", name_key(name)) if not unicodedata.combining(ch))
 
 
 def _rebuild_for_identity(con: sqlite3.Connection) -> None:

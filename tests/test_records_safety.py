@@ -78,6 +78,8 @@ def test_delete_by_another_case_erases_only_the_one_client_it_names(tmp_path, sc
     code, out, _ = run(capsys, "delete", "émile durand", "--yes", "--store", str(db))
     assert code == 0 and "Deleted    Émile Durand and 1 session(s)" in out
     assert [c.name for c in Store(db).clients()] == ["Emile Durand"]
+    code, _, err = run(capsys, "history", "émile durand", "--store", str(db))  # gone; the other one is named
+    assert code == 2 and "there is 'Emile Durand', a name with other accents" in err
 
 
 def old_store(path: Path, names: list[str], version: int = 2) -> None:
