@@ -18,7 +18,7 @@ import numpy as np
 from .clean import CleanSeries, rotate
 from .findings import RepResult
 from .landmarks import LM, pair
-from .registry import fault_words, key_metrics
+from .registry import fault_words, key_metrics, metric
 from .kinematics import Kinematics, resolve_point
 from .pose import prefetch
 from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
@@ -357,10 +357,27 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern:
                   (255, 255, 120), once=True)
             y += 24 * scale
     for f in rep.faults:
-        _text(img, f"{fault_words(f.code)} ({f.severity}): {f.value:.2f} vs {f.threshold:.2f}",
-              (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
+        _text(img, fault_label(f, pattern), (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
         y += 24 * scale
     return img
+
+
+def fault_label(f, pattern: str) -> str:
+    """A fault as the key frame says it: its name, severity, and its measure against its limit in the
+    measure's unit, rounded as the tables round it ("rounded lower back (lumbar flexion), major: spinal
+    flexion 77 deg (limit 32 deg)"; the picture's font has no degree sign)."""
+    head = f"{fault_words(f.code)}, {'possible ' if f.possible else ''}{f.severity}"
+    if f.code == "asymmetry":
+        return f"{head}: {f.value:.0f}% between legs (limit {f.threshold:.0f}%)"
+    try:
+        m = metric(f.metric, pattern)
+    except KeyError:  # a measure the registry does not hold: plain numbers, one decimal
+        return f"{head}: {f.value:.1f} (limit {f.threshold:.1f})"
+
+    def show(v: float) -> str:
+        return m.show(v).replace("°", " deg")
+
+    return f"{head}: {m.label.split(' (')[0]} {show(f.value)} (limit {show(f.threshold)})"
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = 88) -> bytes | None:

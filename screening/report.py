@@ -2,28 +2,34 @@
 HTML or PDF.
 
 One content model (:class:`Report`, built by :func:`build_report` from the Screens) and two renderers:
-:func:`to_html` (one self-contained file: images and the ladder are inside it) and :func:`to_pdf` (pages
-drawn with Pillow, A4). What it shows:
+:func:`to_html` (one self-contained file: images and the ladder are inside it) and :func:`to_pdf` (A4, set
+with fpdf2: real text a reader can search, copy and have read aloud, in DejaVu Sans for names in any
+European script). What it shows:
 
+- who and when: the client's name (when known), the clinician's, the dates of the session(s) and of the report;
 - the recommendation in plain words, and the exact next step;
 - the continuum drawn as a ladder, today's position marked and the next step highlighted; with several
   results of one person, the path along the ladder session by session;
 - the worst rep's key frame with its measures drawn on it;
 - a per-rep table, the plots, each fault with its evidence (value against threshold, rep, time) and the
-  source of its threshold; the notes that qualify the numbers.
+  source of its threshold, named as published (:func:`in_words`: never one of this repository's files);
+  the notes that qualify the numbers.
 """
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import io
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .continuum import Continuum, load_continuum, short_name
 from .errors import ScreeningError
 from .present import evidence, fault_text, glossary, rep_table, severity_words
-from .registry import fault_words, metric
+from .registry import fault_words, key_metrics, metric
 from .screen import Screen
 
 VERDICT_WORDS = {
@@ -57,6 +63,102 @@ class Report:
     plots: list[tuple[str, bytes]]
     notes: list[str] = field(default_factory=list)
     glossary: list[tuple[str, str, str]] = field(default_factory=list)  # (measure, definition, source)
+    client: str = ""  # the client's name, as stored ("" when not known: a report of result files)
+    clinician: str = ""  # the clinician's name ("" when not given)
+    session_dates: str = ""  # "2026-09-01", or "2026-09-01 to 2026-10-13 (3 sessions)"
+    made: str = ""  # the date the report was made
+
+    def who_and_when(self) -> list[tuple[str, str]]:
+        """The header's (label, value) pairs: client, clinician, session(s), report; unknown names left out."""
+        out = [("Client", self.client), ("Clinician", self.clinician),
+               ("Sessions" if " to " in self.session_dates else "Session", self.session_dates),
+               ("Report made", self.made)]
+        return [(k, v) for k, v in out if v]
+
+
+# ------------------------------------------------------------------------------ sources, in words
+#: the abbreviations the sources use, as a reader who has not met them finds them
+_ABBREVIATIONS = [
+    (r"\bFMS\b( in-line lunge)?", r"Functional Movement Screen\1 (Cook et al. 2014)"),
+    (r"\bSFMA\b:?\s*", "Selective Functional Movement Assessment (SFMA): "),
+    (r"\(SSI\)", "(Stoop-Squat Index)"),
+    (r"; SSI\b", "; Stoop-Squat Index"),
+]
+#: the specification's topics that cite their published source there, not beside the topic
+_SPEC_TOPICS = {
+    "depth": "depth: the rear knee near the floor (Kritz 2009)",
+    "mixes hip, pelvis and spine flexion": "trunk against thigh, which mixes hip, pelvis and spine flexion",
+    "depth, thigh parallel": "depth: the thigh parallel to the floor (Kritz 2009)",
+    "waiter's bow: hips 50-70 deg": "waiter's bow: hips 50-70° without lumbar flexion (Luomajoki 2007, Monnier 2012)",
+}
+#: how the tool's own measurements are said (they were measured with this repository's benchmarks)
+_OWN_WORDS = [
+    (r"^labelled real barbell deadlifts", "this tool's own measurement on labelled real barbell deadlifts"),
+    (r"mean absolute error on the rendered corpus", "mean absolute error measured on rendered clips of bodies "
+                                                    "with known angles"),
+    (r"\brendered corpus\b", "rendered clips of bodies with known angles"),
+    (r"^rendered population\b", "measured on rendered test bodies"),
+    (r"\b(?:the )?rendered population\b", "rendered test bodies"),
+    (r"\bthis project's\b", "this tool's"),
+    (r"\bthis project\b", "this tool"),
+]
+#: a file of this repository (or a user's), named in a text: "bench/accuracy.md", "thresholds.toml", "../x.py"
+_FILE = r"(?:\.\./)*(?:[\w.-]+/)*[\w.-]+\.(?:md|toml|py|json|csv)\b"
+_SPEC = re.compile(r"^(?:\.\./)*(?:shared/spec/)?(metrics|continuum|result-contract)\.md"
+                   r"(?:\s+(Hinge|Lunge|Both|Score|View))?\s*([;:,]?)\s*(.*)$", re.S)
+_CITES = re.compile(r"\b(1[89]|20)\d\d\b|Functional Movement Screen|Selective Functional|coaching norm|this tool")
+
+
+def _words(text: str) -> str:
+    """``text`` with the tool's own measurements said in words and no file of this repository named in it
+    (a parenthesis that only named a file goes with it); degrees as °."""
+    for pattern, words in _OWN_WORDS:
+        text = re.sub(pattern, words, text)
+    text = re.sub(r"\s*\((?:see\s+)?" + _FILE + r"(?:[,;][^()]*)?\)", "", text)
+    text = re.sub(r"\s*\b(?:see\s+)?" + _FILE, "", text)
+    text = re.sub(r"(?<![\w/])(?:bench|screening|tools|tests|docs)/\S*", "", text)
+    text = re.sub(r"(\d)\s?deg\b", "\\1°", text)
+    text = re.sub(r"~\s*", "about ", text).replace(" +- ", " ± ")
+    text = re.sub(r"\(\s*[,;:]?\s*\)", "", text)
+    text = re.sub(r"\s+([,;:.)])", r"\1", re.sub(r"\s{2,}", " ", text))
+    return text.strip().strip(",;:").strip()
+
+
+def in_words(source: str, unsourced: str = "this tool's starting point (no published value)") -> str:
+    """A source as a reader can look it up: the published work it names (the specification's file name
+    and section dropped: "metrics.md Lunge; Herrington 2014" -> "Herrington 2014"; abbreviations spelt
+    out: FMS -> Functional Movement Screen (Cook et al. 2014)), or the tool's own measurement in words
+    ("measured on rendered clips of bodies with known angles"); never one of the repository's files.
+    ``unsourced``: what a source that names nothing but the specification says."""
+    text = " ".join(str(source or "").split())
+    m = _SPEC.match(text)
+    if m:
+        kind, section, sep, rest = m.groups()
+        if rest.startswith("(") and rest.endswith(")") and rest.count("(") == 1:
+            rest = rest[1:-1]
+        rest = _SPEC_TOPICS.get(rest, rest)
+        for pattern, words in _ABBREVIATIONS:
+            rest = re.sub(pattern, words, rest, count=1)
+        if kind == "continuum":
+            text = f"the movement continuum ({(section or '').lower() or 'both patterns'})" + (f": {rest}" if rest else "")
+        elif section == "Score":
+            text = "Functional Movement Screen scoring (Cook et al. 2014)" + (f": {rest}" if rest else "")
+        elif rest and sep != ";" and not _CITES.search(rest):
+            text = f"this tool's definition: {rest}"
+        else:
+            text = rest
+    else:
+        for pattern, words in _ABBREVIATIONS:
+            text = re.sub(pattern, words, text, count=1)
+    text = _words(text)
+    return text or unsourced
+
+
+def _clean_name(name: str | None) -> str:
+    """A person's name as a report prints it: NFC, one space between words, no control or invisible
+    characters ("" for none)."""
+    text = unicodedata.normalize("NFC", " ".join(str(name or "").split()))
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"))
 
 
 def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list[str]:
@@ -90,9 +192,41 @@ def _placement_dict(screen: Screen) -> dict | None:
     return screen.placement.as_dict() if screen.placement else None
 
 
-def build_report(screens: list[Screen], continuum: Continuum | None = None) -> Report:
+def _local(when: dt.datetime) -> dt.datetime:
+    """A Screen's time on this computer's clock (as every surface shows it)."""
+    try:
+        return when.astimezone()
+    except (OverflowError, OSError, ValueError):
+        return when
+
+
+def _key_frame_caption(screen: Screen, rep_index: int, pattern: str) -> str:
+    """What the key frame shows, in words: the rep, its measures and its faults against their limits (the
+    picture's text, for a reader who cannot see it)."""
+    rep = next((r for r in screen.reps if r.index == rep_index), None)
+    head = f"Rep {rep_index + 1} at its bottom" + (", the rep with the most serious faults" if rep and rep.faults else "")
+    if rep is None:
+        return head + "."
+    shown = [f"{m.label.split(' (')[0]} {m.show(rep.metrics.get(m.name))}" for m in key_metrics(pattern)
+             if m.unit and rep.metrics.get(m.name) is not None and m.show(rep.metrics.get(m.name)) != "-"]
+    faults = []
+    for f in rep.faults:
+        if f.code == "asymmetry":
+            faults.append(f"{fault_words(f.code)}, {f.severity}: {f.value:.0f}% between legs (limit {f.threshold:.0f}%)")
+            continue
+        value, limit, what, _ = evidence(f, pattern)
+        faults.append(f"{fault_words(f.code)}, {'possible ' if f.possible else ''}{f.severity}: {what} {value} "
+                      f"(limit {limit})")
+    said = "; ".join(shown + faults)
+    return head + (f". Drawn on it: {said}." if said else ".")
+
+
+def build_report(screens: list[Screen], continuum: Continuum | None = None, *, client: str | None = None,
+                 clinician: str | None = None, made: dt.datetime | None = None) -> Report:
     """The report of one or several Screens of one person (the newest is reported in detail; the older
-    ones draw the path along the continuum). Pictures come from each Screen's attachments."""
+    ones draw the path along the continuum). Pictures come from each Screen's attachments. ``client`` and
+    ``clinician``: their names for the header (left out when not given); ``made``: when the report is
+    made (now)."""
     if not screens:
         raise ScreeningError("No result was given.", "Run: screening report RESULT.json [MORE.json ...] --out report.html")
     c = continuum or load_continuum()
@@ -108,7 +242,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None) -> R
     cues = list(now.placement.cues) if now.placement else []
     ladder = [(lv.level, short_name(lv.name), lv.asks) for lv in c.ladders.get(pattern, ())]
     loads = list(c.loads)
-    path = [(s.placement.level, loads.index(s.placement.load_position), s.when.strftime("%Y-%m-%d"),
+    path = [(s.placement.level, loads.index(s.placement.load_position), _local(s.when).strftime("%Y-%m-%d"),
              s.placement.verdict + (" (the clinician's)" if s.placement.measured_verdict is not None
                                     else "")) for s in sessions if s.placement]
     nxt = placement.get("next") if placement else None
@@ -124,21 +258,27 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None) -> R
     score = now.reported_score
     video = Path(now.video.path).name
     title = f"Movement screen: {pattern}"
-    subtitle = (f"{video} - {now.when.strftime('%Y-%m-%d %H:%M')} UTC - {len(now.reps)} reps - score "
+    subtitle = (f"{video} - {_local(now.when).strftime('%Y-%m-%d %H:%M')} - {len(now.reps)} reps - score "
                 f"{score if score is not None else 'none'}" + (f" - {len(sessions)} sessions" if len(sessions) > 1 else ""))
     if placement:
         headline = (f"{VERDICT_WORDS[verdict]}: {pattern} level {placement['level']} "
                     f"({short_name(placement['level_name'])}), {placement['load_position'].replace('_', ' ')}")
     else:
         headline = "No placement"
-    notes = list(now.placement_notes) + list(now.analysis_notes) + list(now.person.notes)
-    return Report(title, subtitle, pattern, verdict, headline, _plain(verdict, placement, cues),
-                  placement["next_step"] if placement else "", list(placement["reasons"]) if placement else [],
+    notes = [_words(n) for n in list(now.placement_notes) + list(now.analysis_notes) + list(now.person.notes)]
+    days = sorted({_local(s.when).strftime("%Y-%m-%d") for s in sessions})
+    dates = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} ({len(sessions)} sessions)"
+    terms = [(label, _words(definition), in_words(source, "this tool's own measure"))
+             for label, definition, source in (glossary(pattern) if pattern in ("hinge", "lunge") else [])]
+    return Report(title, subtitle, pattern, verdict, headline, [_words(x) for x in _plain(verdict, placement, cues)],
+                  _words(placement["next_step"]) if placement else "",
+                  [_words(x) for x in placement["reasons"]] if placement else [],
                   ladder, path, next_position, loads, key,
-                  f"Rep {key_rep + 1} at its bottom" + (", the rep with the most serious faults" if faults else "")
-                  if key and key_rep is not None else "",
+                  _key_frame_caption(now, key_rep, pattern) if key and key_rep is not None else "",
                   "The worst rep" if any(rep.faults for rep in now.reps) else "A rep at its bottom",
-                  table.headings, table.text(), faults, plots, notes, glossary(pattern) if pattern in ("hinge", "lunge") else [])
+                  table.headings, table.text(), faults, plots, notes, terms,
+                  client=_clean_name(client), clinician=_clean_name(clinician), session_dates=dates,
+                  made=(made or dt.datetime.now()).astimezone().strftime("%Y-%m-%d"))
 
 
 def _fault_rows(rep: Report) -> list[tuple]:
@@ -149,10 +289,10 @@ def _fault_rows(rep: Report) -> list[tuple]:
         if f.code == "asymmetry":
             what = metric(f.metric, "lunge").label if f.metric else ""
             rows.append((item["rep"], f"{fault_words(f.code)} ({f.leg} leg worse)", f.severity, f"{f.value:.0f}%",
-                         f"{f.threshold:.0f}%", what, f.source))
+                         f"{f.threshold:.0f}%", what, in_words(f.source)))
             continue
         value, limit, what, m = evidence(f, rep.pattern)
-        rows.append((item["rep"], fault_words(f.code), severity_words(f, m), value, limit, what, f.source))
+        rows.append((item["rep"], fault_words(f.code), severity_words(f, m), value, limit, what, in_words(f.source)))
     return rows
 
 
@@ -211,12 +351,17 @@ def _img(data: bytes, mime: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:{mime};base64,{base64.b64encode(data).decode()}">'
 
 
+#: the report's last words: where it was made, what it holds, where its numbers come from
+FOOTER = ("Made by screening on this computer; nothing was uploaded. It holds a frame of the video: keep it as you "
+          "keep the video. Each threshold is a starting point the clinician can change; its published source is "
+          "named beside it.")
+
 CSS = ("body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222;line-height:1.4}"
        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
        "th{background:#f6f8fa}td:last-child,th:last-child{text-align:left}"
        ".verdict{color:#fff;padding:10px 14px;border-radius:6px;font-size:20px}"
        ".next{border:3px solid #2da44e;padding:8px 12px;border-radius:6px;margin:10px 0}img{max-width:100%}"
-       "small{color:#57606a}")
+       "small{color:#57606a}.who{margin:0}")
 
 
 def to_html(rep: Report) -> str:
@@ -225,7 +370,9 @@ def to_html(rep: Report) -> str:
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         f"<title>{e(rep.title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{e(rep.title)}</h1><p><small>{e(rep.subtitle)}</small></p>",
+        f"<h1>{e(rep.title)}</h1>",
+        '<p class="who">' + " · ".join(f"<b>{e(k)}:</b> {e(v)}" for k, v in rep.who_and_when()) + "</p>",
+        f"<p><small>{e(rep.subtitle)}</small></p>",
         f'<div class="verdict" style="background:{colour}">{e(rep.headline)}</div>',
         "<h2>Recommendation</h2>", *(f"<p>{e(p)}</p>" for p in rep.recommendation),
     ]
@@ -262,203 +409,337 @@ def to_html(rep: Report) -> str:
         parts += [f"<h2>{e(caption)}</h2>", _img(data, "image/png", caption)]
     if rep.notes:
         parts += ["<h2>Notes on the measurement</h2><ul>", *(f"<li><small>{e(n)}</small></li>" for n in rep.notes), "</ul>"]
-    parts.append("<p><small>Made by screening on this computer; nothing was uploaded. It holds a frame of the "
-                 "video: keep it as you keep the video. Thresholds and their sources: screening/data/thresholds.toml; "
-                 "the continuum: screening/data/continuum.toml.</small></p></body></html>")
+    parts.append(f"<p><small>{e(FOOTER)}</small></p></body></html>")
     return "\n".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------- PDF
-PAGE = (1240, 1754)  # A4 at 150 dpi
-MARGIN = 80
+#: A4, in millimetres, and the margins
+PAGE = (210.0, 297.0)
+MARGIN = 18.0
+#: the smallest type a PDF table is set in (pt); a table wider than the page in it is split
+TABLE_MIN_SIZE = 7.0
+#: the text's colours (RGB)
+INK, GREY = (34, 34, 34), (87, 96, 106)
+NBSP = "\u00a0"
+VERDICT_COLOURS = {"progress": (45, 164, 78), "hold": (210, 153, 34), "regress": (207, 34, 46), "refer": (130, 80, 223)}
+#: fonts a computer may have for the scripts DejaVu Sans lacks (Chinese, Japanese, Korean names): used when
+#: present, nothing is ever downloaded
+CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+             "/Library/Fonts/Arial Unicode.ttf", "C:/Windows/Fonts/msyh.ttc", "C:/Windows/Fonts/malgun.ttf")
 
 
-#: the smallest type a PDF table is set in (px); a table wider than the page in it is split
-TABLE_MIN_SIZE = 12
+def _font_files() -> tuple[Path, Path] | None:
+    """DejaVu Sans, regular and bold, as matplotlib ships it (a dependency: mediapipe's, and the
+    project's own for this): Latin, Greek and Cyrillic with every accent, and the degree sign. Found
+    without importing matplotlib."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        ttf = Path(folder) / "mpl-data" / "fonts" / "ttf"
+        regular, bold = ttf / "DejaVuSans.ttf", ttf / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
 
 
-class _Pages:
-    """Pillow pages with a cursor: text wraps, blocks move to a new page when they do not fit."""
+def _pdf_class():
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
 
-    def __init__(self):
-        self._fonts: dict = {}
-        self.pages = []
-        self._new()
+    class Pdf(FPDF):
+        """An A4 document with a cursor (fpdf2 breaks pages): headings kept with what follows them, text
+        that wraps, tables split when too wide, pictures with their alternative text, and a footer naming
+        the client, the date and the page on every page."""
 
-    def _new(self):
-        from PIL import Image, ImageDraw
+        def __init__(self, footer: str = ""):
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.footer_text = footer
+            self.set_margins(MARGIN, 16, MARGIN)
+            self.set_auto_page_break(True, margin=16)
+            fonts = _font_files()
+            if fonts:
+                self.add_font("DejaVu", "", str(fonts[0]))
+                self.add_font("DejaVu", "B", str(fonts[1]))
+                self.family_name, self.unicode = "DejaVu", True
+                fallback = []
+                for k, path in enumerate(p for p in CJK_FONTS if Path(p).is_file()):
+                    try:
+                        self.add_font(f"CJK{k}", "", path)
+                        fallback.append(f"CJK{k}")
+                    except Exception:  # a font fpdf2 cannot read: without it, as before
+                        continue
+                    break
+                if fallback:
+                    self.set_fallback_fonts(fallback, exact_match=False)
+            else:  # no DejaVu Sans: the PDF's own Helvetica, in Latin-1 (an accent outside it becomes "?")
+                self.family_name, self.unicode = "Helvetica", False
+            self.add_page()
 
-        self.img = Image.new("RGB", PAGE, "white")
-        self.draw = ImageDraw.Draw(self.img)
-        self.pages.append(self.img)
-        self.y = MARGIN
+        @property
+        def width(self) -> float:
+            return self.w - self.l_margin - self.r_margin
 
-    def font(self, size: int):
-        from PIL import ImageFont
+        def t(self, s) -> str:
+            """Text the font can set (all of it with DejaVu Sans)."""
+            s = str(s)
+            if self.unicode:
+                return s
+            s = s.replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...")
+            return s.encode("latin-1", "replace").decode("latin-1")
 
-        if size not in self._fonts:
-            self._fonts[size] = ImageFont.load_default(size=size)
-        return self._fonts[size]
+        def can_set(self, s: str) -> bool:
+            """Whether the fonts have a glyph for every character of ``s`` (a Chinese name needs a CJK font
+            on this computer)."""
+            if not self.unicode:
+                return all(ord(ch) < 256 for ch in s)
+            fonts = [self.fonts[k] for k in ("dejavu", *(f.lower() for f in self._cjk_fonts()))
+                     if k in self.fonts]
+            return all(ch.isspace() or any(ord(ch) in getattr(f, "cmap", {}) for f in fonts) for ch in s)
 
-    def need(self, h: int):
-        if self.y + h > PAGE[1] - MARGIN:
-            self._new()
+        def _cjk_fonts(self) -> list[str]:
+            return [f for f in self.fonts if f.startswith("cjk")]
 
-    def text(self, s: str, size: int = 22, colour=(34, 34, 34), gap: int = 8, indent: int = 0):
-        font = self.font(size)
-        for ln in self._wrap(s, font, PAGE[0] - 2 * MARGIN - indent):
-            self.need(size + 6)
-            self.draw.text((MARGIN + indent, self.y), ln, fill=colour, font=font)
-            self.y += size + 6
-        self.y += gap
+        def style(self, size: float, bold: bool = False, colour=INK):
+            self.set_font(self.family_name, "B" if bold else "", size)
+            self.set_text_color(*colour)
 
-    def heading(self, s: str, keep: int = 120):
-        """A section heading kept on the page with the first ``keep`` pixels of what follows it."""
-        self.need(40 + keep)
-        self.text(s, 28, gap=6)
+        def footer(self):
+            self.set_y(-11)
+            self.style(7.5, colour=GREY)
+            self.cell(0, 4, self.t(f"{self.footer_text}   page {self.page_no()} of {{nb}}".strip()), align="C")
 
-    def table(self, head: list[str], rows: list[list[str]], size: int = 18):
-        font = self.font(size)
-        cols = [max(self.draw.textlength(str(r[j]), font=font) for r in [head, *rows]) + 18 for j in range(len(head))]
-        width = PAGE[0] - 2 * MARGIN
-        if sum(cols) > width and size > TABLE_MIN_SIZE:  # too wide: a smaller type
-            return self.table(head, rows, max(TABLE_MIN_SIZE, int(size * width / sum(cols))))
-        if sum(cols) > width and len(head) > 2:
-            # still too wide in the smallest type: the columns that fit, then the others beside the first
-            # (the rep's number) in a table of their own below
-            fit = max(2, sum(1 for k in range(len(cols)) if sum(cols[:k + 1]) <= width))
-            self.table(head[:fit], [r[:fit] for r in rows], size)
-            return self.table([head[0], *head[fit:]], [[r[0], *r[fit:]] for r in rows], size)
-        # the last column takes what is left of the page, its cells wrapped onto more lines where needed
-        # (a two-column table of long sentences is still too wide in the smallest type)
-        last = max(width - sum(cols[:-1]), 4 * size)
-        for k, row in enumerate([head, *rows]):
-            cells = [[str(c)] for c in row[:-1]] + [self._wrap(str(row[-1]), font, last - 18)]
-            lines = max(len(c) for c in cells)
-            self.need(lines * (size + 8))
-            x = MARGIN
-            for j, cell in enumerate(cells):
-                for i, ln in enumerate(cell):
-                    self.draw.text((x, self.y + i * (size + 8)), ln, font=font,
-                                   fill=(87, 96, 106) if k == 0 else (34, 34, 34))
-                x += cols[j]
-            self.y += lines * (size + 8)
-        self.y += 10
+        def para(self, s: str, size: float = 10.5, colour=INK, bold: bool = False, gap: float = 1.6,
+                 indent: float = 0.0, bullet: bool = False):
+            self.style(size, bold, colour)
+            h = size * 0.47
+            if bullet:
+                self.set_x(self.l_margin + indent)
+                self.cell(4, h, "\u2022" if self.unicode else "-")
+                indent += 4
+            self.set_x(self.l_margin + indent)
+            self.multi_cell(self.width - indent, h, self.t(s), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(gap)
 
-    def _wrap(self, s: str, font, width: float) -> list[str]:
-        """``s`` in lines no wider than ``width`` (a word longer than that keeps a line of its own)."""
-        lines, line = [], ""
-        for w in s.split():
-            trial = f"{line} {w}" if line else w
-            if line and self.draw.textlength(trial, font=font) > width:
-                lines.append(line)
-                line = w
-            else:
-                line = trial
-        return lines + [line]
+        def heading(self, s: str, keep: float = 25.0):
+            """A section heading kept on the page with the first ``keep`` mm of what follows it."""
+            if self.will_page_break(10 + keep):
+                self.add_page()
+            self.ln(2)
+            self.start_section(self.t(s))  # the PDF's outline (bookmarks): a reader can jump to it
+            self.para(s, 13.5, bold=True, gap=1.0)
 
-    def image(self, img, max_h: int = 700, title: str | None = None):
-        """An image scaled to the page's width (at most ``max_h`` high), with its heading on the same page."""
-        w = PAGE[0] - 2 * MARGIN
-        scale = min(w / img.width, max_h / img.height, 1.5)
-        img = img.resize((int(img.width * scale), int(img.height * scale)))
-        if title:
-            self.heading(title, img.height + 10)
-        self.need(img.height + 10)
-        self.img.paste(img, (MARGIN, self.y))
-        self.y += img.height + 14
+        def band(self, s: str, colour):
+            """The verdict: white bold text on a rounded band of the verdict's colour."""
+            self.style(14, True, (255, 255, 255))
+            lines = self.multi_cell(self.width - 8, 6.6, self.t(s), dry_run=True, output="LINES")
+            h = len(lines) * 6.6 + 6
+            if self.will_page_break(h + 2):
+                self.add_page()
+            self.set_fill_color(*colour)
+            self.rect(self.l_margin, self.y, self.width, h, style="F", round_corners=True, corner_radius=2.0)
+            self.set_xy(self.l_margin + 4, self.y + 3)
+            self.multi_cell(self.width - 8, 6.6, self.t(s), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(5)
 
+        def boxed(self, label: str, s: str, colour=(45, 164, 78)):
+            """A paragraph in a rounded frame of ``colour`` (the next step), its label in bold."""
+            self.style(10.5)
+            text = self.t(f"{label} {s}")
+            lines = self.multi_cell(self.width - 8, 5, text, dry_run=True, output="LINES")
+            h = len(lines) * 5 + 5
+            if self.will_page_break(h + 2):
+                self.add_page()
+            self.set_draw_color(*colour)
+            self.set_line_width(0.8)
+            self.rect(self.l_margin, self.y, self.width, h, style="D", round_corners=True, corner_radius=2.0)
+            self.set_xy(self.l_margin + 4, self.y + 2.5)
+            self.multi_cell(self.width - 8, 5, f"**{self.t(label)}** {self.t(s)}", align="L", markdown=True,
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_line_width(0.2)
+            self.ln(4)
 
-def _ladder_image(rep: Report):
-    """The ladder of :func:`ladder_svg`, drawn with Pillow for the PDF."""
-    from PIL import Image, ImageDraw, ImageFont
+        def picture(self, data: bytes, alt: str, max_h: float = 110.0, title: str | None = None):
+            """A picture as wide as the text (at most ``max_h`` mm high), with its heading on its page and
+            ``alt`` as its alternative text (what a screen reader says)."""
+            from PIL import Image
 
-    n, cols = len(rep.ladder), len(rep.loads)
-    width, name_w, rung_h = PAGE[0] - 2 * MARGIN, 430, 52
-    cell_w = (width - name_w - 10) / cols
-    img = Image.new("RGB", (width, n * rung_h + 40), "white")
-    d = ImageDraw.Draw(img)
-    f = ImageFont.load_default(size=18)
-    for j, ld in enumerate(rep.loads):
-        d.text((name_w + j * cell_w + cell_w / 2, 16), ld.replace("_", " "), fill=(85, 85, 85), font=f, anchor="mm")
-    current = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
-    for level, name, _ in rep.ladder:
-        y = 32 + (n - 1 - level) * rung_h
-        d.text((4, y + rung_h / 2), f"{level}  {name}", fill=(34, 34, 34), font=f, anchor="lm")
-        for j in range(cols):
-            x = name_w + j * cell_w
-            fill = (31, 111, 235) if current == (level, j) else (242, 242, 242)
-            nxt = rep.next_position == (level, j) and current != (level, j)
-            d.rounded_rectangle([x + 3, y + 4, x + cell_w - 3, y + rung_h - 4], 6, fill=fill,
-                                outline=(45, 164, 78) if nxt else (204, 204, 204), width=6 if nxt else 1)
-    for (level, load), label, last in _cell_labels(rep):
-        x, y = name_w + load * cell_w + cell_w / 2, 32 + (n - 1 - level) * rung_h + rung_h / 2
-        d.text((x, y), label, anchor="mm", font=f, fill=(255, 255, 255) if last else (210, 153, 34))
-    return img
+            with Image.open(io.BytesIO(data)) as im:
+                iw, ih = im.size
+            w = min(self.width, max_h * iw / ih)
+            h = w * ih / iw
+            if title:
+                self.heading(title, h + 4)
+            elif self.will_page_break(h + 2):
+                self.add_page()
+            self.image(io.BytesIO(data), x=self.l_margin + (self.width - w) / 2, y=self.y, w=w, h=h,
+                       alt_text=self.t(alt))
+            self.set_y(self.y + h + 2)
+
+        def grid(self, head: list[str], rows: list[list[str]], size: float = 9.0, last_wraps: bool = True):
+            """A table as wide as it needs (the last column takes what is left and wraps); one wider than the
+            page in the smallest type continues in a second table below, the first column (the rep) repeated."""
+            from fpdf.fonts import FontFace
+
+            self.style(size)
+            pad = 2.4
+            cols = [max(self.get_string_width(self.t(r[j])) for r in [head, *rows]) + 2 * pad for j in range(len(head))]
+            if sum(cols) > self.width and size > TABLE_MIN_SIZE:
+                return self.grid(head, rows, max(TABLE_MIN_SIZE, size * self.width / sum(cols)), last_wraps)
+            if sum(cols) > self.width and len(head) > 2:
+                fit = max(2, sum(1 for k in range(len(cols)) if sum(cols[:k + 1]) <= self.width))
+                if fit < len(head) or not last_wraps:
+                    self.grid(head[:fit], [r[:fit] for r in rows], size, last_wraps=False)
+                    return self.grid([head[0], *head[fit:]], [[r[0], *r[fit:]] for r in rows], size, last_wraps)
+            if sum(cols) > self.width:  # the last column wraps in what is left of the page
+                cols[-1] = max(self.width - sum(cols[:-1]), 6 * size * 0.35)
+            width = min(self.width, sum(cols))
+            if self.will_page_break(3 * size * 0.6):
+                self.add_page()
+            with self.table(width=width, col_widths=cols, align="LEFT", text_align="LEFT", padding=(0.8, pad / 2),
+                            borders_layout="HORIZONTAL_LINES", line_height=size * 0.5,
+                            headings_style=FontFace(emphasis="", color=GREY, fill_color=(246, 248, 250))) as table:
+                for row in [head, *rows]:
+                    cells = table.row()
+                    for cell in row:
+                        cells.cell(self.t(cell))
+            self.ln(3)
+
+        def ladder(self, rep: Report):
+            """The ladder of :func:`ladder_svg` in the PDF's own drawing: rungs floor at the bottom, the load
+            positions as cells, today's cell filled, the next step outlined in green; every word real text."""
+            n, cols = len(rep.ladder), len(rep.loads)
+            name_w, rung_h, top = 58.0, 7.4, 6.0
+            cell_w = (self.width - name_w) / cols
+            h = top + n * rung_h + 2
+            if self.will_page_break(h):
+                self.add_page()
+            x0, y0 = self.l_margin, self.y
+            self.style(7.5, colour=(85, 85, 85))
+            for j, ld in enumerate(rep.loads):
+                self.set_xy(x0 + name_w + j * cell_w, y0)
+                self.cell(cell_w, top - 1, self.t(ld.replace("_", " ")), align="C")
+            current = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
+            labels = {cell: (label, last) for cell, label, last in _cell_labels(rep)} if rep.path else {}
+
+            def xy(level: int, load: int) -> tuple[float, float]:
+                return x0 + name_w + load * cell_w, y0 + top + (n - 1 - level) * rung_h
+
+            for level, name, _ in rep.ladder:
+                _, y = xy(level, 0)
+                self.style(8.5)
+                self.set_xy(x0, y)
+                self.cell(name_w, rung_h, self.t(f"{level}  {name}"))
+                for j in range(cols):
+                    x, _ = xy(level, j)
+                    nxt = rep.next_position == (level, j) and current != (level, j)
+                    self.set_fill_color(*((31, 111, 235) if current == (level, j) else (242, 242, 242)))
+                    self.set_draw_color(*((45, 164, 78) if nxt else (204, 204, 204)))
+                    self.set_line_width(0.9 if nxt else 0.2)
+                    self.rect(x + 0.8, y + 0.8, cell_w - 1.6, rung_h - 1.6, style="DF", round_corners=True,
+                              corner_radius=1.2)
+            self.set_line_width(0.2)
+            pts = [xy(lv, ld) for lv, ld, _, _ in rep.path]
+            if len(pts) > 1:  # the path, low in the cells under their labels
+                self.set_draw_color(210, 153, 34)
+                self.set_line_width(0.5)
+                with self.local_context(dash_pattern=dict(dash=1.2, gap=0.9)):
+                    for (xa, ya), (xb, yb) in zip(pts, pts[1:]):
+                        self.line(xa + cell_w / 2, ya + rung_h - 2, xb + cell_w / 2, yb + rung_h - 2)
+                self.set_line_width(0.2)
+            for (level, load), (label, last) in labels.items():
+                x, y = xy(level, load)
+                self.style(8.5, True, (255, 255, 255) if last else (210, 153, 34))
+                self.set_xy(x, y)
+                self.cell(cell_w, rung_h - 0.6, self.t(label), align="C")
+            self.set_xy(x0, y0 + h)
+            self.ln(1)
+
+    return Pdf
 
 
 def to_pdf(rep: Report) -> bytes:
-    """The report as an A4 PDF (pages drawn with Pillow)."""
-    from PIL import Image
-
-    pg = _Pages()
-    pg.text(rep.title, 40, gap=4)
-    pg.text(rep.subtitle, 18, (87, 96, 106))
-    colour = {"progress": (45, 164, 78), "hold": (210, 153, 34), "regress": (207, 34, 46), "refer": (130, 80, 223)}
-    pg.need(70)
-    pg.draw.rounded_rectangle([MARGIN, pg.y, PAGE[0] - MARGIN, pg.y + 60], 8, fill=colour.get(rep.verdict or "", (87, 96, 106)))
-    pg.draw.text((MARGIN + 16, pg.y + 30), rep.headline, fill="white", font=pg.font(28), anchor="lm")
-    pg.y += 76
-    pg.heading("Recommendation")
+    """The report as an A4 PDF of real text (fpdf2; DejaVu Sans): the verdict first, then the
+    recommendation and the next step, the ladder, the reasons, the key frame, the tables and the sources.
+    Headings are the PDF's outline; pictures carry their alternative text."""
+    pdf = _pdf_class()(" · ".join(v for k, v in rep.who_and_when() if k in ("Client", "Session", "Sessions")))
+    pdf.set_title(pdf.t(rep.title + (f": {rep.client}" if rep.client else "")))
+    pdf.set_author(pdf.t(rep.clinician or "screening"))
+    pdf.set_subject(pdf.t(rep.headline))
+    pdf.set_creator("screening")
+    pdf.set_lang("en")
+    pdf.para(rep.title, 20, bold=True, gap=1.0)
+    who = rep.who_and_when()
+    if who:
+        pdf.style(10.5)
+        # each label kept on its line with its value (no-break spaces)
+        pdf.multi_cell(pdf.width, 5.2, "   ".join(
+            f"**{pdf.t(k).replace(' ', NBSP)}:**{NBSP}{pdf.t(v if k in ('Client', 'Clinician') else v.replace(' ', NBSP))}"
+            for k, v in who), align="L", markdown=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(0.6)
+        unset = [k.lower() for k, v in who if not pdf.can_set(v)]
+        if unset:
+            pdf.para(f"Part of the {' and the '.join(unset)}'s name is in a script this computer has no font for: "
+                     "the name is in full in the document's title (its properties).", 8.5, GREY, gap=0.6)
+    pdf.para(rep.subtitle, 8.5, GREY, gap=3)
+    pdf.band(rep.headline, VERDICT_COLOURS.get(rep.verdict or "", GREY))
+    pdf.heading("Recommendation", 12)
     for p in rep.recommendation:
-        pg.text(p)
+        pdf.para(p)
     if rep.next_step:
-        pg.text("Next step: " + rep.next_step, 22, (26, 127, 55))
+        pdf.boxed("Next step.", rep.next_step)
     if rep.ladder:
-        pg.image(_ladder_image(rep), title=f"Where on the {rep.pattern} continuum (blue: today; green outline: "
-                 "the next step)")
+        pdf.heading(f"Where on the {rep.pattern} continuum", 8 + 7.4 * len(rep.ladder))
+        pdf.ladder(rep)
+        pdf.para("Rungs from the floor (rehab) to the ceiling (performance); cells are the load positions, easiest "
+                 "first. Blue: today. Green outline: the next step." +
+                 (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else ""), 8.5, GREY)
     if len(rep.path) > 1:
-        pg.text("Sessions: " + "; ".join(f"{k + 1}. {d}: level {lv}, {rep.loads[ld].replace('_', ' ')}, {v}"
-                                         for k, (lv, ld, d, v) in enumerate(rep.path)) + ".", 18, (87, 96, 106))
+        pdf.para("Sessions: " + "; ".join(f"{k + 1}. {d}: level {lv}, {rep.loads[ld].replace('_', ' ')}, {v}"
+                                          for k, (lv, ld, d, v) in enumerate(rep.path)) + ".", 9, GREY)
     if rep.reasons:
-        pg.heading("Why")
+        pdf.heading("Why")
         for x in rep.reasons:
-            pg.text("- " + x, 20, indent=10, gap=4)
+            pdf.para(x, 10, bullet=True, gap=0.8)
     if rep.key_frame:
-        pg.image(Image.open(io.BytesIO(rep.key_frame)).convert("RGB"), title=rep.key_frame_title)
-        pg.text(rep.key_frame_caption, 18, (87, 96, 106))
+        pdf.picture(rep.key_frame, rep.key_frame_caption, 105, title=rep.key_frame_title)
+        pdf.para(rep.key_frame_caption, 9, GREY)
     if rep.table_rows:
-        pg.heading("Repetitions")
-        pg.table(rep.table_head, rep.table_rows)
+        pdf.heading("Repetitions")
+        pdf.grid(rep.table_head, rep.table_rows)
     if rep.faults:
-        pg.heading("Faults, with their evidence")
-        for f in rep.faults:
-            pg.text(f"rep {f['rep']}: {fault_text(f['fault'], rep.pattern)}; source: {f['fault'].source}", 18, gap=4)
+        pdf.heading("Faults, with their evidence")
+        for row, item in zip(_fault_rows(rep), rep.faults):
+            pdf.para(f"Rep {item['rep']}: {fault_text(item['fault'], rep.pattern)}. Source: {row[-1]}.", 9.5,
+                     bullet=True, gap=0.8)
     if rep.glossary:
-        pg.heading("What the measures mean")
+        pdf.heading("What the measures mean")
         for label, definition, source in rep.glossary:
-            pg.text(f"{label}: {definition}. Source: {source}.", 18, (87, 96, 106), gap=3)
+            pdf.para(f"{label}: {definition}. Source: {source}.", 8.5, GREY, gap=0.8)
     for caption, data in rep.plots:
-        pg.image(Image.open(io.BytesIO(data)).convert("RGB"), 600, title=caption)
+        pdf.picture(data, caption, 90, title=caption)
     if rep.notes:
-        pg.heading("Notes on the measurement")
+        pdf.heading("Notes on the measurement")
         for n in rep.notes:
-            pg.text("- " + n, 18, (87, 96, 106), gap=3)
-    buf = io.BytesIO()
-    pg.pages[0].save(buf, "PDF", resolution=150.0, save_all=True, append_images=pg.pages[1:],
-                     title=rep.title, author="screening")
-    return buf.getvalue()
+            pdf.para(n, 8.5, GREY, bullet=True, gap=0.6)
+    pdf.ln(2)
+    pdf.para(FOOTER, 8, GREY)
+    return bytes(pdf.output())
 
 
-def write_report(screens: list[Screen], out: str | Path) -> Report:
-    """Build the report of ``screens`` and write it to ``out`` (.html or .pdf, by its suffix)."""
+def write_report(screens: list[Screen], out: str | Path, *, client: str | None = None,
+                 clinician: str | None = None) -> Report:
+    """Build the report of ``screens`` (of ``client``, by ``clinician``, where given) and write it to
+    ``out`` (.html or .pdf, by its suffix)."""
     from .result import atomic_path
 
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ScreeningError(f"The report must be .html or .pdf, not '{out.suffix or out.name}'.",
                              "Give --out report.html or --out report.pdf.")
-    rep = build_report(screens)
+    rep = build_report(screens, client=client, clinician=clinician)
     with atomic_path(out) as tmp:
         if out.suffix.lower() == ".pdf":
             tmp.write_bytes(to_pdf(rep))

@@ -6,21 +6,66 @@ import csv
 import datetime as dt
 import json
 import re
+import unicodedata
 
 import numpy as np
 import pytest
 
-from screening import cli
+from screening import annotate, cli
+
+#: every text the analysis below drew onto its pictures (the key frame's labels among them)
+DRAWN: list[str] = []
+#: a client and a clinician whose names are not ASCII
+CLIENT, CLINICIAN = "Émile Durand", "Anna Straße"
+#: what a report handed to a client must never show: the repository's files, or Python's empty value
+NOT_FOR_READERS = ("metrics.md", "continuum.md", "bench/", ".toml", ".py", "screening/", "None")
 
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory, repo):
     """A rendered lunge with knee valgus (2 reps, left leg in front), filmed as a split squat, front loaded."""
     out = tmp_path_factory.mktemp("valgus")
-    code = cli.main(["analyze", str(repo / "sample_videos" / "lunge_front_valgus40.mp4"), "--out", str(out),
-                     "--no-video", "--quiet", "--exercise", "split_squat", "--load", "front_loaded"])
+    with pytest.MonkeyPatch.context() as mp:
+        drawn = annotate._text
+        mp.setattr(annotate, "_text", lambda img, s, *a, **kw: (DRAWN.append(s), drawn(img, s, *a, **kw))[1])
+        code = cli.main(["analyze", str(repo / "sample_videos" / "lunge_front_valgus40.mp4"), "--out", str(out),
+                         "--no-video", "--quiet", "--exercise", "split_squat", "--load", "front_loaded"])
     assert code == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def stored(analysed, tmp_path_factory):
+    """That result saved in a new store as a session of :data:`CLIENT`, recorded on 1 September 2026."""
+    from screening.screen import load_screen
+    from screening.store import Store
+
+    screen = load_screen(analysed / "result.json")
+    screen.analysed_at = "2026-09-01T10:00:00+00:00"
+    db = tmp_path_factory.mktemp("store") / "screening.db"
+    Store(db).save_session(CLIENT, screen)
+    return db
+
+
+def pdf_text(path) -> str:
+    """The text a PDF reader finds in every page (what search, copy and a screen reader get), white space
+    made single spaces."""
+    pdfium = pytest.importorskip("pypdfium2")
+    doc = pdfium.PdfDocument(str(path))
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def report_of(stored, out) -> tuple[str, set[str]]:
+    """`screening report --client --clinician` of the stored session into ``out``; the session's date (this
+    computer's local date, as every surface shows it) and the report's (either side of midnight)."""
+    from screening.present import local_time
+
+    made = {dt.date.today().isoformat()}
+    assert cli.main(["report", "--client", CLIENT, "--store", str(stored), "--clinician", CLINICIAN,
+                     "--out", str(out)]) == 0
+    made.add(dt.date.today().isoformat())
+    return local_time("2026-09-01T10:00:00+00:00", False), made
 
 
 def test_html_report_has_the_position_next_step_evidence_and_key_frame(analysed, tmp_path, capsys):
@@ -104,42 +149,107 @@ def test_bad_input_gets_a_message_not_a_traceback(analysed, tmp_path, capsys):
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.docx").exists()
 
 
+def _chars(pdf_bytes: bytes) -> tuple[str, list[tuple[float, float, float, float]], float]:
+    """The first page's text, each character's box (left, bottom, right, top, in points) and the page width."""
+    pdfium = pytest.importorskip("pypdfium2")
+    page = pdfium.PdfDocument(pdf_bytes)[0]
+    tp = page.get_textpage()
+    n = tp.count_chars()
+    return tp.get_text_range(), [tp.get_charbox(i) for i in range(n)], page.get_width()
+
+
 def test_a_pdf_table_wider_than_the_page_is_split_not_endless():
     """A rep table too wide for the page even in the smallest type (a single-leg RDL's measures and fault
     names: `screening report` recursed until Python gave up) continues in a second table below, the rep's
-    column repeated, every cell drawn once."""
-    from screening.report import PAGE, TABLE_MIN_SIZE, _Pages
+    column repeated, every cell set once, nothing past the margin."""
+    from screening.report import MARGIN, _pdf_class
 
     head = ["rep"] + [f"a long measure heading {k}" for k in range(14)]
-    rows = [[str(r)] + [f"{r * 10 + k}.5 deg or so" for k in range(14)] for r in range(1, 7)]
-    pg = _Pages()
-    drawn = []
-    text = pg.draw.text
-    pg.draw.text = lambda xy, s, **kw: (drawn.append((xy, s)), text(xy, s, **kw))[1]
-    y0 = pg.y
-    pg.table(head, rows)
-    cells = [s for _, s in drawn]
-    assert all(cells.count(h) == 1 for h in head[1:]) and cells.count("rep") >= 2
-    assert all(x < PAGE[0] for (x, _), _ in drawn)
-    assert pg.y - y0 >= 2 * len(rows) * (TABLE_MIN_SIZE + 8)  # two tables, one under the other
+    rows = [[str(r)] + [f"{r * 100 + k}.5 deg or so" for k in range(14)] for r in range(1, 7)]
+    pdf = _pdf_class()()
+    y0 = pdf.y
+    pdf.grid(head, rows)
+    assert pdf.y - y0 > 2 * (len(rows) + 1) * 3  # two tables, one under the other
+    text, boxes, width = _chars(bytes(pdf.output()))
+    words = " ".join(text.split())
+    assert all(len(re.findall(re.escape(h) + r"(?!\d)", words)) == 1 for h in head[1:]) and words.count("rep ") >= 2
+    assert all(words.count(f"{r * 100 + k}.5 deg or so") == 1 for r in range(1, 7) for k in range(14))
+    assert max(b[2] for b in boxes) <= width - MARGIN * 72 / 25.4 + 1
 
 
 def test_a_pdf_table_of_long_sentences_wraps_inside_the_page():
     """Two columns, the second a long sentence (what changed between sessions, a fault's cue): the second
-    column's cells wrap onto more lines, every line ends inside the margin, and every word is drawn."""
-    from screening.report import MARGIN, PAGE, _Pages
+    column's cells wrap onto more lines, every line ends inside the margin, and every word is set."""
+    from screening.report import MARGIN, _pdf_class
 
     sentence = ("the knee moved inward past the second toe on the way down and again at the bottom of the lunge, "
                 "more on the left than on the right, in four of the six repetitions filmed today, and the pelvis dropped "
                 "on the side of the back leg while the trunk leaned toward the front leg to keep the balance")
-    rows = [["rep 1", sentence], ["rep 2", "no fault"]]
-    pg = _Pages()
-    drawn = []
-    text = pg.draw.text
-    pg.draw.text = lambda xy, s, **kw: (drawn.append((xy, s, kw["font"])), text(xy, s, **kw))[1]
-    pg.table(["rep", "what was seen"], rows)
-    right = [xy[0] + pg.draw.textlength(s, font=f) for xy, s, f in drawn]
-    assert max(right) <= PAGE[0] - MARGIN, max(right)
-    words = " ".join(s for _, s, _ in drawn).split()
-    assert words.count("repetitions") == 1 and len([s for _, s, _ in drawn if s != "rep 1"]) >= 4  # wrapped
-    assert "no fault" in [s for _, s, _ in drawn]
+    pdf = _pdf_class()()
+    pdf.grid(["rep", "what was seen"], [["rep 1", sentence], ["rep 2", "no fault"]])
+    text, boxes, width = _chars(bytes(pdf.output()))
+    assert max(b[2] for b in boxes) <= width - MARGIN * 72 / 25.4 + 1
+    assert len(text.splitlines()) >= 5  # wrapped
+    words = " ".join(text.split())
+    assert words.split().count("repetitions") == 1 and sentence in words and "no fault" in words
+
+
+def test_pdf_report_is_real_text_naming_the_client_the_clinician_and_the_dates(stored, tmp_path, capsys):
+    """Issue 26: the PDF's words are text a reader can search, copy and hear (not pictures of text), with the
+    client's and the clinician's names (not ASCII) and the dates, the verdict first, sources named as
+    published (never the repository's files), and the key frame's evidence in units."""
+    out = tmp_path / "report.pdf"
+    session, made = report_of(stored, out)
+    capsys.readouterr()
+    text = pdf_text(out)
+    assert "Hold: lunge level 2 (split squat), front loaded" in text
+    assert text.index("Hold:") < text.index("Recommendation") < text.index("Why")  # the verdict first
+    assert CLIENT in text and CLINICIAN in text and session in text and any(d in text for d in made)
+    assert text.index(CLIENT) < text.index("Hold:")  # in the header
+    for bad in NOT_FOR_READERS:
+        assert bad not in text, bad
+    assert "Herrington 2014" in text and "push it gently out" in text  # the fault's source and its cue
+    assert not re.search(r"\d+\.\d\d vs", text)
+    # the key frame's caption says what is drawn on it, in words and units
+    assert re.search(r"knee valgus \(FPPA\) 1[34]° \(limit 10°", text), text
+
+
+def test_html_report_names_the_client_the_clinician_the_dates_and_no_files(stored, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    session, made = report_of(stored, out)
+    capsys.readouterr()
+    page = re.sub(r'src="data:[^"]+"', "", out.read_text(encoding="utf-8"))  # the words, not the pictures' bytes
+    assert CLIENT in page and CLINICIAN in page and session in page and any(d in page for d in made)
+    for bad in NOT_FOR_READERS:
+        assert bad not in page, bad
+    assert "Herrington 2014" in page
+    assert re.search(r"knee valgus \(FPPA\) 1[34]° \(limit 10°", page)
+
+
+def test_the_key_frame_says_its_faults_in_units_not_in_raw_numbers(analysed):
+    """The key frame's label read "77.57 vs 20.00": now the measure, its value and its limit in units."""
+    assert DRAWN, "the analysis drew nothing"
+    assert not [s for s in DRAWN if re.search(r"\d+\.\d\d vs", s)]
+    assert any(re.fullmatch(r"knee caves in \(knee valgus\), (possible )?minor: knee valgus 1[34] deg \(limit 10 deg\)", s)
+               for s in DRAWN), DRAWN
+
+
+def test_every_source_is_named_in_words_not_as_a_file():
+    """Every source a report can cite (each measure's, its accuracy's, each threshold's) is said as its
+    published source or as the tool's own measurement, never as one of the repository's files."""
+    from screening.config import load_thresholds
+    from screening.registry import METRICS
+    from screening.report import in_words
+
+    th = load_thresholds()
+    texts = [m.source for m in METRICS] + [m.uncertainty_source for m in METRICS if m.uncertainty_source]
+    texts += [v for section in th.values() for rule in section.values() if isinstance(rule, dict)
+              for k, v in rule.items() if k.endswith("source")]
+    assert len(texts) > 40
+    for source in texts:
+        words = in_words(source)
+        assert words and not re.search(r"\.md\b|\.toml|\.py\b|bench/|screening/", words), (source, words)
+    assert in_words("metrics.md Lunge; Herrington 2014") == "Herrington 2014"
+    assert "Functional Movement Screen" in in_words("metrics.md Lunge; FMS in-line lunge")
+    own = in_words("my clinic's values (my_thresholds.toml, see notes.md)")  # a user's own files go too
+    assert own == "my clinic's values", own
