@@ -173,23 +173,92 @@ def _person_left(cs: CleanSeries) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- lead leg
-def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool,
-             rep_window: np.ndarray, depth: float) -> str | None:
-    """The front leg of a rep (the bent, working leg of a lateral lunge), from its bottom frames.
+#: From the side the person's legs overlap in the picture and the tracker's left/right labels are its guess:
+#: it can swap them when the legs cross (the rendered shallow split squat: the labelled ankle ahead flipped
+#: in 6 of the 11 frames round one bottom) or name them the wrong way for a whole clip. Which leg is in
+#: front is seen (the foot ahead where the person faces); which of the person's legs that is, is told by
+#: whether it is the leg nearer the camera (see :func:`side_lead`). Both feet are on the floor at a split
+#: lunge's bottom, and a floor point nearer a camera above the floor shows lower in the picture: the front
+#: foot's floor contact lower than the rear one's by this many shank lengths or more makes it the near foot,
+#: higher by as much the far one. Measured: rendered side-view lunges, true joints 0.24-0.41, MediaPipe
+#: 0.14-0.48 (front foot near and far, both facings); nowva_lunge 0.15-0.21 every rep; UI-PRMD in-line lunges
+#: through the virtual side camera (feet on one line by design): no rep told wrong at 0.08 or more, 50 of 179
+#: under 0.1 (left to the labels, next)
+NEAR_FOOT_SHANKS = 0.1
+#: where the feet are level in the picture (feet on one line, a camera at floor height), the tracker's labels
+#: name the leg if they agree on the leg ahead in this share of the bottom frames; otherwise the leg is unknown
+STEADY_LABEL_SHARE = 0.8
 
-    Side view: the ankle further forward where the person faces (lateral lunge: the knee that bends more
-    from standing). Front view: the knee higher in the picture (the rear knee goes down toward the floor
-    and back, the front knee stays over the front foot); lateral lunge: the side the hips moved to.
-    (UI-PRMD motion capture through virtual cameras: 179/179, 179/179, 190/200 and 200/200 reps right.)"""
+
+@dataclass(frozen=True)
+class SideLead:
+    """The leg in front at a side-view rep's bottom. ``landmarks``: the tracker's label of the landmarks
+    ahead in the picture, which the rep's measures are read from whatever the label says of the person;
+    ``leg``: the person's own leg in front, None where it cannot be told; ``how``: "feet" (which foot is
+    nearer the camera), "labels" (the feet level in the picture: the tracker's steady labels) or "unknown"."""
+
+    landmarks: str | None
+    leg: str | None
+    how: str
+
+
+def side_lead(xy: np.ndarray, facing_sign: int, shank: float) -> SideLead:
+    """The front leg of a side-view split lunge from its bottom frames ``xy`` (M, 33, 2), not from the
+    tracker's left/right labels (see :data:`NEAR_FOOT_SHANKS` for why).
+
+    The foot in front is the one further ahead where the person faces, whatever its label. It is the near
+    foot when its floor contact (the lower of heel and toe) shows lower in the picture than the rear foot's,
+    the far foot when it shows higher. The near side is the side a person facing image-right turns to the
+    camera: their right (their left facing image-left), as in any unmirrored video (a mirrored one mirrors
+    the tracker's labels too). Feet level in the picture: the tracker's labels, where they hold steady over
+    the bottom; otherwise unknown (None), not a guess."""
+    sign = facing_sign or 1
+    with quiet():
+        ahead_x = {leg: np.nanmean(xy[:, [of_leg(p, leg) for p in ("ankle", "heel", "toe")], 0], axis=1)
+                   for leg in ("left", "right")}
+        floor = {leg: np.nanmax(xy[:, [of_leg("heel", leg), of_leg("toe", leg)], 1], axis=1)
+                 for leg in ("left", "right")}
+    left_ahead = (ahead_x["left"] - ahead_x["right"]) * sign  # > 0: the landmarks labelled left are ahead
+    seen = np.isfinite(left_ahead)
+    if not seen.any():
+        return SideLead(None, None, "unknown")
+    share_left = float(np.mean(left_ahead[seen] > 0))
+    landmarks = "left" if share_left > 0.5 else "right" if share_left < 0.5 else None
+    # > 0: the front foot's floor contact lower in the picture (nearer the camera) than the rear foot's
+    lower = np.where(left_ahead > 0, floor["left"] - floor["right"], floor["right"] - floor["left"])
+    lower = nanmedian(lower[seen]) / shank if shank > 0 else float("nan")
+    if facing_sign and np.isfinite(lower) and abs(lower) >= NEAR_FOOT_SHANKS:
+        near, far = ("right", "left") if facing_sign > 0 else ("left", "right")
+        return SideLead(landmarks, near if lower > 0 else far, "feet")
+    if landmarks is not None and max(share_left, 1 - share_left) >= STEADY_LABEL_SHARE:
+        return SideLead(landmarks, landmarks, "labels")
+    return SideLead(landmarks, None, "unknown")
+
+
+def lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool,
+             rep_window: np.ndarray, depth: float) -> tuple[str | None, str | None]:
+    """The front leg of a rep (the bent, working leg of a lateral lunge), from its bottom frames, as
+    (the tracker's label of the landmarks the rep is measured from, the person's leg): the two differ only
+    where the tracker's labels were wrong.
+
+    Side view: the foot ahead where the person faces, the person's leg told by which foot is nearer the
+    camera (:func:`side_lead`); lateral lunge: the knee that bends more from standing. Front view: the knee
+    higher in the picture (the rear knee goes down toward the floor and back, the front knee stays over the
+    front foot); lateral lunge: the side the hips moved to. (UI-PRMD motion capture through virtual cameras:
+    179/179, 179/179, 190/200 and 200/200 reps right.)"""
+    leg = _lead_leg(cs, kin, bottom, lateral, rep_window, depth)
+    return (leg.landmarks, leg.leg) if isinstance(leg, SideLead) else (leg, leg)
+
+
+def _lead_leg(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray, lateral: bool,
+              rep_window: np.ndarray, depth: float) -> str | SideLead | None:
     xy = cs.xy
     if cs.view.kind == "side":
         if lateral:
             bend = nanmedian(kin.change("knee_flexion_left_deg")[bottom]) - nanmedian(
                 kin.change("knee_flexion_right_deg")[bottom])
             return None if not np.isfinite(bend) else ("left" if bend > 0 else "right")
-        ahead = (xy[bottom, LM.LEFT_ANKLE, 0] - xy[bottom, LM.RIGHT_ANKLE, 0]) * cs.view.facing_sign
-        v = nanmedian(ahead)
-        return None if not np.isfinite(v) else ("left" if v > 0 else "right")
+        return side_lead(xy[bottom], cs.view.facing_sign, kin.segments.shank)
     if cs.view.kind == "front" and lateral:
         hip_x = _pt(cs, "mid_hip")[:, 0] * _person_left(cs)
         start = nanmedian(hip_x[rep_window][:3])
@@ -404,32 +473,42 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         window = np.zeros(len(t), bool)
         window[sl] = True
         loaded = window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth) & steady
-        lead = lead_leg(cs, kin, bottom, lateral, window, rep.depth)
+        # front: the tracker's label of the landmarks in front, which the rep is measured from; lead: the
+        # person's leg in front, which the per-leg table and the asymmetry group the rep by (from the side
+        # the two differ where the tracker's labels were wrong; lead is None where it could not be told)
+        front, lead = lead_leg(cs, kin, bottom, lateral, window, rep.depth)
         metrics: dict[str, float | None] = {m: float("nan") for m in METRIC_NAMES}
         metrics["hip_drop_leg_lengths"] = rep.depth
         rep_notes: list[str] = []
-        if lead is None:
+        if front is None:
             rep_notes.append("Which leg led this rep could not be told from this view: the per-leg measures are "
                              "left out.")
-        elif oblique:
+        elif lead is None:
+            rep_notes.append("Which of the person's legs was in front could not be told from the side (the feet "
+                             "level in the picture, the tracker's left and right changing within the rep): the "
+                             "rep is measured, but left out of the per-leg table and the asymmetry.")
+        elif lead != front:
+            rep_notes.append(f"The tracker labelled the leg in front {front}; from the side it can swap left and "
+                             f"right, so the leg was told by which foot is nearer the camera: the {lead} leg.")
+        if front is None or oblique:
             pass  # at an angle: the reps, the leg in front, depth and tempo only
         elif cs.view.kind == "side":
-            metrics.update(_side_metrics(cs, kin, lead, sl, bottom, lateral, steady))
+            metrics.update(_side_metrics(cs, kin, front, sl, bottom, lateral, steady))
         else:
-            if lead not in seen:
-                seen[lead] = thigh_seen(cs, kin, lead)
-            at = fppa_frames(window, seen[lead], kin.values[f"knee_valgus_fppa_{lead}_deg"])
+            if front not in seen:
+                seen[front] = thigh_seen(cs, kin, front)
+            at = fppa_frames(window, seen[front], kin.values[f"knee_valgus_fppa_{front}_deg"])
             fppa_used |= at
-            metrics.update(_front_metrics(cs, kin, lead, sl, bottom, lateral, loaded, at))
+            metrics.update(_front_metrics(cs, kin, front, sl, bottom, lateral, loaded, at))
             if at.sum() < FPPA_MIN_FRAMES:
                 rep_notes.append("Knee valgus (FPPA) could not be read: the front thigh was not seen at half its "
                                  "length or more in this rep.")
-        if lead is not None and not oblique:
-            metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, lead, bottom, loaded)
+        if front is not None and not oblique:
+            metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, front, bottom, loaded)
             if not lateral and cs.view.kind == "side":
-                metrics["step_forward_shanks"], metrics["step_back_shanks"] = steps(cs, kin, lead, rep.start_i, bottom)
+                metrics["step_forward_shanks"], metrics["step_back_shanks"] = steps(cs, kin, front, rep.start_i, bottom)
             if cs.view.kind == "side" or lateral:  # from the front a split lunge's thigh points at the camera
-                metrics["front_thigh_angle_deg"] = thigh_angle(cs, kin, lead, bottom)
+                metrics["front_thigh_angle_deg"] = thigh_angle(cs, kin, front, bottom)
         speed = np.abs(np.gradient(drop[sl], t[sl])) if rep.end_i - rep.start_i > 3 else np.array([])
         metrics.update(descent_s=rep.bottom_s - rep.start_s, ascent_s=rep.end_s - rep.bottom_s,
                        sparc=sparc(speed, fs) if len(speed) else np.nan)
