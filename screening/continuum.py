@@ -18,6 +18,7 @@ good morning; a lateral lunge is not a split squat), and says so.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,41 +61,59 @@ class Continuum:
         return self.ladders[pattern][level]
 
     def find(self, pattern: str, name: str) -> Level:
-        """A level by its key, number or name (``rdl``, ``4``, ``Romanian deadlift``)."""
-        text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-        choices = "Use one of: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[pattern]) + "."
+        """A level by its key, number or full name, matched exactly in any case (``rdl``, ``4``, ``Romanian
+        deadlift (load in the hands, knees soft)``; a space or a hyphen may stand for the key's underscore).
+        Anything else is refused with the ladder's keys: a part of a name is never taken for a level ("s" was
+        once a split squat)."""
+        text = _exercise_text(name)
         if not text:
-            raise ScreeningError("No exercise was named.", choices)
+            raise ScreeningError("No exercise was named.", self.choices(pattern))
         for lv in self.ladders[pattern]:
-            if text in (lv.key, str(lv.level)) or text == lv.name.lower().replace("-", "_").replace(" ", "_"):
+            if text in (lv.key, str(lv.level), _exercise_text(lv.name)):
                 return lv
-        # a prefix of a key or a name, when it names one level only
-        found = [lv for lv in self.ladders[pattern]
-                 if lv.key.startswith(text) or lv.name.lower().replace("-", "_").replace(" ", "_").startswith(text)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise ScreeningError(f"'{name}' could be any of: {', '.join(lv.key for lv in found)}.",
-                                 "Give more of the name, or the level's key or number.")
-        raise ScreeningError(f"'{name}' is not a level of the {pattern} ladder.", choices)
+        raise ScreeningError(f"'{name}' is not a level of the {pattern} ladder{self.near(name, pattern)}: a level is "
+                             "named by its key, number or full name, exactly.", self.choices(pattern))
+
+    def near(self, name: str, pattern: str | None = None) -> str:
+        """The levels whose key or name begins with ``name``, as words for a refusal (never taken for it)."""
+        text = _exercise_text(name)
+        keys = [lv.key for p in ([pattern] if pattern else self.ladders) for lv in self.ladders[p]
+                if text and (lv.key.startswith(text) or _exercise_text(lv.name).startswith(text))]
+        if len(keys) > 1:
+            return f" ('{name}' could be any of: {', '.join(keys)})"
+        return f" (did you mean {keys[0]}?)" if keys else ""
+
+    def choices(self, pattern: str | None = None) -> str:
+        """What to do about an exercise that names no level: the valid keys (of one ladder, or of both)."""
+        patterns = [pattern] if pattern else list(self.ladders)
+        return "Use one of: " + "; ".join(
+            f"{p}: " + ", ".join(f"{lv.key} ({lv.level})" for lv in self.ladders[p]) for p in patterns) + "."
 
     def pattern_of(self, name: str) -> str | None:
-        """The one pattern whose ladder has a level called ``name`` by key or name (a number is in both)."""
+        """The one pattern whose ladder has a level called ``name`` by key or name, exactly (a number is in
+        both)."""
+        if str(name).strip().isdigit():
+            return None
         found = []
         for pattern in self.ladders:
             try:
-                lv = self.find(pattern, name)
+                self.find(pattern, name)
             except ScreeningError:
                 continue
-            if not str(name).strip().isdigit():
-                found.append((pattern, lv))
-        return found[0][0] if len(found) == 1 else None
+            found.append(pattern)
+        return found[0] if len(found) == 1 else None
 
     def load(self, name: str) -> str:
         text = str(name).strip().lower().replace("-", "_").replace(" ", "_")
         if text in self.loads:
             return text
         raise ScreeningError(f"'{name}' is not a load position.", "Use one of: " + ", ".join(self.loads) + ".")
+
+
+def _exercise_text(name: str) -> str:
+    """An exercise's name as compared: trimmed, in lower case, a run of spaces, hyphens or underscores one
+    underscore ("split squat", "Split-Squat" and "split_squat" are one name)."""
+    return re.sub(r"[\s_-]+", "_", str(name).strip().lower())
 
 
 def load_continuum(path: str | Path | None = None) -> Continuum:
@@ -316,10 +335,29 @@ def _share(reps, name: str, above: float) -> float:
     return sum(v > above for v in vals) / len(vals) if vals else 0.0
 
 
-def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
-    """The ladder level the movement shows, from the screen's reps (None when nothing was measured), and
-    the reason in words. Only what the video shows is used: the load in the hands is not seen, so levels
-    that differ by load alone (hinge 1, 2 and 4) are told apart by nobody, and the lowest is taken."""
+#: a guess is sure only when the measure that tells the level is clear of its cut by this share of the cut (a rep
+#: time of 0.8 s against the swing's 1.0 s is not), and the reps agree (at least this share of them on one side)
+GUESS_MARGIN = 0.2
+GUESS_AGREE = 0.8
+
+
+@dataclass(frozen=True)
+class ExerciseGuess:
+    """The ladder level the movement shows, why in words, and whether the guess is sure: a default taken for
+    want of a sign (hinge levels 1, 2 and 4 differ by the load alone, which the video does not show; a step
+    cannot be seen from the front) or a sign near its cut is not, and a surface should ask (issue 26)."""
+
+    level: Level
+    why: str
+    sure: bool
+
+
+def _clear(value: float, cut: float, above: bool = True) -> bool:
+    return value > cut * (1 + GUESS_MARGIN) if above else value < cut * (1 - GUESS_MARGIN)
+
+
+def guess_exercise(c: Continuum, screen: "Screen") -> ExerciseGuess | None:
+    """The level the movement shows (:func:`infer_exercise`) with how sure the guess is."""
     pattern, reps = screen.pattern, screen.reps
     if pattern not in c.ladders or not reps:
         return None
@@ -328,22 +366,39 @@ def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
         rep_s = sorted(rep_s)[len(rep_s) // 2]
         rise, knee_hip = _median(reps, "ankle_rise_leg_lengths"), _median(reps, "knee_hip_ratio")
         if rep_s < BALLISTIC_REP_S:
-            return c.find("hinge", "ballistic_hinge"), f"each rep took {rep_s:.1f} s down and up: a ballistic hinge (swing)"
+            return ExerciseGuess(c.find("hinge", "ballistic_hinge"), f"each rep took {rep_s:.1f} s down and up: a "
+                                 "ballistic hinge (swing)", _clear(rep_s, BALLISTIC_REP_S, above=False))
         if rise is not None and rise > SINGLE_LEG_RISE:
-            return c.find("hinge", "single_leg_rdl"), f"one foot was {rise:.2f} leg lengths off the floor: a single-leg RDL"
+            return ExerciseGuess(c.find("hinge", "single_leg_rdl"), f"one foot was {rise:.2f} leg lengths off the "
+                                 "floor: a single-leg RDL", _clear(rise, SINGLE_LEG_RISE))
         if knee_hip is not None and knee_hip > DEADLIFT_KNEE_HIP:
-            return c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.2f} times as much as the hips: a deadlift"
-        return c.find("hinge", "hip_hinge_drill"), ("a two-footed hinge with soft knees (levels 1, 2 and 4 look "
-                                                    "alike without seeing the load: the lowest is taken)")
+            return ExerciseGuess(c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.2f} times as much as the "
+                                 "hips: a deadlift", _clear(knee_hip, DEADLIFT_KNEE_HIP))
+        return ExerciseGuess(c.find("hinge", "hip_hinge_drill"), "a two-footed hinge with soft knees (levels 1, 2 and "
+                             "4 look alike without seeing the load: the lowest is taken)", False)
     if screen.lunge is not None and screen.lunge.variant == "lateral":
-        return c.find("lunge", "lateral_lunge"), "the feet wide apart sideways: a lateral lunge"
-    if _share(reps, "step_forward_shanks", STEP_SHANKS) > 0.5:
-        return c.find("lunge", "forward_lunge"), "the front foot stepped forward into each rep: a forward lunge"
-    if _share(reps, "step_back_shanks", STEP_SHANKS) > 0.5:
-        return c.find("lunge", "reverse_lunge"), "the rear foot stepped back into each rep: a reverse lunge"
+        return ExerciseGuess(c.find("lunge", "lateral_lunge"), "the feet wide apart sideways: a lateral lunge", True)
+    forward, back = _share(reps, "step_forward_shanks", STEP_SHANKS), _share(reps, "step_back_shanks", STEP_SHANKS)
+    agree = lambda share: share >= GUESS_AGREE or share <= 1 - GUESS_AGREE  # noqa: E731
+    if forward > 0.5:
+        return ExerciseGuess(c.find("lunge", "forward_lunge"), "the front foot stepped forward into each rep: a "
+                             "forward lunge", agree(forward) and agree(back))
+    if back > 0.5:
+        return ExerciseGuess(c.find("lunge", "reverse_lunge"), "the rear foot stepped back into each rep: a reverse "
+                             "lunge", agree(forward) and agree(back))
     seen = bool(_values(reps, "step_back_shanks"))
-    return c.find("lunge", "split_squat"), ("the feet stayed put: a split squat" if seen else
-                                            "a split stance (from the front a step cannot be seen: taken as a split squat)")
+    return ExerciseGuess(c.find("lunge", "split_squat"), "the feet stayed put: a split squat" if seen else
+                         "a split stance (from the front a step cannot be seen: taken as a split squat)",
+                         seen and agree(forward) and agree(back))
+
+
+def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
+    """The ladder level the movement shows, from the screen's reps (None when nothing was measured), and
+    the reason in words. Only what the video shows is used: the load in the hands is not seen, so levels
+    that differ by load alone (hinge 1, 2 and 4) are told apart by nobody, and the lowest is taken
+    (:func:`guess_exercise` says how sure the guess is)."""
+    guess = guess_exercise(c, screen)
+    return None if guess is None else (guess.level, guess.why)
 
 
 #: why a hinge with no spinal flexion in any rep gets no verdict

@@ -405,8 +405,9 @@ class Store:
         if report_html is None:
             from .report import build_report, to_html
 
-            report_html = to_html(build_report([screen])).encode()
+            report_html = to_html(build_report([screen], client=name)).encode()
         p = screen.placement
+        level, level_name, load_position = filmed_level(screen)
         files = {k: v for k, v in screen.attachments.items() if k in FILE_KINDS and v}
         files["report_html"] = report_html
         if video:
@@ -427,8 +428,7 @@ class Store:
                        load_position, pain, score, verdict, placement_json, screen_json)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (client_id, screen.analysed_at or _now(), _now(), Path(str(screen.video.path or "")).name,
-                 screen.pattern, p.level if p else None, p.level_name if p else None,
-                 p.load_position if p else screen.filmed.load, int(bool(screen.filmed.pain)), screen.reported_score,
+                 screen.pattern, level, level_name, load_position, int(bool(screen.filmed.pain)), screen.reported_score,
                  p.verdict if p else None, json.dumps(p.as_dict()) if p else None, screen_json))
             session_id = cur.lastrowid
             con.executemany(
@@ -626,6 +626,33 @@ class Store:
         """SQLite's integrity check: "ok" when the file is sound."""
         with self._connect() as con:
             return con.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def filmed_level(screen) -> tuple[int | None, str | None, str | None]:
+    """The exercise a session was filmed at, as its row keeps it: (level, level name, load position). From
+    the placement where there is one; without one (no verdict: nothing could be scored, the spine not seen),
+    from what the clinician said was filmed (``screen.filmed``), so that the session keeps its exercise and
+    its place on the client's path. None where neither says."""
+    p = screen.placement
+    if p is not None:
+        return p.level, p.level_name, p.load_position
+    from .continuum import load_continuum
+
+    c = load_continuum()
+    level = level_name = None
+    if screen.filmed.exercise is not None and screen.pattern in c.ladders:
+        try:
+            lv = c.find(screen.pattern, screen.filmed.exercise)
+            level, level_name = lv.level, lv.name
+        except ScreeningError:
+            pass
+    load = screen.filmed.load
+    if load is not None:
+        try:
+            load = c.load(load)
+        except ScreeningError:
+            pass
+    return level, level_name, load
 
 
 def _session(r) -> Session:

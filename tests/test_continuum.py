@@ -85,7 +85,9 @@ def test_pain_refers_and_asymmetry_holds_a_three(pattern, level, load):
 
 def test_levels_and_loads_by_name_and_clear_errors():
     assert C.find("hinge", "rdl").level == 4 and C.find("hinge", "4").key == "rdl"
-    assert C.find("lunge", "split squat").level == 2 and C.find("lunge", "reverse").key == "reverse_lunge"
+    assert C.find("lunge", "split squat").level == 2 and C.find("lunge", "reverse lunge").key == "reverse_lunge"
+    with pytest.raises(ScreeningError, match="did you mean reverse_lunge"):  # a part of a name is never taken
+        C.find("lunge", "reverse")
     with pytest.raises(ScreeningError, match="not a level of the lunge ladder"):
         C.find("lunge", "deadlift")
     with pytest.raises(ScreeningError, match="not a load position"):
