@@ -97,6 +97,15 @@ VIEW_NEEDS = {
     "lunge": {"side": "depth, the trunk's lean forward and the back knee",
               "front": "knee valgus, pelvic drop, sideways lean and balance"},
 }
+#: the same, in the words of a person filming themselves at home (``plain``): no clinical terms
+PLAIN_VIEW_SHOWS = {
+    "hinge": {"side": "your hips, back, knees and head from the side"},
+    "lunge": {"side": "how low you go and how upright you stay, from the side",
+              "front": "your knees and hips from the front"},
+}
+#: what a person is told to do to give the camera a view (the view a page asks for, and the movement's name)
+TURN_TO = {"side": "Turn side-on to the camera", "front": "Turn to face the camera"}
+MOVEMENT_NAMES = {"hinge": "a hip hinge", "lunge": "a lunge"}
 
 HEAD = [LM.NOSE, LM.LEFT_EYE, LM.RIGHT_EYE, LM.LEFT_EAR, LM.RIGHT_EAR]
 FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX, LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
@@ -141,10 +150,14 @@ def body_tilt(xy: np.ndarray) -> float:
 
 
 def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brightness: float,
-                 framing_only: bool = False) -> CameraCheck:
+                 framing_only: bool = False, views: tuple[str, ...] | None = None,
+                 plain: bool = False) -> CameraCheck:
     """The camera check on the last frames' landmarks ``recent`` (F, 33, 3: x px, y px, visibility; NaN where
     nobody was found; the last row is the current frame) for ``pattern`` ("hinge" or "lunge").
-    ``framing_only``: only the framing and the light (during the set, when the person is not standing)."""
+    ``framing_only``: only the framing and the light (during the set, when the person is not standing).
+    ``views``: the views the page accepts, among those the movement can be measured from (default: all of
+    them; the home page asks a lunge to be filmed from the front). ``plain``: what a view shows in everyday
+    words, for a person filming themselves (the clinician's page names the faults each view shows)."""
     now = recent[-1]
     if not np.isfinite(now[:, 0]).any():
         return CameraCheck(False, ("Step into the picture: the camera must see you from head to feet.",))
@@ -177,7 +190,8 @@ def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brig
     xy = recent[:, :, :2]
     up = straight_frames(xy)
     view, note = None, ""
-    needs = VIEW_NEEDS.get(pattern, {})
+    needs = {v: what for v, what in (PLAIN_VIEW_SHOWS if plain else VIEW_NEEDS).get(pattern, {}).items()
+             if views is None or v in views}
     if framing_only:
         pass
     elif up.sum() < MIN_UPRIGHT_FRAMES:
@@ -187,11 +201,18 @@ def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brig
             ratio = float(np.nanmedian(spread_ratio(xy[up], over_trunk_length=True)))
         view = view_kind(ratio) if np.isfinite(ratio) else None
         if view is not None and view not in needs:
-            if pattern == "hinge":
-                advice.append("Turn side-on to the camera: a hip hinge is measured from the side.")
+            if len(needs) == 1:
+                wanted = next(iter(needs))
+                if plain:
+                    advice.append(f"{TURN_TO[wanted]}, so the camera can see {needs[wanted]}.")
+                else:
+                    advice.append(f"{TURN_TO[wanted]}: {MOVEMENT_NAMES.get(pattern, pattern)} is measured "
+                                  f"from the {wanted}.")
             else:
                 advice.append("Face the camera squarely, or turn fully side-on: at an angle a lunge's knee and "
                               "hips cannot be measured.")
+        elif view is not None and plain:
+            note = f"{'You are side-on' if view == 'side' else 'You face the camera'}: it can see {needs[view]}."
         elif view is not None:
             note = f"{view.capitalize()} view: shows {needs[view]}."
             others = [f"a {v} view shows {what}" for v, what in needs.items() if v != view]
@@ -273,18 +294,23 @@ def _count_loop(ref: "weakref.ReferenceType[LiveSession]", stop: threading.Event
 
 class LiveSession:
     """One live set: see the module's docstring. ``backend``: a pose backend (default: the analysis's own,
-    made on first use, on the thread that processes frames)."""
+    made on first use, on the thread that processes frames). ``views`` and ``plain`` go to the camera check
+    (:func:`camera_check`): the views the page accepts, and everyday words."""
 
     def __init__(self, pattern: str, backend: PoseBackend | None = None, thresholds=None,
                  check_hold_s: float = CHECK_HOLD_S, countdown_s: float = COUNTDOWN_S,
                  count_period_s: float = COUNT_PERIOD_S, clock: Callable[[], float] = time.monotonic,
-                 skip_check: bool = False, encoder_threads: int = 1):
+                 skip_check: bool = False, encoder_threads: int = 1, views: tuple[str, ...] | None = None,
+                 plain: bool = False):
         if pattern not in VIEW_NEEDS:
             raise ValueError(f"pattern must be one of {sorted(VIEW_NEEDS)}")
+        if views is not None and not set(views) & set(VIEW_NEEDS[pattern]):
+            raise ValueError(f"a {pattern} is measured from the {' or the '.join(VIEW_NEEDS[pattern])}, not {views}")
         from .config import load_thresholds
         from .continuum import load_continuum
 
         self.pattern = pattern
+        self._views, self._plain = (tuple(views) if views is not None else None), plain
         self._th = load_thresholds(thresholds)
         self._cues = load_continuum().cues
         self._hold_s, self._countdown_s, self._period_s = check_hold_s, countdown_s, count_period_s
@@ -360,7 +386,7 @@ class LiveSession:
             # the picture (or the light going) cancels the countdown: the person may already start to move
             if setting_up or (state == "recording" and (self._check is None or self._frames % 5 == 0)):
                 self._check = camera_check(np.asarray(self._recent), w, h, self.pattern, picture_brightness(rgb),
-                                           framing_only=state != "checking")
+                                           framing_only=state != "checking", views=self._views, plain=self._plain)
             if setting_up:
                 self._advance(now)
             state = self._state
@@ -536,7 +562,8 @@ class LiveSession:
 class LiveHolder:
     """The page's live set: the one the camera's frames go to. The camera's thread calls :meth:`callback`;
     the page swaps in a fresh set after each (:meth:`renew`; a plain attribute: swapping is atomic).
-    ``session_options`` go to every :class:`LiveSession` it makes (a test's stand-in tracker). A set makes
+    ``session_options`` go to every :class:`LiveSession` it makes (the page's views and words, a test's
+    stand-in tracker; :attr:`options` tells them, for the page to see whether they changed). A set makes
     nothing until its first frame, so the holder of a page visited without the camera costs nothing; and it
     refers to nothing but its set, so dropping the holder drops the set, and with it the recording."""
 
@@ -545,6 +572,11 @@ class LiveHolder:
         self._options = session_options
         self.session = LiveSession(pattern, **session_options)
         self.failures = 0
+
+    @property
+    def options(self) -> dict:
+        """The options its sets are made with (a copy)."""
+        return dict(self._options)
 
     def callback(self, frame):
         """A camera frame (an ``av.VideoFrame``) in, the annotated frame out; a frame that fails is shown as

@@ -243,6 +243,48 @@ def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m
         cam.close()
 
 
+def test_self_screen_at_home_stops_the_camera_after_the_set_until_another_is_asked_for(server, tmp_y4m):  # noqa: F811
+    """Issue 26: after "I have finished" the camera went on, and a new check and countdown started above the
+    result. Now the camera component leaves the page (the browser stops the camera) and nothing live is
+    drawn above the result, which is in view; "Do another set", under the result, brings the camera back."""
+    cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "hinge.y4m"))
+    try:
+        cam.page.goto(server.url + "/home")
+        cam.page.get_by_text("No, it does not hurt").click()
+        cam.page.get_by_role("button", name="I have finished").wait_for()
+        cam.start(server)
+        cam.wait_status("Recording the set", 40)
+        deadline = time.monotonic() + 60
+        while cam.reps() < 2 and time.monotonic() < deadline:
+            cam.page.wait_for_timeout(500)
+        cam.page.set_viewport_size({"width": 1280, "height": 800})  # a laptop's screen: the page scrolls
+        cam.page.get_by_role("button", name="I have finished").click()  # scrolled into view to be pressed
+        heading = cam.page.get_by_text("5. Your result")
+        heading.wait_for(timeout=180_000)
+        # the fake camera goes on playing the clip: a camera left on would pass the check again within seconds
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 10:
+            above = cam.body().split("5. Your result")[0].split("Speak the tips aloud")[-1]  # the set's part
+            assert cam.status() == "", f"the live status is still drawn after the set: {cam.status()!r}"
+            for live in ("Camera check", "Get ready", "Starting in", "Recording the set", "Start the camera"):
+                assert live not in above, f"{live!r} above the result after the set"
+            assert cam.page.locator(WEBRTC_FRAME).count() == 0, "the camera component is still on the page"
+            cam.page.wait_for_timeout(1000)
+        assert heading.is_visible() and cam.page.evaluate(
+            "(e) => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }",
+            heading.element_handle()), "the result's heading is not in view after the set"
+        cam.shot("home_camera_off")
+        cam.page.get_by_role("button", name="Do another set").wait_for()
+        # another set: the camera component comes back (its start button), the old result goes
+        cam.page.get_by_role("button", name="Do another set").click()
+        cam.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera").wait_for(timeout=30_000)
+        cam.page.get_by_role("button", name="I have finished").wait_for()
+        assert "5. Your result" not in cam.body()
+        cam.assert_local()
+    finally:
+        cam.close()
+
+
 def test_self_screen_stops_when_the_movement_hurts(server, tmp_y4m):  # noqa: F811
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "pain.y4m", seconds=1))
     try:
