@@ -55,7 +55,8 @@ CACHE_SIZE = 3
 log = logging.getLogger(__name__)
 
 
-def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue, blur_faces: bool = True) -> dict:
+def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue, blur_faces: bool = True,
+                   filmed: Filmed | None = None) -> dict:
     """Analyse uploaded bytes in a temporary folder; return the Screen and the files the page shows.
 
     Runs in a worker thread (:func:`run_analysis`): no Streamlit call may be made here. The folder, with
@@ -64,18 +65,18 @@ def analyse_upload(name: str, data: bytes, pattern: str, progress: ProgressValue
     with private_tmp("upload") as tmp:
         source = Path(tmp) / ("upload" + Path(name).suffix.lower())
         source.write_bytes(data)
-        return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces)
+        return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces, filmed)
 
 
 def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue, out: Path | None = None,
-                 blur_faces: bool = True) -> dict:
+                 blur_faces: bool = True, filmed: Filmed | None = None) -> dict:
     """Analyse a video on this machine as ``name`` (the name shown and written, never the path), writing
     its files into ``out`` (default: a temporary folder, deleted before this returns)."""
     if out is None:
         with private_tmp("analysis") as tmp:
-            return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces)
-    try:
-        screen = analyze(source, pattern=pattern, progress=progress)
+            return analyse_file(source, name, pattern, progress, Path(tmp) / "out", blur_faces, filmed)
+    try:  # what was filmed as the command line passes it: one decision path for the CLI, uploads and live sets
+        screen = analyze(source, pattern=pattern, filmed=filmed, progress=progress)
     except ScreeningError as exc:
         # Messages name the file: show the user's file name, not the temporary path.
         return {"error": (exc.message.replace(str(source), name).replace(source.name, name), exc.what_to_do)}
@@ -86,11 +87,13 @@ def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue,
         "screen": written.replace(measured=None, folder=None),  # the measurement's arrays are not kept
         "video": (out / "annotated.mp4").read_bytes(),
         "angles_csv": (out / "angles.csv").read_bytes(),
-        "angles": angles_frame(screen.measured.angles, screen.view.kind),
+        "angles": angles_frame(screen.measured.angles, screen.view.kind,
+                               screen.baseline.values if screen.baseline else None),
     }
 
 
-def run_analysis(name: str, data: bytes | Path, pattern: str, blur_faces: bool = True) -> dict:
+def run_analysis(name: str, data: bytes | Path, pattern: str, blur_faces: bool = True,
+                 filmed: Filmed | None = None) -> dict:
     """:func:`analyse_upload` (or :func:`analyse_file`, for a path) in a worker thread, its progress drawn
     from this (the script's) thread.
 
@@ -106,28 +109,38 @@ def run_analysis(name: str, data: bytes | Path, pattern: str, blur_faces: bool =
     try:
         if isinstance(data, Path):
             return run_with_progress(lambda progress: analyse_file(data, name, pattern, progress,
-                                                                   blur_faces=blur_faces), show)
-        return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress, blur_faces), show)
+                                                                   blur_faces=blur_faces, filmed=filmed), show)
+        return run_with_progress(lambda progress: analyse_upload(name, data, pattern, progress, blur_faces, filmed),
+                                 show)
     finally:
         bar.empty()
 
 
-def angles_frame(angles: dict, view: str | None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The key angles of the clip's view (:func:`screening.present.chart_series`) as a DataFrame indexed
-    by time in seconds, and what each means."""
-    series = chart_series(angles, view)
+def angles_frame(angles: dict, view: str | None, standing: dict | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The key angles of the clip's view (:func:`screening.present.chart_series`: as the reps table gives them,
+    from the person's ``standing``) as a DataFrame indexed by time in seconds, and what each means."""
+    series = chart_series(angles, view, standing)
     frame = pd.DataFrame({label: values for label, (values, _) in series.items()},
                          index=pd.Index(angles["time_s"], name="time (s)"))
     return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
 
 
-def cached_analysis(upload, pattern: str, blur_faces: bool = True) -> tuple[tuple, dict]:
-    """One analysis per (file, pattern, blurring), kept in the session so a rerun does not recompute it."""
+def analysis_depends_on(pattern: str, filmed: Filmed | None) -> tuple:
+    from screening.pipeline import analysis_depends_on as depends
+
+    return depends(pattern, filmed)
+
+
+def cached_analysis(upload, pattern: str, blur_faces: bool = True, filmed: Filmed | None = None) -> tuple[tuple, dict]:
+    """One analysis per (file, pattern, blurring, and whatever of what was filmed changes the analysis: a lift
+    from the floor, named), kept in the session so a rerun does not recompute it. The rest of what was filmed
+    (the level, the load, pain) only places the result (:func:`show`)."""
     data = upload.getvalue()
-    key = (upload.name, len(data), hashlib.sha1(data).hexdigest(), pattern, blur_faces)
+    key = (upload.name, len(data), hashlib.sha1(data).hexdigest(), pattern, blur_faces,
+           analysis_depends_on(pattern, filmed))
     cache = st.session_state.setdefault("analyses", {})
     if key not in cache:
-        cache[key] = run_analysis(upload.name, data, pattern, blur_faces)
+        cache[key] = run_analysis(upload.name, data, pattern, blur_faces, filmed)
         while len(cache) > CACHE_SIZE:
             cache.pop(next(iter(cache)))
     return key, cache[key]
@@ -138,7 +151,8 @@ def table_frame(table, index: str) -> pd.DataFrame:
     left out: a measure the camera view cannot show)."""
     frame = pd.DataFrame(table.values(), columns=table.headings).set_index(table.headings[0])
     frame.index.name = index
-    return frame.dropna(axis=1, how="all")
+    frame = frame.dropna(axis=1, how="all")
+    return frame.astype(object).where(frame.notna(), "—")  # a rep without the measure: a dash, never "None"
 
 
 def show_summary(screen: Screen) -> None:
@@ -154,8 +168,6 @@ def show_summary(screen: Screen) -> None:
     columns = st.columns(3)
     for i, (label, value) in enumerate(items.items()):
         columns[i % 3].metric(label, "—" if value is None else str(value))
-    for note in p.notes:
-        st.info(note)
 
 
 CAPTIONS = {
@@ -171,8 +183,6 @@ def show_reps(screen: Screen) -> None:
     st.subheader("Repetitions")
     if screen.reported_score is not None:
         st.metric("Score (3 = no fault, 2 = a minor fault, 1 = a major fault, 0 = pain)", str(screen.reported_score))
-    for note in screen.analysis_notes:
-        st.info(note)
     if screen.reps:
         st.caption(CAPTIONS[screen.pattern])
         st.dataframe(table_frame(rep_table(screen), "rep"))
@@ -195,30 +205,107 @@ def show_reps(screen: Screen) -> None:
             st.markdown(f"- **{label}**: {definition}. *Source: {source}.*")
 
 
-def reports(key: tuple, screen: Screen) -> tuple[bytes, bytes]:
+def reports(key: tuple, screen: Screen, client: str | None = None) -> tuple[bytes, bytes]:
     """The hand-over report of this placement, as HTML and PDF (made once per analysis and placement, not
     again on every rerun of the page)."""
     cache = st.session_state.setdefault("reports", {})
     if key not in cache:
-        rep = build_report([screen])
+        rep = build_report([screen], client=client)
         cache[key] = (to_html(rep).encode(), to_pdf(rep))
         while len(cache) > CACHE_SIZE:
             cache.pop(next(iter(cache)))
     return cache[key]
 
 
-def show_placement(screen: Screen, key: tuple, stem: str) -> None:
+#: how many of the placement's reasons the verdict shows at once (the rest under "Why")
+TOP_REASONS = 3
+#: how the placement's reason naming the exercise filmed begins (screening.continuum): the verdict's own
+#: second line says it already
+FILMED_REASON = "Filmed: "
+
+
+def show_verdict(screen: Screen) -> None:
+    """The first thing on the result: the verdict with the exercise it is for, its first reasons and the next
+    step; without a verdict, why there is none and what to do. Everything else comes after it."""
     p = screen.placement
-    st.subheader("Where on the continuum")
-    for note in screen.placement_notes:
-        st.info(note)
     if p:
         say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p.verdict]
-        say(f"**{p.verdict.upper()}**: {p.pattern} level {p.level} ({short_name(p.level_name)}), "
-            f"{p.load_position.replace('_', ' ')}" + (" (exercise inferred from the movement)"
-                                                       if p.exercise_source == "inferred" else ""))
-        st.markdown(f"**Next step.** {p.next_step}")
-        with st.expander("Why"):
+        lines = [f"### {p.verdict.upper()}",
+                 f"{p.pattern.capitalize()} level {p.level} ({short_name(p.level_name)}), "
+                 f"{p.load_position.replace('_', ' ')}" + (" (exercise inferred from the movement)"
+                                                           if p.exercise_source == "inferred" else "")]
+        told = [r for r in p.reasons if not r.startswith(FILMED_REASON)]  # the line above says what was filmed
+        lines += [f"- {reason}" for reason in told[:TOP_REASONS]]
+        lines.append(f"**Next step.** {p.next_step}")
+        say("\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:-1]) + "\n\n" + lines[-1])
+        return
+    st.info("### No verdict\n\n" + "\n\n".join(no_verdict_reasons(screen)))
+
+
+def no_verdict_reasons(screen: Screen) -> list[str]:
+    """Why a result has no verdict, in the result's own words: the placement's reason ("No continuum placement:
+    …"), or, where the clip could carry no score, the notes that say why (those before the note that withheld
+    it)."""
+    placing = [n for n in screen.placement_notes if n.startswith("No continuum placement")]
+    notes = list(screen.analysis_notes)
+    from screening.pipeline import WITHHELD
+
+    if WITHHELD in notes:
+        return notes[:notes.index(WITHHELD)][-2:] + placing[:1] or [WITHHELD]
+    return placing[:1] or notes[:1] or ["The movement could not be measured."]
+
+
+def confirmed_filmed(key: tuple, filmed: Filmed) -> Filmed:
+    """What was filmed, with the exercise the clinician confirmed for this result (:func:`ask_exercise`) when
+    none was named before the analysis."""
+    chosen = st.session_state.get("confirmed_exercise", {}).get(key)
+    return replace(filmed, exercise=chosen) if chosen and filmed.exercise is None else filmed
+
+
+def _confirm_exercise(key: tuple, widget: str) -> None:
+    st.session_state.setdefault("confirmed_exercise", {})[key] = st.session_state[widget].split(":")[0]
+
+
+def ask_exercise(screen: Screen, key: tuple) -> bool:
+    """When the exercise was guessed from the movement and the guess is not sure (screening.continuum
+    .guess_exercise: hinge levels 1, 2 and 4 differ by the load alone; a step cannot be seen from the front),
+    ask which exercise was filmed, the guess chosen and marked as one, before giving a verdict: the level sets
+    the thresholds and the verdict. Returns whether it asked."""
+    from screening.continuum import guess_exercise
+
+    p = screen.placement
+    if p is None or p.exercise_source != "inferred":
+        return False
+    continuum = load_continuum()
+    guess = guess_exercise(continuum, screen)
+    if guess is None or guess.sure:
+        return False
+    options = [f"{lv.level}: {short_name(lv.name)}" for lv in continuum.ladders[screen.pattern]]
+    guessed = f"{guess.level.level}: {short_name(guess.level.name)}"
+    st.warning(f"### Which exercise was filmed?\n\nIt looks like **{short_name(guess.level.name)}**, but that is "
+               f"a guess: {guess.why}. The exercise sets the thresholds and the verdict: choose it to see the verdict.")
+    widget = f"ask_exercise_{hash(key)}"
+    st.selectbox(f"Exercise filmed ({screen.pattern})", options, index=options.index(guessed), key=widget,
+                 format_func=lambda o: o + ("  (the guess)" if o == guessed else ""))
+    st.button("Show the verdict for this exercise", type="primary", on_click=_confirm_exercise, args=(key, widget))
+    return True
+
+
+def show_notes(screen: Screen) -> None:
+    """What the tool noticed about the video and the placement, folded under plain headings."""
+    groups = {"About the video and the camera": list(screen.person.notes) + list(screen.analysis_notes),
+              "About the exercise and the verdict": list(screen.placement_notes)}
+    for heading, notes in groups.items():
+        if notes:
+            with st.expander(f"{heading} ({len(notes)})"):
+                for note in notes:
+                    st.markdown(f"- {note}")
+
+
+def show_placement(screen: Screen, key: tuple, stem: str) -> None:
+    p = screen.placement
+    if p:
+        with st.expander("Why: every reason for the verdict"):
             for reason in p.reasons:
                 st.markdown(f"- {reason}")
     elif not screen.reps:
@@ -235,12 +322,18 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
         message, what_to_do = output["error"]
         say_error(message, what_to_do)
         return
+    filmed = confirmed_filmed(key, filmed)
+    screen = placed(output["screen"], filmed)  # cheap: what was filmed that changes the analysis is in its key
+    asked = ask_exercise(screen, key)
+    if not asked:
+        show_verdict(screen)  # the verdict first, its reasons and the next step; then the evidence
     st.video(output["video"], format="video/mp4")
-    screen = placed(output["screen"], filmed)  # cheap: no re-analysis when what was filmed changes
-    st.subheader("Summary")
-    show_summary(screen)
-    show_placement(screen, (key, filmed), stem)
+    if not asked:  # the reasons and the report carry the verdict: once the exercise is known
+        show_placement(screen, (key, filmed), stem)
     show_reps(screen)
+    show_notes(screen)
+    with st.expander("The clip"):
+        show_summary(screen)
     st.subheader("Angles over time")
     frame, meanings = output["angles"]
     st.line_chart(frame, x_label="time (s)", y_label="degrees")
@@ -313,7 +406,13 @@ def upload_page() -> None:
     if upload is None:
         return
     try:
-        key, output = cached_analysis(upload, pattern, blur)
+        key, output = cached_analysis(upload, pattern, blur, filmed)
+        confirmed = confirmed_filmed(key, filmed)
+        found = output["screen"].pattern if "screen" in output else pattern
+        if confirmed is not filmed and analysis_depends_on(found, confirmed) != analysis_depends_on(found, filmed):
+            # as `screening analyze --exercise deadlift` would: the exercise says the pattern, and is analysed
+            key, output = cached_analysis(upload, found, blur, confirmed)
+            filmed = confirmed
         show(key, output, Path(upload.name).stem, filmed)
     except Exception:  # noqa: BLE001 - the page must never show a traceback
         log.exception("analysis failed")
@@ -360,16 +459,17 @@ def live_holders() -> dict[str, LiveHolder]:
     return {}
 
 
-def live_holder(key: str, pattern: str) -> LiveHolder:
-    """The page's live set for ``pattern``; a new one (the old one closed) when the movement changed."""
+def live_holder(key: str, pattern: str, **options) -> LiveHolder:
+    """The page's live set for ``pattern`` (``options``: the camera check's views and words, see
+    screening.live.LiveSession); a new one (the old one closed) when the movement or the options changed."""
     from screening.live import LiveHolder  # noqa: F811 - the tracker loads with the first live page
 
     holders = live_holders()
     holder = holders.get(key)
-    if holder is None or holder.pattern != pattern:
+    if holder is None or holder.pattern != pattern or holder.options != options:
         if holder is not None:
             holder.close()
-        holder = holders[key] = LiveHolder(pattern)
+        holder = holders[key] = LiveHolder(pattern, **options)
     return holder
 
 
@@ -389,13 +489,11 @@ def speak(text: str, cue_id: int) -> None:
     in the component's frame and speaks through the page's window, which the user has clicked."""
     import json as _json
 
-    import streamlit.components.v1 as components
-
-    components.html(f"""<script>
+    st.iframe(f"""<script>
       const w = window.parent || window;  /* cue {cue_id} */
       if (w.speechSynthesis) {{ w.speechSynthesis.cancel();
         w.speechSynthesis.speak(new w.SpeechSynthesisUtterance({_json.dumps(text)})); }}
-    </script>""", height=0)
+    </script>""", height=1)  # a frame that runs scripts (st.html would not); 1 px: st.iframe takes no 0
 
 
 def live_status(key: str, plain: bool) -> None:
@@ -434,9 +532,10 @@ def live_status(key: str, plain: bool) -> None:
         speak(s.cue, s.cue_id)
 
 
-def finish_set(key: str) -> None:
+def finish_set(key: str, filmed: Filmed | None = None) -> None:
     """End the set (button, or the set's own time limit), analyse the recording as an upload would be,
-    and start a fresh set for the camera."""
+    and turn the camera off until another set is asked for (:func:`live_set`); the set's recording is
+    deleted with it."""
     holder = live_holders()[key]
     session = holder.session
     reps = session.status().reps
@@ -444,11 +543,10 @@ def finish_set(key: str) -> None:
     try:
         if path is None:
             st.session_state[f"{key}_output"] = None
-            st.warning("Nothing was recorded: the set starts after the camera check and the countdown.")
             return
         name = f"live set {datetime.now():%Y-%m-%d %H-%M}.mp4"
         try:
-            output = run_analysis(name, path, holder.pattern, st.session_state.get(f"{key}_blur", True))
+            output = run_analysis(name, path, holder.pattern, st.session_state.get(f"{key}_blur", True), filmed)
         except Exception:  # noqa: BLE001 - the page must never show a traceback
             log.exception("analysis of a live set failed")
             output = {"error": ("Internal error: the analysis of the set failed unexpectedly.",
@@ -456,6 +554,7 @@ def finish_set(key: str) -> None:
         st.session_state[f"{key}_output"] = ((name, holder.pattern, time.time()), output, Path(name).stem, reps)
     finally:
         holder.renew()  # the recording is deleted with the old set
+        st.session_state[f"{key}_stopped"] = holder.pattern  # the camera stays off while the result is read
 
 
 def renew_timed_out(holder: LiveHolder) -> bool:
@@ -472,23 +571,67 @@ def renew_timed_out(holder: LiveHolder) -> bool:
     return True
 
 
-def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label: str):
+#: what the page says when a set was ended before its recording started
+NOTHING_RECORDED = "Nothing was recorded: the set starts after the camera check and the countdown."
+
+
+def _press_finish(key: str) -> None:
+    """The finish button's callback: it runs before the page, which then ends the set before drawing the
+    camera (pressed below the camera, the set used to end after the camera had been drawn again)."""
+    st.session_state[f"{key}_finish_pressed"] = True
+
+
+def _start_another(key: str) -> None:
+    """Back from a set's result to the camera: the result cleared and a fresh set for the camera."""
+    st.session_state.pop(f"{key}_stopped", None)
+    st.session_state.pop(f"{key}_output", None)
+    holder = live_holders().get(key)
+    if holder is not None:
+        holder.renew()  # whatever frames reached the set made after the last one are dropped
+
+
+def another_set(key: str, label: str) -> None:
+    """After a set, the button that turns the camera back on for another one (nothing when no set ended)."""
+    if st.session_state.get(f"{key}_stopped") is not None:
+        st.button(label, key=f"{key}_again", type="primary", on_click=_start_another, args=(key,))
+
+
+def live_set(key: str, pattern: str, plain: bool, sound_label: str, finish_label: str, filmed: Filmed | None = None,
+             views: tuple[str, ...] | None = None, again_label: str | None = "Film another set"):
     """The sound switch, the set's status, the camera and the button that ends the set; returns the last
-    set's analysis (or None)."""
+    set's analysis (or None). ``views``: the views the camera check accepts (default: every view the movement
+    is measured from); ``plain``: the check and the status in everyday words.
+
+    When a set ends (the button, or the set's time limit) the camera is turned off: its component leaves the
+    page, so the browser stops the camera, and no new check or countdown starts while the result is read.
+    :func:`another_set` turns it back on: drawn here with ``again_label``, or by the page (under the result)
+    when it is None."""
     st.toggle(sound_label, key=f"{key}_sound")
-    holder = live_holder(key, pattern)
-    timed_out = renew_timed_out(holder)
-    if not timed_out and holder.session.status().state == "finished":  # the set's time limit
-        finish_set(key)
+    holder = live_holder(key, pattern, views=views, plain=plain)
+    stopped = st.session_state.get(f"{key}_stopped")
+    if stopped is not None and stopped != pattern:  # another movement chosen after a set: a new set for it
+        _start_another(key)
+        stopped = None
+    pressed = st.session_state.pop(f"{key}_finish_pressed", False)
+    if stopped is None:
+        timed_out = renew_timed_out(holder)
+        # a press that comes after the set closed itself would only say that nothing was recorded
+        if not timed_out and (pressed or holder.session.status().state == "finished"):  # or the time limit
+            finish_set(key, filmed)
+            stopped = pattern
+    if stopped is not None:
+        if st.session_state.get(f"{key}_output") is None:
+            st.warning(NOTHING_RECORDED)
+        if again_label:
+            another_set(key, again_label)
+        return st.session_state.get(f"{key}_output")
     status = st.container()
     playing = live_camera(key, holder)
     with status:
         # redrawn twice a second only while the camera plays: a fragment rerunning on a timer while the page
         # first loads kept the camera component from appearing in 4 of 140 page loads (Streamlit 1.60)
         st.fragment(live_status, run_every=0.5 if playing else None)(key, plain)
-    # a press that comes after the set closed itself would only say that nothing was recorded
-    if st.button(finish_label, type="primary") and not timed_out:
-        finish_set(key)
+    st.button(finish_label, key=f"{key}_finish", type="primary", on_click=_press_finish, args=(key,))
     return st.session_state.get(f"{key}_output")
 
 
@@ -505,7 +648,7 @@ def live_page() -> None:
                                               "lunge": "lunge (filmed from the side or the front)"}[x])
     filmed = what_was_filmed(pattern, key)
     blur_choice(key)
-    done = live_set(key, pattern, False, "Speak the cues aloud", "Finish the set and analyse it")
+    done = live_set(key, pattern, False, "Speak the cues aloud", "Finish the set and analyse it", filmed)
     if done:
         result_key, output, stem, live_reps = done
         st.divider()
@@ -518,7 +661,19 @@ def live_page() -> None:
 # ------------------------------------------------------------------------------------------------ home
 HOME_MOVES = {"hinge": "Bending forward from the hips (a hip hinge)",
               "lunge": "A lunge or split squat (one foot in front, lowering down)"}
-HOME_LOADS = {"unloaded": "No weight", "bear_hug": "A weight hugged to my chest",
+#: the view each movement is filmed from at home (step 3 says it, the camera check asks for it): a hinge
+#: side-on; a lunge facing the camera, which sees the knees and hips from the front
+HOME_VIEWS = {"hinge": ("side",), "lunge": ("front",)}
+#: the answers to "Are you holding a weight?", each with the continuum's load position it is
+#: (screening/data/continuum.toml). The continuum has no position of its own for a weight in each hand at
+#: the sides: it is placed as front loaded, whose continuum name includes a load held at the hips (both
+#: hands, symmetrical, below the chest).
+HOME_LOAD_CHOICES = {"No weight": "unloaded", "A weight hugged to your chest": "bear_hug",
+                     "A weight in front, in both hands": "front_loaded",
+                     "A weight in each hand, at your sides": "front_loaded",
+                     "A weight in one hand or on one shoulder": "offset", "A weight held overhead": "overhead"}
+#: each load position in the same words (the next exercise's load)
+HOME_LOADS = {"unloaded": "No weight", "bear_hug": "A weight hugged to your chest",
               "front_loaded": "A weight in front, in both hands", "offset": "A weight in one hand or on one shoulder",
               "overhead": "A weight held overhead"}
 VERDICT_WORDS = {
@@ -530,26 +685,35 @@ VERDICT_WORDS = {
 
 
 def placement_picture(pattern: str) -> str:
-    """A drawing, seen from above, of where to put the phone or laptop (SVG)."""
-    side = pattern == "hinge"
-    phone = (60, 150) if side else (200, 250)
-    person = (200, 150) if side else (200, 60)
+    """A drawing, seen from above, of where to put the phone or laptop (SVG): side-on to the camera for a
+    hinge, facing it for a lunge (:data:`HOME_VIEWS`). Each label has a place of its own, clear of the other
+    labels and of the drawing (tests/test_home_issue26.py measures them)."""
+    font = 'font-family="sans-serif"'
+    if HOME_VIEWS[pattern] == ("side",):  # the camera at the person's side; the person faces up the picture
+        you, phone = (250, 150), (80, 150)
+        arrow = ((250, 124), (250, 84), "240,84 260,84 250,66")
+        labels = [(250, 196, "middle", 14, "you"), (264, 80, "start", 12, "you face this way"),
+                  (80, 192, "middle", 14, "phone"), (159, 140, "middle", 13, "2-3 m")]
+        dashes = ((98, 150), (220, 150))
+    else:  # the person faces the camera, down the picture
+        you, phone = (200, 75), (200, 245)
+        arrow = ((200, 101), (200, 138), "190,138 210,138 200,156")
+        labels = [(164, 80, "end", 14, "you"), (214, 135, "start", 12, "you face this way"),
+                  (222, 250, "start", 14, "phone"), (214, 196, "start", 13, "2-3 m")]
+        dashes = ((200, 162), (200, 221))
+    (ax1, ay1), (ax2, ay2), head = arrow
+    (dx1, dy1), (dx2, dy2) = dashes
+    text = "\n".join(f'  <text x="{x}" y="{y}" text-anchor="{anchor}" {font} font-size="{size}">{words}</text>'
+                     for x, y, anchor, size, words in labels)
     return f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300" width="400" height="300">
   <rect width="400" height="300" fill="#f4f6f8"/>
-  <text x="200" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">Seen from above</text>
-  <circle cx="{person[0]}" cy="{person[1]}" r="26" fill="#5b8def"/>
-  <text x="{person[0]}" y="{person[1] + 48}" text-anchor="middle" font-family="sans-serif" font-size="14">you</text>
-  <line x1="{person[0]}" y1="{person[1]}" x2="{person[0] + (0 if side else 0)}" y2="{person[1] + (-60 if side else 60)}"
-        stroke="#5b8def" stroke-width="4" marker-end="url(#a)"/>
-  <defs><marker id="a" markerWidth="8" markerHeight="8" refX="4" refY="4" orient="auto">
-    <path d="M0,0 L8,4 L0,8 z" fill="#5b8def"/></marker></defs>
-  <text x="{person[0] + 8}" y="{person[1] + (-66 if side else 96)}" font-family="sans-serif" font-size="12">you face this way</text>
+  <text x="200" y="24" text-anchor="middle" {font} font-size="15">Seen from above</text>
+  <circle cx="{you[0]}" cy="{you[1]}" r="26" fill="#5b8def"/>
+  <line x1="{ax1}" y1="{ay1}" x2="{ax2}" y2="{ay2}" stroke="#5b8def" stroke-width="4"/>
+  <polygon points="{head}" fill="#5b8def"/>
   <rect x="{phone[0] - 12}" y="{phone[1] - 20}" width="24" height="40" rx="4" fill="#333"/>
-  <text x="{phone[0]}" y="{phone[1] + (40 if side else 36)}" text-anchor="middle" font-family="sans-serif" font-size="14">phone</text>
-  <line x1="{phone[0] + (16 if side else 0)}" y1="{phone[1] - (0 if side else 24)}" x2="{person[0] - (30 if side else 0)}"
-        y2="{person[1] + (0 if side else 30)}" stroke="#999" stroke-dasharray="6 4"/>
-  <text x="{(phone[0] + person[0]) / 2}" y="{(phone[1] + person[1]) / 2 - 8}" text-anchor="middle"
-        font-family="sans-serif" font-size="13">2-3 m</text>
+  <line x1="{dx1}" y1="{dy1}" x2="{dx2}" y2="{dy2}" stroke="#999" stroke-width="2" stroke-dasharray="6 4"/>
+{text}
 </svg>"""
 
 
@@ -565,7 +729,8 @@ def home_page() -> None:
     standing = [lv for lv in continuum.ladders[pattern] if lv.level >= 1]
     level = st.selectbox("Which exercise are you doing?", standing, key=f"{key}_level",
                          format_func=lambda lv: short_name(lv.name)[:1].upper() + short_name(lv.name)[1:])
-    load = st.selectbox("Are you holding a weight?", list(HOME_LOADS), format_func=HOME_LOADS.get, key=f"{key}_load")
+    held = st.selectbox("Are you holding a weight?", list(HOME_LOAD_CHOICES), key=f"{key}_load")
+    load = HOME_LOAD_CHOICES[held]
     st.subheader("2. Does this movement hurt?")
     hurts = st.radio("Pain", ["No, it does not hurt", "Yes, it hurts"], key=f"{key}_pain",
                      label_visibility="collapsed", index=None)
@@ -576,7 +741,7 @@ def home_page() -> None:
                  "before you practise it or add weight. This screen gives no exercise advice when a movement hurts.")
         return
     st.subheader("3. Put the phone or laptop in place")
-    if pattern == "hinge":
+    if HOME_VIEWS[pattern] == ("side",):
         st.write("Stand **side-on** to the camera, 2-3 m away, with the camera at about hip height and "
                  "upright (not tilted). The camera must see you from head to feet.")
     else:
@@ -585,13 +750,17 @@ def home_page() -> None:
     st.image(placement_picture(pattern), caption="Where to put the camera, seen from above")
     st.subheader("4. Camera check, then your set")
     st.write("Start the camera and follow what it says. When it is happy, it counts down from 3: do 5 "
-             "slow repetitions, then press **I have finished**.")
-    done = live_set(key, pattern, True, "Speak the tips aloud", "I have finished")
+             "slow repetitions, then press **I have finished**. The camera then stops while you read your result.")
+    filmed = Filmed(str(level.level), load, False)
+    done = live_set(key, pattern, True, "Speak the tips aloud", "I have finished", filmed,
+                    views=HOME_VIEWS[pattern], again_label=None)
     if done:
-        home_result(done, Filmed(str(level.level), load, False))
+        home_result(done, filmed, held)
+    another_set(key, "Do another set")  # under the result: the camera stays off until it is pressed
 
 
-def home_result(done: tuple, filmed: Filmed) -> None:
+def home_result(done: tuple, filmed: Filmed, held: str | None = None) -> None:
+    """The set's result in plain words; ``held``: the words the person chose for the weight they held."""
     _, output, stem, _ = done
     st.subheader("5. Your result")
     if "error" in output:
@@ -612,7 +781,10 @@ def home_result(done: tuple, filmed: Filmed) -> None:
     nxt = next((lv for lv in continuum.ladders[p.pattern] if lv.level == p.next_level), None)
     if p.verdict != "refer" and nxt is not None:
         name = short_name(nxt.name)
-        st.markdown(f"**Your next exercise: {name}**, {HOME_LOADS.get(p.next_load_position, '').lower()}. "
+        # the same load position as filmed: in the words the person chose (a weight at the sides stays one)
+        same = held is not None and HOME_LOAD_CHOICES.get(held) == p.next_load_position
+        words = held if same else HOME_LOADS.get(p.next_load_position, "")
+        st.markdown(f"**Your next exercise: {name}**, {words.lower()}. "
                     f"It works on: {nxt.asks}.")
     if p.cues:
         st.markdown("**Tips for your next sets:**")
@@ -755,60 +927,84 @@ def clients_page() -> None:
 
 
 def _path_chart(store, sessions, pattern: str):
-    """The client's path on the pattern's ladder: a dated point per session, coloured by the verdict."""
+    """The client's path on the pattern's ladder: a dated point per session at the exercise it was filmed at,
+    coloured by the verdict (grey: no verdict, as when nothing could be scored). The date axis is marked at the
+    sessions, in the local time and the format of the tables (present.local_time)."""
+    import json
+    from datetime import timezone
+
     import altair as alt
 
     ladder = load_continuum().ladders[pattern]
-    rows = [{"date": datetime.fromisoformat(s.recorded_at).astimezone().replace(tzinfo=None),
+    drawn = [s for s in sessions if s.pattern == pattern and s.level is not None]
+    if not drawn:
+        return None
+    instant = {s.id: int(datetime.fromisoformat(s.recorded_at).timestamp() * 1000) for s in drawn}
+    rows = [{"date": float(instant[s.id]), "when": local_time(s.recorded_at),  # ms: a number the chart reads
              "level": s.level, "exercise": short_name(s.level_name or ""),
              "load": (s.load_position or "unloaded").replace("_", " "),
              "verdict": (s.shown_verdict or "no verdict"),
              "by": "the clinician (override)" if s.override_verdict else "the measurement",
-             "session": s.id} for s in sessions if s.pattern == pattern and s.level is not None]
-    if not rows:
-        return None
+             "session": s.id} for s in drawn]
     data = pd.DataFrame(rows)
     names = {lv.level: f"{lv.level}: {short_name(lv.name)}" for lv in ladder}
     label = "{" + ", ".join(f'"{k}": "{v}"' for k, v in names.items()) + "}[datum.value]"
     y = alt.Y("level:Q", title=f"{pattern} level", scale=alt.Scale(domain=[0, max(names)]),
               axis=alt.Axis(values=list(names), labelExpr=label, labelLimit=260))
-    base = alt.Chart(data).encode(x=alt.X("date:T", title="session date"), y=y)
+    # one tick per session, labelled as the tables write its time (Vega's own time ticks read ":50 :55 06:31")
+    ticks = {instant[s.id]: local_time(s.recorded_at) for s in drawn}
+    x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
+        values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
+                             seconds=t.second) for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
+        labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
+        labelAngle=-30, labelOverlap=True))
+    base = alt.Chart(data).encode(x=x, y=y)
     colours = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
     points = base.mark_point(size=140, filled=True).encode(
         color=alt.Color("verdict:N", scale=colours, title="verdict"),
         shape=alt.Shape("by:N", title="verdict by"),
-        tooltip=["date:T", "exercise:N", "load:N", "verdict:N", "by:N", "session:Q"])
+        tooltip=[alt.Tooltip("when:N", title="date"), "exercise:N", "load:N", "verdict:N", "by:N", "session:Q"])
     return (base.mark_line(color="#8aa4c8") + points).properties(height=320)
 
 
 def _trend_chart(store, client_name: str, pattern: str, sessions):
-    """Key measures per session (mean over its reps; per leg for lunges), over time."""
+    """Key measures per session (mean over its reps; per leg for lunges), over time; the date axis as the path's
+    (each session's time, as the tables write it)."""
+    import json
+    from datetime import timezone
+
     import altair as alt
     from screening.store import KEY_MEASURES
 
-    ids = {s.id for s in sessions if s.pattern == pattern}
+    of_pattern = {s.id: s for s in sessions if s.pattern == pattern}
+    instant = {sid: int(datetime.fromisoformat(s.recorded_at).timestamp() * 1000) for sid, s in of_pattern.items()}
     rows = []
     for metric, label in KEY_MEASURES.get(pattern, ()):
         for sid, when, leg, value in store.measures_over_time(client_name, metric):
-            if sid in ids:
-                rows.append({"date": datetime.fromisoformat(when).astimezone().replace(tzinfo=None), "measure": label,
+            if sid in of_pattern:
+                rows.append({"date": float(instant[sid]), "when": local_time(when), "session": sid, "measure": label,
                              "leg": leg or "—", "value": round(value, 2)})
     if pattern == "lunge":
-        for s in sessions:
-            if s.id in ids:
-                lunge = store.screen(s.id).lunge
-                for what, pct in (lunge.asymmetry_pct.items() if lunge else []):
-                    rows.append({"date": datetime.fromisoformat(s.recorded_at).astimezone().replace(tzinfo=None),
-                                 "measure": f"left-right asymmetry of {what.replace('_', ' ')} (%)",
-                                 "leg": "—", "value": round(pct, 1)})
+        for sid, s in of_pattern.items():
+            lunge = store.screen(sid).lunge
+            for what, pct in (lunge.asymmetry_pct.items() if lunge else []):
+                rows.append({"date": float(instant[sid]), "when": local_time(s.recorded_at), "session": sid,
+                             "measure": f"left-right asymmetry of {what.replace('_', ' ')} (%)",
+                             "leg": "—", "value": round(pct, 1)})
     if not rows:
         return None
     data = pd.DataFrame(rows)
     by_leg = pattern == "lunge"
+    ticks = {instant[sid]: local_time(of_pattern[sid].recorded_at) for sid in set(data["session"])}
+    x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
+        values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
+                             seconds=t.second) for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
+        labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
+        labelAngle=-30, labelOverlap=True))
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("date:T", title="session date"), y=alt.Y("value:Q", title=None),
+        x=x, y=alt.Y("value:Q", title=None),
         color=alt.Color("leg:N", title="leg") if by_leg else alt.value("#1f6fb4"),
-        tooltip=["date:T", "measure:N", "value:Q"] + (["leg:N"] if by_leg else []),
+        tooltip=[alt.Tooltip("when:N", title="date"), "measure:N", "value:Q"] + (["leg:N"] if by_leg else []),
     ).properties(height=160).facet(row=alt.Row("measure:N", title=None)).resolve_scale(y="independent")
 
 
@@ -850,13 +1046,14 @@ def client_page() -> None:
         if chart is None:
             continue
         st.subheader(f"Path on the {pattern} continuum")
-        st.caption("One point per session: the exercise it was filmed at, coloured by the verdict (a clinician's "
-                   "override shown with its own shape). Hover a point for the details.")
-        st.altair_chart(chart, use_container_width=True)
+        st.caption("One point per session: the exercise it was filmed at, coloured by the verdict (grey: no "
+                   "verdict; a clinician's override shown with its own shape), dated in this computer's local "
+                   "time as in the table below. Hover a point for the details.")
+        st.altair_chart(chart, width="stretch")
         trend = _trend_chart(store, client.id, pattern, sessions)
         if trend is not None:
             st.markdown(f"**Key {pattern} measures per session** (the mean over the session's reps)")
-            st.altair_chart(trend, use_container_width=True)
+            st.altair_chart(trend, width="stretch")
     if sessions:
         st.subheader("Sessions")
         frame = pd.DataFrame([{"date": local_time(s.recorded_at), "exercise": _exercise(s),
@@ -866,10 +1063,27 @@ def client_page() -> None:
         st.dataframe(frame, hide_index=True, column_config={"open": st.column_config.LinkColumn(
             "open", display_text="open")})
         if len(sessions) >= 2:
-            options = {s.id: f"{local_time(s.recorded_at)} · {_exercise(s)}" for s in reversed(sessions)}
+            newest = list(reversed(sessions))
+            options = {s.id: f"{local_time(s.recorded_at)} · {_exercise(s)}" for s in newest}
+            # the default pair: the two latest sessions of one movement (a hinge's measures are not a lunge's)
+            pair = next(((older, later) for i, later in enumerate(newest) for older in newest[i + 1:]
+                         if older.pattern == later.pattern), None)
+            if pair is None:
+                pair = (newest[1], newest[0])
+                st.caption(f"No two sessions are of the same movement: the two latest are shown ({pair[0].pattern} "
+                           f"and {pair[1].pattern}), whose measures cannot be compared.")
+            else:
+                st.caption(f"Chosen for you: the two latest {pair[1].pattern} sessions (the same movement, so their "
+                           "measures can be compared). Choose any other two below.")
             left, right = st.columns(2)
-            a = left.selectbox("Compare", list(options), format_func=options.get, index=1, key="compare_a")
-            b = right.selectbox("with", list(options), format_func=options.get, index=0, key="compare_b")
+            a = left.selectbox("Compare", list(options), format_func=options.get, index=newest.index(pair[0]),
+                               key=f"compare_a_{client.id}")
+            b = right.selectbox("with", list(options), format_func=options.get, index=newest.index(pair[1]),
+                                key=f"compare_b_{client.id}")
+            chosen = {s.id: s for s in newest}
+            if chosen[a].pattern != chosen[b].pattern:
+                st.warning(f"These two are different movements (a {chosen[a].pattern} and a {chosen[b].pattern}): "
+                           "their measures cannot be compared, only set side by side.")
             st.markdown(f"[Compare these two sessions side by side](compare?a={a}&b={b})")
     with st.expander("Delete this client"):
         st.write(f"Erases {md(client.name)} and all {len(sessions)} session(s): measures, pictures, reports and "
@@ -924,18 +1138,21 @@ def session_page() -> None:
         st.video(video, format="video/mp4")
     elif "key_frame" in screen.attachments:
         st.image(screen.attachments["key_frame"], caption="The key frame: the rep with the most serious faults, at its bottom")
-    show_summary(screen)
     if screen.placement:
         st.markdown(f"**Next step.** {screen.placement.next_step}")
         with st.expander("Why"):
             for reason in screen.placement.reasons:
                 st.markdown(f"- {reason}")
     show_reps(screen)
-    html = store.file(s.id, "report_html") or b""
+    show_notes(screen)
+    with st.expander("The clip"):
+        show_summary(screen)
+    html, pdf = reports(("stored", s.id, s.override_at, s.client_name), store.screen(s.id, with_override=True),
+                        s.client_name)  # the client's name in both; made now, as the session stands
     left, right = st.columns(2)
     stem = f"{s.client_name.replace(' ', '_')}_{local_time(s.recorded_at, False)}"
     left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")
-    right.download_button("Download the report (PDF)", reports(("stored", s.id, s.override_at), store.screen(s.id, with_override=True))[1],
+    right.download_button("Download the report (PDF)", pdf,
                           f"{stem}_report.pdf", "application/pdf")
     st.subheader("Clinician's notes")
     notes = st.text_area("Notes on this session", s.clinician_notes, key=f"session_notes_{s.id}",
@@ -973,6 +1190,12 @@ def compare_page() -> None:
         st.info("Choose two sessions on a client's record to compare them.")
         return
     a, b = sorted((a, b), key=lambda s: s.recorded_at)
+    same = a.pattern == b.pattern
+    if not same:
+        st.warning(f"These two sessions are different movements: a {a.pattern} and a {b.pattern}. Their measures "
+                   f"are not the same measures and cannot be compared: a {a.pattern}'s angles, faults and score say "
+                   f"nothing about a {b.pattern}'s. They are set side by side only. To follow a change, compare two "
+                   "sessions of the same movement.")
     columns = st.columns(2)
     screens = []
     for col, s in zip(columns, (a, b)):
@@ -996,9 +1219,9 @@ def compare_page() -> None:
                          "later": None if vb is None else round(vb[0], 2),
                          "change": None if not (va and vb) else round(vb[0] - va[0], 2)})
     rows.append({"measure (mean over reps)": "repetitions", "earlier": len(screens[0].reps), "later": len(screens[1].reps),
-                 "change": len(screens[1].reps) - len(screens[0].reps)})
+                 "change": len(screens[1].reps) - len(screens[0].reps) if same else None})
     rows.append({"measure (mean over reps)": "score (3 = no fault)", "earlier": a.score, "later": b.score,
-                 "change": None if a.score is None or b.score is None else b.score - a.score})
+                 "change": None if a.score is None or b.score is None or not same else b.score - a.score})
     st.subheader("Measures")
     st.dataframe(pd.DataFrame(rows).set_index("measure (mean over reps)"))
     st.subheader("What changed")
@@ -1007,14 +1230,17 @@ def compare_page() -> None:
     from screening.registry import fault_words
 
     changes = []
-    if (a.level, a.load_position) != (b.level, b.load_position):
+    if (a.pattern, a.level, a.load_position) != (b.pattern, b.level, b.load_position):
         changes.append(f"Exercise: {_exercise(a)}, {a.load_position or 'unloaded'} → {_exercise(b)}, "
                        f"{b.load_position or 'unloaded'}".replace("_", " "))
     if a.shown_verdict != b.shown_verdict:
         changes.append(f"Verdict: {_verdict_text(a)} → {_verdict_text(b)}")
-    changes += [f"No longer seen: {fault_words(c)}" for c in sorted(before - after)]
-    changes += [f"New: {fault_words(c)}" for c in sorted(after - before)]
-    changes += [f"Still seen: {fault_words(c)}" for c in sorted(before & after)]
+    if same:
+        changes += [f"No longer seen: {fault_words(c)}" for c in sorted(before - after)]
+        changes += [f"New: {fault_words(c)}" for c in sorted(after - before)]
+        changes += [f"Still seen: {fault_words(c)}" for c in sorted(before & after)]
+    else:
+        changes.append(f"The faults are not compared: a {a.pattern}'s faults are not a {b.pattern}'s.")
     for line in changes or ["Nothing changed in the exercise, the verdict or the faults."]:
         st.markdown(f"- {line}")
 
@@ -1094,4 +1320,5 @@ def main() -> None:
     st.navigation(pages).run()
 
 
-main()
+if __name__ == "__main__":  # `streamlit run app.py` runs it as __main__; tests import its functions
+    main()

@@ -153,9 +153,10 @@ def cmd_analyze(args) -> int:
         else:
             found = c.pattern_of(args.exercise)
             if found is None:
-                raise ScreeningError(f"'{args.exercise}' names no single level of the hinge or lunge ladder.",
-                                     "Use a level's key (e.g. rdl, single_leg_rdl, split_squat, reverse_lunge), "
-                                     "or give --pattern with a level number.")
+                raise ScreeningError(f"'{args.exercise}' names no single level of the hinge or lunge ladder"
+                                     f"{c.near(args.exercise)}: a level is named by its key or full name, exactly, "
+                                     "and a number needs --pattern.",
+                                     c.choices())
             args.pattern = found  # the exercise says which pattern it is
     if args.client:  # a name that cannot be stored, or a store that cannot be used, is said before any tracking
         from .store import clean_name
@@ -239,11 +240,13 @@ def cmd_report(args) -> int:
             raise ScreeningError(f"{shown_text(store.client(args.client).name)} has no sessions yet.",
                                  "Save one with screening analyze VIDEO --client NAME.")
         screens = [store.screen(s.id, with_override=True) for s in sessions]
+        client = store.client(args.client).name  # as stored, whatever the spelling asked with
     else:
         screens = [load_screen(p) for p in args.results]
+        client = None
     screens = sorted(screens, key=lambda s: s.when)
     if args.out:
-        rep = write_report(screens, args.out)
+        rep = write_report(screens, args.out, client=client, clinician=args.clinician)
         print(f"Report     {rep.headline}")
         print(f"Wrote      {args.out}")
     if args.csv:
@@ -434,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "only the values it changes are needed)")
     a.add_argument("--exercise", metavar="LEVEL",
                    help="the ladder level filmed, e.g. rdl, single_leg_rdl, split_squat, reverse_lunge (a key, "
-                        "number or name from screening/data/continuum.toml); default: inferred from the movement")
+                        "number or full name from screening/data/continuum.toml, exactly, any case; anything else "
+                        "is refused); default: inferred from the movement")
     a.add_argument("--load", metavar="POSITION", choices=["unloaded", "bear_hug", "front_loaded", "offset", "overhead"],
                    help="the load position filmed (default: unloaded)")
     a.add_argument("--pain", action="store_true",
@@ -484,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--client", metavar="NAME", help="every session of this client in the store, instead of files")
     r.add_argument("--store", metavar="FILE", help=STORE_HELP)
     r.add_argument("--out", metavar="FILE", help="report.html or report.pdf")
+    r.add_argument("--clinician", metavar="NAME", help="the clinician's name, for the report's header")
     r.add_argument("--csv", metavar="FILE", help="per-rep metrics of all the results, one row per rep")
     r.set_defaults(func=cmd_report)
     e = sub.add_parser("explain", help="what a measure or a fault is: definition, source, accuracy",

@@ -128,6 +128,14 @@ def lift_from_floor(pattern: str, filmed: Filmed | None) -> bool | None:
         return None
 
 
+def analysis_depends_on(pattern: str, filmed: Filmed | None) -> tuple:
+    """What of ``filmed`` changes the analysis itself, not only its placement: today whether a lift from the
+    floor was named (the squatted hinge's thresholds, :func:`lift_from_floor`). A surface that keeps an analysis
+    and places it again when the clinician changes what was filmed re-analyses when this changes, so that the
+    page, the live set and the command line give the same verdict on the same frames (issue 26)."""
+    return (lift_from_floor(pattern, filmed),)
+
+
 def analyze_pattern(pattern: str, cs: CleanSeries, kin: Kinematics, th: dict,
                     filmed: Filmed | None = None) -> PatternResult | None:
     if pattern == "hinge":

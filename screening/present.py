@@ -15,7 +15,7 @@ from .findings import Fault, RepResult
 from .registry import Metric, fault_words, key_metrics, metric
 from .screen import Screen
 
-__all__ = ["CHART_ANGLES", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
+__all__ = ["CHART_ANGLES", "FROM_STANDING", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
            "rep_line", "glossary", "sentence", "local_time"]
 
 
@@ -173,13 +173,32 @@ CHART_ANGLES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def chart_series(angles: dict[str, np.ndarray], view: str | None) -> dict[str, tuple[np.ndarray, str]]:
+#: the side view's angles the reps table gives as the change from the person's standing: drawn the same way
+#: when the standing values are known, so that a number means one thing on every surface (issue 26: the chart's
+#: hip flexion near 140 deg beside the table's 31)
+FROM_STANDING = {"trunk_inclination_deg": "trunk inclination from standing (°)",
+                 "hip_flexion_deg": "hip flexion from standing (°)",
+                 "knee_flexion_deg": "knee flexion from standing (°)"}
+
+
+def chart_series(angles: dict[str, np.ndarray], view: str | None,
+                 standing: dict[str, float] | None = None) -> dict[str, tuple[np.ndarray, str]]:
     """The angles to draw over time for a clip filmed from ``view``: label -> (values, meaning).
 
     The view's own measures, leaving out any with no measured frame; for an oblique or unknown view,
-    whatever angle was measured."""
-    chosen = {label: (angles[k], meaning) for k, (label, meaning) in CHART_ANGLES.get(view or "", {}).items()
-              if k in angles and np.isfinite(angles[k]).any()}
+    whatever angle was measured. ``standing``: the person's standing values (the Screen's baseline): the
+    angles the reps table gives as a change from standing (:data:`FROM_STANDING`) are drawn as that change."""
+    standing = standing or {}
+    chosen = {}
+    for k, (label, meaning) in CHART_ANGLES.get(view or "", {}).items():
+        if k not in angles or not np.isfinite(angles[k]).any():
+            continue
+        base = standing.get(k)
+        if k in FROM_STANDING and base is not None and np.isfinite(base):
+            chosen[FROM_STANDING[k]] = (np.asarray(angles[k], float) - base,
+                                        meaning.split(";")[0] + ", from the person's own standing (as in the reps table)")
+        else:
+            chosen[label] = (angles[k], meaning)
     if chosen:
         return chosen
     return {k.removesuffix("_deg").replace("_", " ") + " (°)": (angles[k], "")
