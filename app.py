@@ -538,6 +538,11 @@ def finish_set(key: str, filmed: Filmed | None = None) -> None:
     deleted with it."""
     holder = live_holders()[key]
     session = holder.session
+    try:  # the count up to the last frame: the count thread may be a beat behind a rep just finished
+        if session.status().state == "recording":
+            session.count_now()
+    except Exception:  # noqa: BLE001 - the count as it stood is kept; the log says why
+        log.exception("the live count at the end of the set failed")
     reps = session.status().reps
     path = session.finish()
     try:

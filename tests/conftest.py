@@ -31,3 +31,15 @@ def shared_videos() -> Path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Streamlit's AppTest runs a page as ``__main__`` and leaves it in sys.modules; a later test's process
+    pool (spawn) would then re-run that page's temporary script in every worker, which fails. Restored."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
