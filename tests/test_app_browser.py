@@ -461,6 +461,7 @@ def test_closing_the_tab_midway_leaves_no_copy_behind(browser, server):
         assert r.status == 200
 
 
+@pytest.mark.slow
 def test_an_unsure_guess_of_the_exercise_is_asked_before_the_verdict(page):
     """A barbell deadlift (BichraiX bad014, a rounded back) with no exercise named: the movement alone cannot
     tell hinge levels 1, 2 and 4 (or a deadlift with its knees behind the plates), so the page asks which

@@ -243,6 +243,7 @@ def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m
         cam.close()
 
 
+@pytest.mark.slow
 def test_self_screen_at_home_stops_the_camera_after_the_set_until_another_is_asked_for(server, tmp_y4m):  # noqa: F811
     """Issue 26: after "I have finished" the camera went on, and a new check and countdown started above the
     result. Now the camera component leaves the page (the browser stops the camera) and nothing live is

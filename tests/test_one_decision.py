@@ -12,7 +12,7 @@ import pytest
 from screening import Filmed, cli, placed
 from screening.progress import ProgressValue
 
-pytestmark = pytest.mark.real_video
+pytestmark = [pytest.mark.real_video, pytest.mark.slow]
 
 
 def counted(screen_or_doc) -> dict:

@@ -37,6 +37,8 @@ NAME = "Wilhelmina Ashgrove-Teague"  # a name no other file here contains
 #: three sessions seconds apart, as a clinic films a set again at once (Vega then ticks seconds: ":50 :55")
 TIMES = ("2024-12-06T17:30:50+00:00", "2024-12-06T17:30:55+00:00", "2024-12-06T17:31:05+00:00")
 
+pytestmark = pytest.mark.slow  # the slow tier (pyproject.toml)
+
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, Path]:

@@ -15,7 +15,7 @@ from screening.store import Store
 from tests.test_app_browser import _body_text, _wait_idle, browser, server  # noqa: F401
 from tests.test_records_issue26 import NAME, TIMES, _screen, results  # noqa: F401
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: the split squat, filmed after the three hinges: the latest session, of another movement
 LATER = "2024-12-06T17:31:20+00:00"
 

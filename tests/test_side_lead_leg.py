@@ -144,6 +144,7 @@ def test_reps_without_a_leg_stay_out_of_the_legs_means_and_asymmetry():
 # ------------------------------------------------------------------------------ real MediaPipe
 @pytest.mark.real_video
 @pytest.mark.parametrize("name", SIDE_LUNGES)
+@pytest.mark.slow
 def test_rendered_side_lunges_lead_leg_with_the_labels_as_tracked_and_swapped(name):
     """MediaPipe on the rendered side-view lunges: the truth file's lead leg on every rep, from the
     series as tracked and with the tracker's leg labels swapped."""
@@ -162,6 +163,7 @@ def nowva_series(shared_videos):
 
 
 @pytest.mark.real_video
+@pytest.mark.slow
 def test_nowva_lunge_lead_leg_with_the_labels_as_tracked_and_swapped(nowva_series):
     """nowva_lunge (32 s, real MediaPipe): every rep's lead leg as read off the frames, from the series as
     tracked and with the tracker's leg labels swapped for the whole clip. At most one rep of 11 may miss
