@@ -28,6 +28,7 @@ from screening.present import chart_series, fault_text, glossary, leg_table, loc
 from screening.progress import ProgressValue, run_with_progress
 from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
+from screening.pipeline import analysis_depends_on
 from screening.store import StoreError, name_key
 from screening.tempfiles import private_tmp, sweep
 
@@ -123,12 +124,6 @@ def angles_frame(angles: dict, view: str | None, standing: dict | None = None) -
     frame = pd.DataFrame({label: values for label, (values, _) in series.items()},
                          index=pd.Index(angles["time_s"], name="time (s)"))
     return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
-
-
-def analysis_depends_on(pattern: str, filmed: Filmed | None) -> tuple:
-    from screening.pipeline import analysis_depends_on as depends
-
-    return depends(pattern, filmed)
 
 
 def cached_analysis(upload, pattern: str, blur_faces: bool = True, filmed: Filmed | None = None) -> tuple[tuple, dict]:

@@ -683,9 +683,15 @@ def name_key(name: str) -> str:
     """The key a client is known by: the name's Unicode case fold (NFD, casefold, NFC: Unicode's canonical
     caseless match, so "Émile"/"émile" and "Straße"/"STRASSE" are one key), with white space made one space and
     invisible characters left out. Unique in the store."""
-    text = unicodedata.normalize("NFD", " ".join(str(name or "").split()))  # a tab or a newline is a space
+    return unicodedata.normalize("NFC", " ".join(unicodedata.normalize("NFD", _visible(name)).casefold().split()))
+
+
+def _visible(name: str) -> str:
+    """The name with white space made one space (a tab or a newline is a space) and the characters that cannot
+    be seen or typed (:data:`NAME_FORBIDDEN_CATEGORIES`) left out, in NFC."""
+    text = " ".join(str(name or "").split())
     text = "".join(ch for ch in text if unicodedata.category(ch) not in NAME_FORBIDDEN_CATEGORIES)
-    return unicodedata.normalize("NFC", " ".join(text.casefold().split()))
+    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
 def _unaccented(name: str) -> str:
@@ -708,9 +714,7 @@ def _rebuild_for_identity(con: sqlite3.Connection) -> None:
     seen: set[str] = set()
     for cid, name, birth, notes, created in con.execute(
             "SELECT id, name, birth_date, notes, created_at FROM clients ORDER BY id").fetchall():
-        shown = unicodedata.normalize("NFC", " ".join("".join(
-            ch for ch in " ".join(name.split()) if unicodedata.category(ch) not in NAME_FORBIDDEN_CATEGORIES).split())) \
-            or f"client {cid}"
+        shown = _visible(name) or f"client {cid}"
         if name_key(shown) in seen:
             shown = f"{shown} (client {cid})"
         seen.add(name_key(shown))
