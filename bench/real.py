@@ -101,7 +101,19 @@ def analyse(name: str) -> dict:
             "verdict": screen.verdict,
             "level": screen.placement.level if screen.placement else None,
             "notes": [n for n in screen.analysis_notes + screen.placement_notes if "No continuum" in n or "not measurable" in n
-                      or "too dark" in n or "out of the picture" in n]}
+                      or "too dark" in n or "out of the picture" in n],
+            "words": said(screen)}
+
+
+def said(screen) -> list[str]:
+    """Every sentence the result says to a person: the notes, the placement's reasons, the reps' notes and
+    faults (what tests read for engineer's words)."""
+    from screening.present import fault_text
+
+    reasons = list(screen.placement.reasons) if screen.placement else []
+    return [*screen.person.notes, *screen.analysis_notes, *screen.placement_notes, *reasons,
+            *(n for r in screen.reps for n in r.notes),
+            *(fault_text(f, screen.pattern) for r in screen.reps for f in r.faults)]
 
 
 def peak(r: dict) -> float:

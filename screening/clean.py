@@ -183,6 +183,13 @@ def spread_ratio(xy: np.ndarray, over_trunk_length: bool = False) -> np.ndarray:
         return spread / height
 
 
+#: what each view shows of the shoulders, in words (the notes that name a view give the reason in these words
+#: rather than the spread ratio the view is read from)
+SHOULDERS_SEEN = {"side": "the shoulders one behind the other in the picture",
+                  "oblique": "the shoulders neither one behind the other nor side by side",
+                  "front": "the shoulders side by side in the picture"}
+
+
 def view_kind(ratio: float) -> str:
     if not np.isfinite(ratio):
         return "side"

@@ -369,10 +369,10 @@ def guess_exercise(c: Continuum, screen: "Screen") -> ExerciseGuess | None:
             return ExerciseGuess(c.find("hinge", "ballistic_hinge"), f"each rep took {rep_s:.1f} s down and up: a "
                                  "ballistic hinge (swing)", _clear(rep_s, BALLISTIC_REP_S, above=False))
         if rise is not None and rise > SINGLE_LEG_RISE:
-            return ExerciseGuess(c.find("hinge", "single_leg_rdl"), f"one foot was {rise:.2f} leg lengths off the "
-                                 "floor: a single-leg RDL", _clear(rise, SINGLE_LEG_RISE))
+            return ExerciseGuess(c.find("hinge", "single_leg_rdl"), f"one foot rose {rise:.0%} of a leg's length off "
+                                 "the floor: a single-leg RDL", _clear(rise, SINGLE_LEG_RISE))
         if knee_hip is not None and knee_hip > DEADLIFT_KNEE_HIP:
-            return ExerciseGuess(c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.2f} times as much as the "
+            return ExerciseGuess(c.find("hinge", "deadlift"), f"the knees bent {knee_hip:.1f} times as much as the "
                                  "hips: a deadlift", _clear(knee_hip, DEADLIFT_KNEE_HIP))
         return ExerciseGuess(c.find("hinge", "hip_hinge_drill"), "a two-footed hinge with soft knees (levels 1, 2 and "
                              "4 look alike without seeing the load: the lowest is taken)", False)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clean import CleanSeries
+from .clean import SHOULDERS_SEEN, CleanSeries
 from .findings import PatternResult, RepResult, judge, pattern_score, sparc
 from .signals import nanmax, nanmedian, quiet, sample_rate
 from .kinematics import Kinematics, legs_hidden, resolve_point
@@ -253,8 +253,8 @@ def spine_view_problem(view) -> str | None:
     hips = view.hip_spread_ratio
     if view.spread_ratio > SPINE_MAX_SPREAD or (np.isfinite(hips) and hips > SPINE_MAX_HIP_SPREAD):
         return (f"The back's outline is the spine's only in a true side view; this clip was filmed at an angle (the "
-                f"shoulders {view.spread_ratio:.2f} and the hips {hips:.2f} trunk lengths apart in the picture, where a "
-                f"side view shows them nearly on top of each other), so spinal flexion, the hip-spine ratio and "
+                f"shoulders and hips were side by side in the picture, where a side view shows them one behind the "
+                f"other), so spinal flexion, the hip-spine ratio and "
                 "spine-first timing are not measurable from this view. Film exactly side-on, the camera at hip "
                 "height, for them.")
     return None
@@ -284,7 +284,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
     if kin.view_kind != "side":
         return PatternResult("hinge", False, [], None, [
             f"The hinge is measured from the side; this clip was filmed from the {kin.view_kind} "
-            f"(shoulder spread ratio {cs.view.spread_ratio:.2f}), so trunk inclination, hip and spinal "
+            f"({SHOULDERS_SEEN[kin.view_kind]}), so trunk inclination, hip and spinal "
             "flexion are not measurable here. Film the person side-on, the camera at hip height."])
     t = kin.time_s
     trunk = trunk_change(kin)
@@ -386,7 +386,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
                 rep_error["knee_hip_ratio"] = KNEE_HIP_HIDDEN_UNCERTAINTY
                 rep_notes.append("The lower legs were hidden in most of this rep (a barbell's plates in front of the "
                                  "shins): knee flexion is estimated from how far the hips came down over the ankle "
-                                 "where it stood, with the person's own thigh and shank lengths; the hip shift is not "
+                                 "where it stood, and the length of the person's own thigh and shin; the hip shift is not "
                                  "measured.")
                 metrics["hip_shift_leg_lengths"] = np.nan
             else:

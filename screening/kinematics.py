@@ -351,8 +351,8 @@ def kinematics(cs: CleanSeries) -> Kinematics:
     hidden = legs_hidden(cs)
     if hidden.mean() > 0.02:
         ts = cs.time_s[hidden]
-        notes.append(f"Something stood in front of the lower legs (a barbell plate or a bench: the silhouette across "
-                     f"the shins was over {LEGS_HIDDEN_WIDTH:g} shank lengths wide) in {hidden.mean():.0%} of the "
+        notes.append(f"Something stood in front of the lower legs (a barbell plate or a bench: what was seen across "
+                     f"the shins was far wider than a shin) in {hidden.mean():.0%} of the "
                      f"frames, between {ts[0]:.1f} and {ts[-1]:.1f} s: the knees and ankles there are the tracker's "
                      "guesses, so knee flexion and the hip shift are left out there.")
     jumped: dict[str, np.ndarray] = {}  # leg -> frames where its knee is not where a knee can be
@@ -385,11 +385,12 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             b = b[np.isfinite(b)]
         baseline[d.name] = float(np.median(b)) if len(b) else float("nan")
     if view.kind != "side":
-        notes.append(f"Side-view measures (trunk inclination, hip and knee flexion) are not measurable from a "
-                     f"{view.kind} view: film from the side, camera at hip height, for them.")
+        notes.append(f"Side-view measures (trunk inclination, hip and knee flexion) are not measurable from "
+                     f"{'an' if view.kind == 'oblique' else 'a'} {view.kind} view: film from the side, camera at hip "
+                     "height, for them.")
     if view.kind != "front":
-        notes.append(f"Front-view measures (knee valgus FPPA, pelvic obliquity, lateral trunk lean) are not "
-                     f"measurable from a {view.kind} view.")
+        notes.append(f"Front-view measures (knee valgus, pelvic drop, the trunk's sideways lean) are not "
+                     f"measurable from {'an' if view.kind == 'oblique' else 'a'} {view.kind} view.")
     return Kinematics(cs.time_s, values, baseline, window, source, seg, view.kind, notes)
 
 

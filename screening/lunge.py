@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clean import CleanSeries
+from .clean import SHOULDERS_SEEN, CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
 from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, left_direction, resolve_point
@@ -522,7 +522,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             rep_notes.append("The clip starts at the bottom of this rep: its descent is not seen.")
         reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes,
                               frames=(rep.start_i, rep.bottom_i, rep.end_i)))
-    notes += oblique_notes(cs.view.spread_ratio) if oblique else view_notes(cs.view.kind, lateral)
+    notes += oblique_notes() if oblique else view_notes(cs.view.kind, lateral)
     extras = summarise_legs(reps, lu)
     extras.variant = variant
     if not reps:
@@ -534,12 +534,12 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     return res
 
 
-def oblique_notes(spread_ratio: float) -> list[str]:
+def oblique_notes() -> list[str]:
     """What a lunge filmed at an angle shows, and what it does not."""
-    return [f"Filmed at an angle (shoulder spread ratio {spread_ratio:.2f}, between a side and a front view): "
+    return [f"Filmed at an angle, between a side and a front view ({SHOULDERS_SEEN['oblique']}): "
             "the reps, the leg in front of each, their depth and tempo are read (the depth less exactly than "
-            "face-on or side-on: on UI-PRMD's lunges within 0.11-0.12 leg lengths on average at 30-45 deg, "
-            "against 0.05-0.06); knee valgus, pelvic drop and the trunk's sideways lean need a front view, front "
+            "face-on or side-on: on motion-captured lunges (UI-PRMD) within 11-12% of leg length on average at "
+            "30-45° off, against 5-6%); knee valgus, pelvic drop and the trunk's sideways lean need a front view, front "
             "knee flexion, rear knee height and the trunk's forward lean a side view. So no fault is judged and "
             "there is no score or verdict: film face-on or side-on for them. A lateral lunge is not told from a "
             "split lunge at this angle."]

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .annotate import Recording, encode_jpeg, key_frame, key_frame_index, write_annotated
-from .clean import CleanSeries, clean
+from .clean import SHOULDERS_SEEN, CleanSeries, clean
 from .config import load_thresholds
 from .continuum import load_continuum, placed
 from .errors import NoPersonError, ScreeningError
@@ -187,7 +187,8 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
         kept = [r for r in reps if r.index + 1 not in cut]
         screen.score = pattern_score(kept, list(screen.lunge.set_faults) if screen.lunge else [])
         screen.analysis_notes = list(screen.analysis_notes) + [
-            f"The person was partly out of the picture during rep(s) {', '.join(map(str, cut))}: their measures are "
+            f"The person was partly out of the picture during rep{'s' if len(cut) > 1 else ''} "
+            f"{', '.join(map(str, cut))}: their measures are "
             "guesses, and the score is of the other reps."]
     screen.measured = Measurement(source, info, series, cs, kin, movement, th, recording)
     return placed(screen, filmed)
@@ -308,7 +309,7 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
                     p.measured.recording.close()
             raise ScreeningError(
                 f"The clip given as the {role} view ({part.video.path}) looks filmed from the {part.view.kind} "
-                f"(shoulder spread ratio {part.view.shoulder_spread_ratio:.2f}).",
+                f"({SHOULDERS_SEEN[part.view.kind]}).",
                 "Check which clip is which: the side view is the clip filmed side-on, the front view the one "
                 "filmed face-on.")
         parts[role] = part

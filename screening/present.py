@@ -74,13 +74,13 @@ def rep_table(screen: Screen) -> Table:
     shown = [m for m in key_metrics(pattern) if any(not _missing(r.metrics.get(m.name)) for r in screen.reps)]
     lunge = pattern == "lunge"
     headings = ["rep", "bottom (s)"] + (["front leg"] if lunge else []) + [m.heading(short=True) for m in shown] + ["faults"]
-    formats = [None, ".2f"] + ([None] if lunge else []) + [m.fmt for m in shown] + [None]
+    formats = [None, ".2f"] + ([None] if lunge else []) + [m.shown_fmt for m in shown] + [None]
     rows = []
     for r in screen.reps:
         faults = "; ".join(f"{fault_words(f.code)} ({'possible, ' if f.possible else ''}{f.severity})"
                            for f in r.faults) or "none"
         rows.append([r.index + 1, r.bottom_s] + ([r.lead_leg or "?"] if lunge else [])
-                    + [r.metrics.get(m.name) for m in shown] + [faults])
+                    + [m.shown(r.metrics.get(m.name)) for m in shown] + [faults])
     return Table(headings, rows, formats)
 
 
@@ -89,8 +89,8 @@ def leg_table(screen: Screen) -> Table:
     lu = screen.lunge
     shown = [m for m in key_metrics("lunge") if lu and any(not _missing(s.means.get(m.name)) for s in lu.legs.values())]
     headings = ["", "reps"] + [m.heading(short=True) for m in shown]
-    formats = [None, None] + [m.fmt for m in shown]
-    rows = [[leg, s.reps] + [s.means.get(m.name) for m in shown] for leg, s in (lu.legs.items() if lu else [])]
+    formats = [None, None] + [m.shown_fmt for m in shown]
+    rows = [[leg, s.reps] + [m.shown(s.means.get(m.name)) for m in shown] for leg, s in (lu.legs.items() if lu else [])]
     if lu and lu.asymmetry_pct:
         # the percentages share the columns' formats
         rows.append(["asymmetry (%)", None] + [lu.asymmetry_pct.get(m.name) for m in shown])

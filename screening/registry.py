@@ -44,29 +44,64 @@ class Metric:
     lateral: bool = True  # lunges: defined in a lateral lunge too
 
     def heading(self, short: bool = False) -> str:
-        """The label with its unit: "knee valgus (FPPA, °)"-like."""
+        """The label with its unit: "knee valgus (FPPA, °)", "step length (% of shank length)"-like."""
         text = self.short if short else self.label
         return f"{text} ({unit_symbol(self.unit)})" if self.unit else text
 
-    def show(self, value, unit: bool = True) -> str:
-        """A value in words: "12°", "0.31 leg lengths", "-" where not measured."""
+    @property
+    def scale(self) -> float:
+        """What a stored value is multiplied by to be shown: 100 for a length against the person's own body
+        (stored as a ratio, shown as a percentage), 1 otherwise."""
+        return 100.0 if self.unit in BODY_LENGTHS else 1.0
+
+    @property
+    def shown_fmt(self) -> str:
+        """The format of a shown value: whole percentages for lengths against the body, else :attr:`fmt`."""
+        return ".0f" if self.unit in BODY_LENGTHS else self.fmt
+
+    def shown(self, value):
+        """A stored value as it is shown (a ratio to the body as a percentage); None where not measured."""
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return None
+        return value * self.scale
+
+    def show(self, value, unit: bool = True) -> str:
+        """A value in words: "12°", "31% of leg length", "-" where not measured."""
+        value = self.shown(value)
+        if value is None:
             return "-"
-        text = format(value, self.fmt)
+        text = format(value, self.shown_fmt)
         if not unit or not self.unit:
             return text
-        return f"{text}{unit_symbol(self.unit)}" if self.unit == "deg" else f"{text} {unit_symbol(self.unit)}"
-
+        if self.unit == "deg":
+            return f"{text}°"
+        if self.unit in BODY_LENGTHS:
+            return f"{text}% of {BODY_LENGTHS[self.unit]}"
+        return f"{text} {self.unit}"
 
     def show_uncertainty(self) -> str:
-        """The measured uncertainty with its unit, one more digit than a value ("1.9°", "0.12 shank lengths")."""
+        """The measured uncertainty with its unit, one more digit than a value ("1.9°", "12% of shank length")."""
         if self.uncertainty is None:
             return "-"
-        unit = unit_symbol(self.unit)
-        return f"{self.uncertainty:g}{unit}" if self.unit == "deg" else f"{self.uncertainty:g} {unit}".strip()
+        u = self.uncertainty * self.scale
+        if self.unit == "deg":
+            return f"{u:g}°"
+        if self.unit in BODY_LENGTHS:
+            return f"{u:.0f}% of {BODY_LENGTHS[self.unit]}"
+        return f"{u:g} {self.unit}".strip()
+
+
+#: lengths measured against the person's own body (stored as ratios) and the length each is shown as a
+#: percentage of, the way physiotherapists read a normalised distance (the Y-balance test's reach in % of
+#: limb length: Plisky 2009, NAJSPT 4(2)) rather than "0.16 foot lengths"
+BODY_LENGTHS = {"leg lengths": "leg length", "shank lengths": "shank length", "tibia lengths": "shank length",
+                "foot lengths": "foot length"}
 
 
 def unit_symbol(unit: str) -> str:
+    """A unit as a heading shows it: "°", "s", "% of leg length"."""
+    if unit in BODY_LENGTHS:
+        return f"% of {BODY_LENGTHS[unit]}"
     return {"deg": "°"}.get(unit, unit)
 
 

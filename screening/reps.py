@@ -51,7 +51,8 @@ class RepSegmentation:
         """What was left out, in words for the result's notes."""
         out = []
         if self.cut_off:
-            out.append(f"{self.cut_off} rep(s) cut off by the end of the clip were left out.")
+            out.append(f"{self.cut_off} rep{' was' if self.cut_off == 1 else 's were'} cut off by the end of the clip "
+                       "and left out.")
         if self.partial:
             out.append(f"{self.partial} partial movement(s) too small to be a rep were left out.")
         return out

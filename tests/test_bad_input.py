@@ -137,7 +137,7 @@ ANALYSED = {
     "MPEG-4 part 2": None,
     "non-ASCII path": None,
     "too dark": "too dark",
-    "out of the picture in rep 2": "partly out of the picture during rep(s) 2",
+    "out of the picture in rep 2": "partly out of the picture during rep 2",
 }
 WITHHELD = {"truncated, index kept", "too dark"}  # measured, but no score and no verdict
 

@@ -57,7 +57,8 @@ def test_one_borderline_rep_does_not_regress_a_controlled_set():
     reps = _lunge_set({2: 0.16})
     assert reps[2].faults[1].possible and pattern_score(reps) == 2
     assert len(scored_faults(reps)) == 11  # the possible balance loss is reported, not scored
-    assert "possible, minor: within the measure's error of ±0.04 foot lengths" in fault_text(reps[2].faults[1], "lunge")
+    assert ("front foot movement 16% of foot length, threshold 15% of foot length (possible, minor: within the "
+            "measure's error of ±4% of foot length)") in fault_text(reps[2].faults[1], "lunge")
 
 
 def test_a_fault_counts_when_it_is_clear_and_recurs_or_major_beyond_doubt():

@@ -52,3 +52,17 @@ def test_a_view_the_back_cannot_be_read_from_is_never_judged_as_side(bench_run):
     for clip in ("bichraix_deadlift_good001", "bichraix_deadlift_good006"):  # front-oblique and front
         assert not by[clip]["measured"] and by[clip]["verdict"] is None, by[clip]
     assert set(agree["front_or_oblique_not_measured"]) >= {"bichraix_deadlift_good001", "bichraix_deadlift_good006"}
+
+
+#: engineer's words a physiotherapist should never read (issue 26, point 5: "shoulder spread ratio 0.46 > 0.35",
+#: "0.7 shank lengths", "0.16 foot lengths"; a count written "rep(s)"; an unset value printed as None)
+ENGINEER_WORDS = ("spread ratio", "shank lengths", "foot lengths", "leg lengths", "tibia lengths", "rep(s)",
+                  "None", " nan", "a oblique")
+
+
+def test_what_the_result_says_is_in_a_physiotherapists_words(bench_run):
+    rows, _, _ = bench_run
+    said = [(r["clip"], w) for r in rows for w in r["words"]]
+    assert len(said) >= 100  # the notes, reasons, rep notes and faults of 30 clips
+    found = [(clip, w) for clip, w in said if any(e in w for e in ENGINEER_WORDS)]
+    assert not found, found[:5]

@@ -107,6 +107,6 @@ def test_explain_says_what_a_measure_and_a_fault_are(capsys):
     assert "spinal flexion (rounding of the back) (°) above its threshold" in capsys.readouterr().out
     assert cli.main(["explain"]) == 0
     listing = capsys.readouterr().out
-    assert "depth (hips lowered) (leg lengths)" in listing and "trunk flexion (forward lean) (°)" in listing
+    assert "depth (hips lowered) (% of leg length)" in listing and "trunk flexion (forward lean) (°)" in listing
     assert cli.main(["explain", "hip drop"]) == 2  # the old, confusing name is no measure
     assert "neither a measure nor a fault" in capsys.readouterr().err
