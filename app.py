@@ -28,7 +28,7 @@ from screening.present import chart_series, fault_text, glossary, leg_table, loc
 from screening.progress import ProgressValue, run_with_progress
 from screening.report import build_report, to_html, to_pdf
 from screening.result import reps_csv_text
-from screening.pipeline import analysis_depends_on
+from screening.pipeline import analysis_depends_on, rejudge
 from screening.store import StoreError, name_key
 from screening.tempfiles import private_tmp, sweep
 
@@ -83,14 +83,50 @@ def analyse_file(source: Path, name: str, pattern: str, progress: ProgressValue,
         return {"error": (exc.message.replace(str(source), name).replace(source.name, name), exc.what_to_do)}
     # the user's file, never the temporary copy, in everything written and shown
     screen = screen.replace(video=replace(screen.video, path=Path(name).name))
+    others = judged_otherwise(screen, filmed)
     written = write_outputs(screen, out, progress=progress, blur_faces=blur_faces)
+    variants = {}
+    for i, (depends, other) in enumerate(others.items()):  # their key frames read while the video is here
+        other = write_outputs(other, out / f"variant{i}", video=False, blur_faces=blur_faces)
+        variants[depends] = other.replace(measured=None, folder=None)
     return {
         "screen": written.replace(measured=None, folder=None),  # the measurement's arrays are not kept
+        "variants": variants,
         "video": (out / "annotated.mp4").read_bytes(),
         "angles_csv": (out / "angles.csv").read_bytes(),
         "angles": angles_frame(screen.measured.angles, screen.view.kind,
                                screen.baseline.values if screen.baseline else None),
     }
+
+
+def judged_for(output: dict, filmed: Filmed, confirmed: Filmed) -> Screen:
+    """The analysis placed for what the clinician says was filmed: ``filmed`` as given before the analysis,
+    ``confirmed`` with the exercise chosen after it (:func:`ask_exercise`). Where that exercise changes the
+    analysis itself (a lift from the floor), the same frames as judged for it (:func:`judged_otherwise`)."""
+    screen = output["screen"]
+    depends = analysis_depends_on(screen.pattern, confirmed)
+    if depends != analysis_depends_on(screen.pattern, filmed):
+        screen = output.get("variants", {}).get(depends, screen)
+    return placed(screen, confirmed)
+
+
+def judged_otherwise(screen: Screen, filmed: Filmed | None) -> dict[tuple, Screen]:
+    """When no exercise was named, the same frames judged for each exercise the clinician may still name that
+    changes the analysis itself (:func:`screening.pipeline.analysis_depends_on`: a lift from the floor, or
+    not), keyed by that dependence. Judging is cheap and needs no video (:func:`screening.pipeline.rejudge`),
+    so a live set, whose recording is deleted once analysed, gives on confirmation the verdict the command line
+    gives with ``--exercise``, and an upload needs no second tracking."""
+    if screen.measured is None or (filmed is not None and filmed.exercise is not None):
+        return {}
+    filmed = filmed or Filmed()
+    own = analysis_depends_on(screen.pattern, filmed)
+    out: dict[tuple, Screen] = {}
+    for level in load_continuum().ladders.get(screen.pattern, []):
+        named = replace(filmed, exercise=level.key)
+        depends = analysis_depends_on(screen.pattern, named)
+        if depends != own and depends not in out:
+            out[depends] = rejudge(screen, named)
+    return out
 
 
 def run_analysis(name: str, data: bytes | Path, pattern: str, blur_faces: bool = True,
@@ -317,8 +353,9 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
         message, what_to_do = output["error"]
         say_error(message, what_to_do)
         return
-    filmed = confirmed_filmed(key, filmed)
-    screen = placed(output["screen"], filmed)  # cheap: what was filmed that changes the analysis is in its key
+    asked_for = confirmed_filmed(key, filmed)
+    screen = judged_for(output, filmed, asked_for)
+    filmed = asked_for
     asked = ask_exercise(screen, key)
     if not asked:
         show_verdict(screen)  # the verdict first, its reasons and the next step; then the evidence
@@ -402,12 +439,6 @@ def upload_page() -> None:
         return
     try:
         key, output = cached_analysis(upload, pattern, blur, filmed)
-        confirmed = confirmed_filmed(key, filmed)
-        found = output["screen"].pattern if "screen" in output else pattern
-        if confirmed is not filmed and analysis_depends_on(found, confirmed) != analysis_depends_on(found, filmed):
-            # as `screening analyze --exercise deadlift` would: the exercise says the pattern, and is analysed
-            key, output = cached_analysis(upload, found, blur, confirmed)
-            filmed = confirmed
         show(key, output, Path(upload.name).stem, filmed)
     except Exception:  # noqa: BLE001 - the page must never show a traceback
         log.exception("analysis failed")

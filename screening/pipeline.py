@@ -9,6 +9,7 @@ of one lunge set.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +33,7 @@ from .screen import Filmed, Measurement, PersonMeta, Screen
 from .signals import quiet, window_mask
 from .video import ReadReport, Source, VideoInfo, probe
 
-__all__ = ["analyze", "write_outputs", "analyze_two_views", "detect_pattern", "measure", "PATTERNS", "Progress"]
+__all__ = ["analyze", "rejudge", "write_outputs", "analyze_two_views", "detect_pattern", "measure", "PATTERNS", "Progress"]
 
 #: fewer frames with a person than this and there is nothing to measure
 MIN_PERSON_FRAMES = 10
@@ -173,6 +174,26 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
     if recording is not None:
         recording.finish()
     found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
+    return _judged(Measurement(source, info, series, cs, kin, None, th, recording), found, pattern_source, filmed)
+
+
+def rejudge(screen: Screen, filmed: Filmed) -> Screen:
+    """The same measurement judged for another account of what was filmed (a clinician naming a deadlift after
+    the analysis: the squatted hinge's thresholds change, :func:`analysis_depends_on`), without tracking the
+    video again: the pose series, its cleaning and kinematics are the same frames, so the verdict is the one
+    :func:`analyze` gives with ``filmed`` named from the start. ``screen`` must carry its measurement
+    (``screen.measured``); the new Screen carries it too, without the recording (the annotated video shows
+    angles and the skeleton only, and is the same for both)."""
+    m = screen.measured
+    if m is None:
+        raise ValueError("rejudge needs the screen's measurement (screen.measured)")
+    return _judged(replace(m, movement=None, recording=None), screen.pattern, screen.pattern_source, filmed)
+
+
+def _judged(m: Measurement, found: str, pattern_source: str, filmed: Filmed | None) -> Screen:
+    """A measurement's movement analysis, its score (withheld where the clip cannot carry one) and its place
+    on the continuum: everything after tracking."""
+    info, series, cs, kin, th = m.info, m.series, m.clean, m.kinematics, m.thresholds
     movement = analyze_pattern(found, cs, kin, th, filmed)
     screen = build_screen(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
     if movement is None:
@@ -190,7 +211,7 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
             f"The person was partly out of the picture during rep{'s' if len(cut) > 1 else ''} "
             f"{', '.join(map(str, cut))}: their measures are "
             "guesses, and the score is of the other reps."]
-    screen.measured = Measurement(source, info, series, cs, kin, movement, th, recording)
+    screen.measured = replace(m, movement=movement)
     return placed(screen, filmed)
 
 
