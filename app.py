@@ -236,12 +236,14 @@ def show_reps(screen: Screen) -> None:
             st.markdown(f"- **{label}**: {definition}. *Source: {source}.*")
 
 
-def reports(key: tuple, screen: Screen, client: str | None = None) -> tuple[bytes, bytes]:
-    """The hand-over report of this placement, as HTML and PDF (made once per analysis and placement, not
-    again on every rerun of the page)."""
+def reports(key: tuple, screen: Screen, client: str | None = None,
+            clinician: str | None = None) -> tuple[bytes, bytes]:
+    """The hand-over report of this placement, as HTML and PDF (made once per analysis, placement and the names
+    on it, not again on every rerun of the page)."""
     cache = st.session_state.setdefault("reports", {})
+    key = (key, client, clinician)
     if key not in cache:
-        rep = build_report([screen], client=client)
+        rep = build_report([screen], client=client, clinician=clinician)
         cache[key] = (to_html(rep).encode(), to_pdf(rep))
         while len(cache) > CACHE_SIZE:
             cache.pop(next(iter(cache)))
@@ -333,7 +335,31 @@ def show_notes(screen: Screen) -> None:
                     st.markdown(f"- {note}")
 
 
-def show_placement(screen: Screen, key: tuple, stem: str) -> None:
+#: the clinician's name for the reports, kept while the browser tab is open (:func:`clinician_name`)
+CLINICIAN = "clinician_name"
+
+
+def _keep_clinician() -> None:
+    st.session_state[CLINICIAN] = st.session_state[f"{CLINICIAN}_field"].strip()
+
+
+def clinician_name() -> str | None:
+    """The clinician's name printed on the reports: asked beside the downloads, typed once per browser tab."""
+    st.text_input("Clinician's name on the report (optional)", st.session_state.get(CLINICIAN, ""),
+                  key=f"{CLINICIAN}_field", on_change=_keep_clinician, max_chars=120,
+                  help="Printed in the report's header with the date. Kept only while this tab is open.")
+    return st.session_state.get(CLINICIAN) or None
+
+
+def chosen_client(key: tuple) -> str | None:
+    """The client this result is being saved for (:func:`save_to_client`'s choice), for the report's header."""
+    choice = st.session_state.get(f"save_client_{hash(key)}")
+    if choice == NEW_CLIENT:
+        choice = (st.session_state.get(f"save_new_{hash(key)}") or "").strip()
+    return choice if choice and choice != NO_CLIENT else None
+
+
+def show_placement(screen: Screen, key: tuple, stem: str, client: str | None = None) -> None:
     p = screen.placement
     if p:
         with st.expander("Why: every reason for the verdict"):
@@ -342,7 +368,7 @@ def show_placement(screen: Screen, key: tuple, stem: str) -> None:
     elif not screen.reps:
         return
     # the report also without a verdict: the reps, the measures and why there is no verdict
-    html, pdf = reports(key, screen)
+    html, pdf = reports(key, screen, client, clinician_name())
     left, right = st.columns(2)
     left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")
     right.download_button("Download the report (PDF)", pdf, f"{stem}_report.pdf", "application/pdf")
@@ -361,7 +387,7 @@ def show(key: tuple, output: dict, stem: str, filmed: Filmed) -> None:
         show_verdict(screen)  # the verdict first, its reasons and the next step; then the evidence
     st.video(output["video"], format="video/mp4")
     if not asked:  # the reasons and the report carry the verdict: once the exercise is known
-        show_placement(screen, (key, filmed), stem)
+        show_placement(screen, (key, filmed), stem, chosen_client(key))
     show_reps(screen)
     show_notes(screen)
     with st.expander("The clip"):
@@ -1179,7 +1205,7 @@ def session_page() -> None:
     with st.expander("The clip"):
         show_summary(screen)
     html, pdf = reports(("stored", s.id, s.override_at, s.client_name), store.screen(s.id, with_override=True),
-                        s.client_name)  # the client's name in both; made now, as the session stands
+                        s.client_name, clinician_name())  # made now, as the session stands
     left, right = st.columns(2)
     stem = f"{s.client_name.replace(' ', '_')}_{local_time(s.recorded_at, False)}"
     left.download_button("Download the report (HTML)", html, f"{stem}_report.html", "text/html")

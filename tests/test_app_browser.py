@@ -436,6 +436,14 @@ def test_a_hinge_without_a_spine_reading_has_no_verdict_but_a_report(page, tmp_p
     assert "Traceback" not in body and "None" not in body
     html = _download(page, "Download the report (HTML)").decode()
     assert "not measured in any rep" in html and clip.name in html
+    assert "Clinician" not in html  # no name given, none printed
+    # the clinician's name, typed once beside the downloads, is in the report's header (issue 26, point 6)
+    field = page.get_by_role("textbox", name="Clinician's name on the report (optional)")
+    field.fill("Dr Émile Kowalski")
+    field.press("Enter")
+    _wait_idle(page)
+    html = _download(page, "Download the report (HTML)").decode()
+    assert "Dr Émile Kowalski" in html and "Clinician" in html
 
 
 def test_closing_the_tab_midway_leaves_no_copy_behind(browser, server):
