@@ -268,7 +268,7 @@ def show_verdict(screen: Screen) -> None:
                  f"{p.load_position.replace('_', ' ')}" + (" (exercise inferred from the movement)"
                                                            if p.exercise_source == "inferred" else "")]
         told = [r for r in p.reasons if not r.startswith(FILMED_REASON)]  # the line above says what was filmed
-        lines += [f"- {reason}" for reason in told[:TOP_REASONS]]
+        lines += [f"- {sentence(reason)}" for reason in told[:TOP_REASONS]]
         lines.append(f"**Next step.** {p.next_step}")
         say("\n\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:-1]) + "\n\n" + lines[-1])
         return
@@ -364,7 +364,7 @@ def show_placement(screen: Screen, key: tuple, stem: str, client: str | None = N
     if p:
         with st.expander("Why: every reason for the verdict"):
             for reason in p.reasons:
-                st.markdown(f"- {reason}")
+                st.markdown(f"- {sentence(reason)}")
     elif not screen.reps:
         return
     # the report also without a verdict: the reps, the measures and why there is no verdict
@@ -1199,7 +1199,7 @@ def session_page() -> None:
         st.markdown(f"**Next step.** {screen.placement.next_step}")
         with st.expander("Why"):
             for reason in screen.placement.reasons:
-                st.markdown(f"- {reason}")
+                st.markdown(f"- {sentence(reason)}")
     show_reps(screen)
     show_notes(screen)
     with st.expander("The clip"):

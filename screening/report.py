@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .continuum import Continuum, load_continuum, short_name
 from .errors import ScreeningError
-from .present import evidence, fault_text, glossary, rep_table, severity_words
+from .present import evidence, fault_text, glossary, rep_table, sentence, severity_words
 from .registry import fault_words, key_metrics, metric
 from .screen import Screen
 
@@ -272,7 +272,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
              for label, definition, source in (glossary(pattern) if pattern in ("hinge", "lunge") else [])]
     return Report(title, subtitle, pattern, verdict, headline, [_words(x) for x in _plain(verdict, placement, cues)],
                   _words(placement["next_step"]) if placement else "",
-                  [_words(x) for x in placement["reasons"]] if placement else [],
+                  [sentence(_words(x)) for x in placement["reasons"]] if placement else [],
                   ladder, path, next_position, loads, key,
                   _key_frame_caption(now, key_rep, pattern) if key and key_rep is not None else "",
                   "The worst rep" if any(rep.faults for rep in now.reps) else "A rep at its bottom",
