@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .findings import Fault, RepResult
-from .registry import Metric, fault_words, key_metrics, metric
+from .registry import Metric, fault_words, key_metrics, metric, number
 from .screen import Screen
 
 __all__ = ["CHART_ANGLES", "FROM_STANDING", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
@@ -56,7 +56,7 @@ def _missing(v) -> bool:
 def _cell(v, fmt: str | None) -> str:
     if _missing(v):
         return "-"
-    return format(v, fmt) if fmt else str(v)
+    return number(v, fmt) if fmt else str(v)
 
 
 def _rounded(v, fmt: str | None):

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["Metric", "FaultRule", "METRICS", "FAULT_RULES", "FAULT_WORDS", "metric", "metrics_of",
-           "rules_of", "key_metrics", "table_metrics", "fault_words", "unit_symbol"]
+           "rules_of", "key_metrics", "table_metrics", "fault_words", "unit_symbol", "number"]
 
 SIDE, FRONT, BOTH = ("side",), ("front",), ("side", "front")
 #: where a measured uncertainty comes from
@@ -70,7 +70,7 @@ class Metric:
         value = self.shown(value)
         if value is None:
             return "-"
-        text = format(value, self.shown_fmt)
+        text = number(value, self.shown_fmt)
         if not unit or not self.unit:
             return text
         if self.unit == "deg":
@@ -96,6 +96,12 @@ class Metric:
 #: limb length: Plisky 2009, NAJSPT 4(2)) rather than "0.16 foot lengths"
 BODY_LENGTHS = {"leg lengths": "leg length", "shank lengths": "shank length", "tibia lengths": "shank length",
                 "foot lengths": "foot length"}
+
+
+def number(value: float, fmt: str) -> str:
+    """``value`` formatted, with no minus sign on a value that rounds to zero ("0", never "-0")."""
+    text = format(value, fmt)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
 def unit_symbol(unit: str) -> str:
