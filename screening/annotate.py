@@ -263,17 +263,22 @@ def blur_face(rgb: np.ndarray, circle: tuple[np.ndarray, float] | None) -> np.nd
 
 def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSeries, kin: Kinematics,
                     progress=None, grab: dict | None = None, blur_faces: bool = False,
-                    raw: np.ndarray | None = None) -> None:
+                    raw: np.ndarray | None = None, from_standing: tuple[str, ...] = ()) -> None:
     """Draw on the frames recorded by :class:`BaseRecorder` and write the annotated MP4. ``grab``:
     ``{"index": i}`` keeps a copy of frame ``i`` before drawing, as ``grab["rgb"]`` (the key frame, without
     decoding the video again; faces already blurred when asked). ``blur_faces``: pixelate the head in every
     frame, from the tracked landmarks ``raw`` (the pose series' (N, 33, 2), in the picture's pixels); a face
-    the tracker lost is covered where it was last seen, for up to :data:`FACE_HOLD_S`."""
+    the tracker lost is covered where it was last seen, for up to :data:`FACE_HOLD_S`. ``from_standing``: the
+    angles drawn as their change from the person's standing value, as the reps table gives them (a hinge's
+    trunk, hip and knee), so that the video and the table say one number; the header says so."""
     # landmarks back from the levelled frame to the picture, then to the analysis size
     pts_all = rotate(cs.xy, cs.roll_deg, (cs.width / 2, cs.height / 2))
     v = cs.view
     header = f"{v.kind} view, facing {v.facing}" + (f", near side {v.near_side}" if v.near_side else "")
     names = [n for n, _, _ in LABELS.get(v.kind, [])]
+    series = {k: kin.change(k) if k in from_standing else kin.values[k] for k in names}
+    if any(k in from_standing for k in names):
+        header += ", angles from standing"
     writer = None
     n = len(cs.time_s)
     last_face, last_t = None, -np.inf
@@ -285,7 +290,7 @@ def write_annotated(path: Path, bases: list[Path], info: VideoInfo, cs: CleanSer
             if writer is None:
                 writer = BackgroundWriter(path, info.fps, fr.rgb.shape[1], fr.rgb.shape[0], preset="ultrafast")
             s = np.array([fr.rgb.shape[1] / cs.width, fr.rgb.shape[0] / cs.height])
-            values = {k: float(kin.values[k][i]) for k in names}
+            values = {k: float(series[k][i]) for k in names}
             img = fr.rgb if fr.rgb.flags.writeable else fr.rgb.copy()
             t = float(cs.time_s[i])
             if blur_faces:

@@ -27,6 +27,7 @@ from .landmarks import LM
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
 from .pose import track
+from .present import FROM_STANDING
 from .quality import out_of_picture, refusal, withheld
 from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
@@ -275,7 +276,8 @@ def _pictures(screen: Screen, m: Measurement, out: Path, video: bool, progress: 
             with atomic_path(out / "annotated.mp4") as tmp:
                 write_annotated(tmp, m.recording.paths, m.info, m.clean, m.kinematics, grab=grab,
                                 progress=(lambda f: progress(f, "drawing the annotated video")) if progress else None,
-                                blur_faces=blur_faces, raw=raw)
+                                blur_faces=blur_faces, raw=raw,
+                                from_standing=tuple(FROM_STANDING) if screen.pattern == "hinge" else ())
         finally:
             m.recording.close()
     if worst is None:
