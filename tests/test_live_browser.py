@@ -171,6 +171,11 @@ def test_live_set_on_a_real_clip_counts_what_the_analysis_finds(server, tmp_y4m)
         m = re.search(r"Repetitions counted live: (\d+); found by the analysis: (\d+)", cam.body())
         assert m, cam.body()[-2000:]
         assert int(m.group(1)) == int(m.group(2)) >= 4
+        if "Which exercise was filmed?" in cam.body():
+            # a guess the page is not sure of (a set recorded under load can drop frames): the clinician
+            # confirms it, as on an upload, and the verdict and the report follow
+            cam.page.get_by_role("button", name="Show the verdict for this exercise").click()
+            cam.page.get_by_text("Download the report (PDF)").wait_for(timeout=60_000)
         body = cam.body()
         assert "Traceback" not in body and "None" not in body
         assert "lunge" in body and "Download the report (PDF)" in body
