@@ -351,11 +351,17 @@ def clinician_name() -> str | None:
     return st.session_state.get(CLINICIAN) or None
 
 
+def _save_widgets(key: tuple) -> tuple[str, str]:
+    """The keys of :func:`save_to_client`'s two widgets for one result: the client chosen, a new client's name."""
+    return f"save_client_{hash(key)}", f"save_new_{hash(key)}"
+
+
 def chosen_client(key: tuple) -> str | None:
     """The client this result is being saved for (:func:`save_to_client`'s choice), for the report's header."""
-    choice = st.session_state.get(f"save_client_{hash(key)}")
+    chosen, new = _save_widgets(key)
+    choice = st.session_state.get(chosen)
     if choice == NEW_CLIENT:
-        choice = (st.session_state.get(f"save_new_{hash(key)}") or "").strip()
+        choice = (st.session_state.get(new) or "").strip()
     return choice if choice and choice != NO_CLIENT else None
 
 
@@ -892,8 +898,9 @@ def save_to_client(key: tuple, screen: Screen, output: dict, filmed: Filmed) -> 
     st.subheader("Save to a client's record")
     names = [c.name for c in store.clients()]
     left, right = st.columns(2)
-    choice = left.selectbox("Client", [NO_CLIENT, *names, NEW_CLIENT], key=f"save_client_{hash(key)}")
-    name = right.text_input("New client's name or pseudonym", key=f"save_new_{hash(key)}") if choice == NEW_CLIENT else choice
+    chosen, new = _save_widgets(key)
+    choice = left.selectbox("Client", [NO_CLIENT, *names, NEW_CLIENT], key=chosen)
+    name = right.text_input("New client's name or pseudonym", key=new) if choice == NEW_CLIENT else choice
     keep_video = st.checkbox("Keep the annotated video in the record (the original video is never kept)",
                              key=f"save_video_{hash(key)}")
     if choice == NO_CLIENT or not (name or "").strip():
