@@ -5,7 +5,8 @@
 - pipeline: `analyze` then `write_outputs` in a child process (decode, pose, census, cleaning, kinematics, the hinge or
   lunge analysis, result.json, angles.csv and the annotated MP4), wall time from the call to its return;
   the child's peak RSS (VmHWM). mediapipe is imported before either timer starts (a once-per-process cost).
-- bare: the same MediaPipe configuration (legacy full model, segmentation on) over the same frames
+- bare: the same MediaPipe configuration (the pose backend the pipeline makes: the shipped full model through the
+  Tasks API, segmentation on) over the same frames
   (decoded at the same analysis size beforehand, in chunks, outside the timed region): MediaPipe alone.
 
 The two are measured alternately ``--repeat`` times (default 5) and the medians reported: on these
@@ -63,14 +64,14 @@ def _import_mediapipe() -> None:
 
 
 def bare(video: str, chunk: int = 64) -> tuple[int, float]:
-    from screening.pose import ANALYSIS_MAX_SIDE, LegacyPose
+    from screening.pose import ANALYSIS_MAX_SIDE, make_backend
     from screening.video import probe, read_frames
 
     _import_mediapipe()
     info = probe(video)
     frames = read_frames(video, info, max_side=ANALYSIS_MAX_SIDE)
     t0 = time.perf_counter()
-    backend = LegacyPose()
+    backend = make_backend()
     spent = time.perf_counter() - t0
     n = 0
     while True:

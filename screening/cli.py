@@ -429,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", metavar="DIR", help="output folder (default: VIDEO_screening next to where you are)")
     a.add_argument("--model-file", metavar="TASK",
                    help="a MediaPipe Tasks pose model you already have (e.g. pose_landmarker_heavy.task); "
-                        "default: the full model built into mediapipe")
+                        "default: the full model shipped in this package")
     a.add_argument("--max-duration", type=float, default=20 * 60, metavar="SECONDS",
                    help="refuse longer videos (default 1200)")
     a.add_argument("--thresholds", metavar="TOML",
@@ -514,10 +514,13 @@ def _terminate_as_interrupt() -> None:
         pass
 
 
-#: MediaPipe's C++ start-up messages (absl log lines at INFO and WARNING, TensorFlow Lite's delegate line):
-#: "GPU suport is not available: INTERNAL: RET_CHECK failure" alarms a clinician and means nothing here
+#: MediaPipe's C++ start-up messages (absl log lines at INFO and WARNING, TensorFlow Lite's and LiteRT's INFO and
+#: WARNING lines): "GPU suport is not available: INTERNAL: RET_CHECK failure" or "Sparsity tensors may not yet be
+#: fully supported" (76 times per run with mediapipe 1.x) alarm a clinician and mean nothing here. Errors pass.
 NATIVE_CHATTER = re.compile(rb"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] |INFO: Created TensorFlow Lite "
-                            rb"|WARNING: All log messages before absl::InitializeLog\(\))")
+                            rb"|WARNING: All log messages before absl::InitializeLog\(\))"
+                            rb"|(?:INFO|WARNING): \[[\w.-]+:\d+\] |WARNING: Logging before InitGoogle\(\)"
+                            rb"|WARNING: Read-only tensor #\d+ ")
 
 
 _native_logs_filtered = False

@@ -1,22 +1,25 @@
 """Pose tracking: video frames -> a typed pose series (MediaPipe Pose, 33 landmarks).
 
-Two backends share one interface (:class:`PoseBackend`):
+The backend (:class:`RoiPose`, behind the :class:`PoseBackend` interface): MediaPipe's Tasks API
+``PoseLandmarker`` with the full BlazePose model shipped in this package (``screening/data/pose_landmarker_full.task``:
+mediapipe 0.10.21's own ``pose_detection.tflite`` and ``pose_landmark_full.tflite``, the legacy
+``model_complexity=1``, bundled by ``tools/build_pose_bundle.py``; its sha256 is checked on first use), tracking as
+mediapipe 0.10.21's legacy pose graph tracked: the person detector until somebody is found, then the landmark model
+on the crop cut from the last frame's filtered alignment points (:mod:`screening.roi`, :mod:`screening.bundle`).
+Nothing is downloaded. A user's own ``.task`` file (``--model-file``, e.g. ``pose_landmarker_heavy.task``) runs in
+the Tasks API's video mode instead (:class:`TaskPose`).
 
-- :class:`LegacyPose`, the default: ``mp.solutions.pose`` with the full model that ships inside the
-  mediapipe 0.10.21 wheel (``model_complexity=1``), video mode, segmentation on. The lite (0) and
-  heavy (2) models are not in the wheel and would need a download, which this tool never does.
-- :class:`TaskPose`: the Tasks API ``PoseLandmarker`` with a user-supplied ``.task`` model file, the way
-  to the heavy model (``pose_landmarker_heavy.task``) for people who have it on disk.
-
-MediaPipe's own landmark smoothing (a causal One Euro filter) is switched off: it lags on fast moves,
-and the cleaning stage applies a zero-phase filter instead, so event timing (which moves first, hip or
-spine) is not shifted.
+MediaPipe's smoothing of the landmarks stays out: a causal filter lags on fast moves; the cleaning stage applies a
+zero-phase filter instead, so event timing (which moves first, hip or spine) is not shifted. (The image-mode
+landmarker smooths nothing; in video mode, for a user's model, the graph's clock runs 10^4 s per frame, which makes
+its One Euro filter a no-op, and its visibility filter is inverted exactly: :data:`TIME_DILATION_MS`,
+:data:`VISIBILITY_ALPHA`.)
 
 The segmentation mask is reduced per frame to :class:`TrunkOutline` stations (the silhouette's extent on
 each side of the hip-shoulder chord), so a 10-minute 1080p video never holds its masks in memory.
 
-Several people in view: a census runs every 2 s of video, on its own thread, with the wheel's full model
-through the Tasks API (on the whole frame and on three tiles). The central, largest person is the one
+Several people in view: a census runs every 2 s of video, on its own thread, with the same shipped model in
+image mode (on the whole frame and on three tiles). The central, largest person is the one
 analysed; frames where the tracker followed somebody else are left out, and the result says so.
 
 Speed: a clip of 6 s or more is cut at keyframes into stretches that two pose graphs track side by
@@ -29,15 +32,13 @@ import functools
 import os
 import queue
 import threading
-import zipfile
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
-from . import waits
+from . import bundle, roi, waits
 from .allocator import release_free_memory
 from .errors import ModelError, VideoError
 from .landmarks import LM
@@ -123,119 +124,54 @@ def _mediapipe():
     return mp
 
 
-def _model_dir() -> Path:
-    return Path(_mediapipe().__file__).parent / "modules"
-
-
-class LegacyPose:
-    """``mp.solutions.pose`` in video mode: the model shipped in the wheel, no download."""
-
-    def __init__(self, model_complexity: int = 1, segmentation: bool = True):
-        names = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
-        if model_complexity not in names:
-            raise ModelError(f"Unknown model complexity {model_complexity}.", "Use 0 (lite), 1 (full) or 2 (heavy).")
-        if not (_model_dir() / "pose_landmark" / names[model_complexity]).exists():
-            raise ModelError(
-                f"The {'lite' if model_complexity == 0 else 'heavy'} pose model is not installed: mediapipe "
-                "would download it, and this tool never downloads anything.",
-                "Use the full model (the default), or pass a Tasks API model file you already have "
-                "(e.g. pose_landmarker_heavy.task) with --model-file.",
-            )
-        mp = _mediapipe()
-        self.name = f"mediapipe-legacy-{['lite', 'full', 'heavy'][model_complexity]}"
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
-            model_complexity=model_complexity,
-            smooth_landmarks=False,
-            enable_segmentation=segmentation,
-            smooth_segmentation=False,
-            min_detection_confidence=0.5,
-            min_tracking_confidence=0.5,
-        )
-
-    def process(self, rgb: np.ndarray, time_s: float) -> list[Person]:
-        h, w = rgb.shape[:2]
-        res = self._pose.process(rgb)
-        if res.pose_landmarks is None:
-            return []
-        lm = res.pose_landmarks.landmark
-        image = np.array([(p.x * w, p.y * h, p.visibility) for p in lm], dtype=np.float64)
-        wl = res.pose_world_landmarks.landmark
-        world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64)
-        return [Person(image, world, res.segmentation_mask)]
-
-    def close(self) -> None:
-        self._pose.close()
-
-
+#: the pose model bundle shipped in the package, and the record of how it was made (tools/build_pose_bundle.py)
+BUNDLE_PATH = Path(__file__).resolve().parent / "data" / "pose_landmarker_full.task"
+BUNDLE_MANIFEST = BUNDLE_PATH.with_name("pose_model.json")
 _BUNDLE_LOCK = threading.Lock()
+_REINSTALL = ("Reinstall the package (pip install --force-reinstall screening, or pip install -e . in a checkout); "
+              "in a checkout, tools/build_pose_bundle.py rebuilds the bundle from mediapipe 0.10.21's own files. "
+              "Or pass a Tasks API pose model you have with --model-file.")
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "screening"
-
-
-def wheel_full_task_bundle() -> bytes:
-    """A Tasks API model bundle (.task) built from the full model inside the mediapipe wheel.
-
-    The legacy ``.tflite`` files carry no input-normalisation metadata, which the Tasks API needs; it is
-    added here (detector input in [-1, 1], landmark model input in [0, 1], as the legacy graphs feed
-    them). Used for the people census and to test :class:`TaskPose` without any download.
-
-    Building it takes about a second (the metadata writer is pure Python), so it is kept in memory and
-    in the user's cache folder (``~/.cache/screening``), keyed by the wheel's model files; nothing is
-    ever downloaded. Thread-safe: parallel stretches share one build.
-    """
+def shipped_bundle() -> Path:
+    """The shipped ``.task`` bundle's path, its sha256 checked against ``pose_model.json`` on the first call of
+    the process (about 30 ms); :class:`ModelError` if it is missing or not the bundle the package was made with."""
     with _BUNDLE_LOCK:
-        return _wheel_bundle_cached()
+        return _checked_bundle()
 
 
 @functools.lru_cache(maxsize=1)
-def _wheel_bundle_cached() -> bytes:
-    sources = [_model_dir() / "pose_detection" / "pose_detection.tflite",
-               _model_dir() / "pose_landmark" / "pose_landmark_full.tflite"]
-    key = "-".join(f"{p.stat().st_size}" for p in sources)
-    cached = _cache_dir() / f"pose_full_wheel-{key}.task"
+def _checked_bundle() -> Path:
+    import hashlib
+    import json
+
     try:
-        data = cached.read_bytes()
-        if zipfile.is_zipfile(BytesIO(data)):
-            return data
-    except OSError:
-        pass
-    data = _build_wheel_bundle(*sources)
-    try:  # a cache, nothing more: a read-only home still works, at a second's cost per run
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, cached)
-    except OSError:
-        pass
-    return data
+        expected = json.loads(BUNDLE_MANIFEST.read_text())["sha256"]
+        data = BUNDLE_PATH.read_bytes()
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"The built-in pose model is missing or unreadable ({exc.__class__.__name__}: "
+                         f"{str(exc)[:160]}).", _REINSTALL) from None
+    got = hashlib.sha256(data).hexdigest()
+    if got != expected:
+        raise ModelError(f"The built-in pose model '{BUNDLE_PATH}' is damaged: its sha256 is {got[:16]}..., "
+                         f"not {expected[:16]}... as the package records.", _REINSTALL)
+    return BUNDLE_PATH
 
 
-def _build_wheel_bundle(detector: Path, landmarks: Path) -> bytes:
-    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
-
-    def with_metadata(path: Path, mean: float, std: float, name: str) -> bytes:
-        writer = mw.MetadataWriter.create(path.read_bytes())
-        writer.add_general_info(name, "from the mediapipe 0.10.21 wheel")
-        writer.add_image_input(norm_mean=[mean], norm_std=[std], color_space_type=mw.metadata_fb.ColorSpaceType.RGB)
-        return writer.populate()[0]
-
-    buf = BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("pose_detector.tflite", with_metadata(detector, 127.5, 127.5, "pose_detector"))
-        z.writestr("pose_landmarks_detector.tflite", with_metadata(landmarks, 0.0, 255.0, "pose_landmarks_detector"))
-    return buf.getvalue()
-
-
-def _task_landmarker(model: str | os.PathLike | bytes, video_mode: bool, num_poses: int, masks: bool):
+def _task_landmarker(model: str | os.PathLike | bytes | None, video_mode: bool, num_poses: int, masks: bool,
+                     shipped: bool = False):
+    """A Tasks API ``PoseLandmarker``: ``model`` None is the shipped bundle (checked), else a user's ``.task``
+    file (or its bytes)."""
     mp = _mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
-    if isinstance(model, bytes):
+    if model is None:
+        base = BaseOptions(model_asset_path=str(shipped_bundle()))
+        label = "full"
+        shipped = True
+    elif isinstance(model, bytes):
         base = BaseOptions(model_asset_buffer=model)
-        label = "wheel-full"
+        label = "bundle"
     else:
         path = Path(model)
         if not path.is_file():
@@ -246,11 +182,18 @@ def _task_landmarker(model: str | os.PathLike | bytes, video_mode: bool, num_pos
         base_options=base,
         running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
         num_poses=num_poses,
+        # the legacy solution's defaults, which this tool used
+        min_pose_detection_confidence=0.5,
+        min_pose_presence_confidence=0.5,
+        min_tracking_confidence=0.5,
         output_segmentation_masks=masks,
     )
     try:
         return vision.PoseLandmarker.create_from_options(opts), label, mp
-    except (RuntimeError, ValueError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # mediapipe 1.x: FileNotFoundError for a zip without models
+        if shipped:
+            raise ModelError(f"The built-in pose model could not be loaded ({str(exc).splitlines()[0][:160]}).",
+                             _REINSTALL) from None
         raise ModelError(
             f"'{model if not isinstance(model, bytes) else 'bundle'}' is not a usable Tasks API pose model "
             f"({str(exc).splitlines()[0][:120]}).",
@@ -259,41 +202,163 @@ def _task_landmarker(model: str | os.PathLike | bytes, video_mode: bool, num_pos
         ) from None
 
 
-def _task_people(result, w: int, h: int) -> list[Person]:
+def _task_people(result, w: int, h: int, packed: bool = False) -> list[Person]:
+    """The people of a Tasks API result, in pixels. ``packed``: from the shipped landmark model, whose mouth
+    slots carry the alignment points (:mod:`screening.bundle`): the mouth is unknown there (NaN, visibility 0)."""
     people = []
     masks = result.segmentation_masks or []
     for i, lms in enumerate(result.pose_landmarks):
         image = np.array([(p.x * w, p.y * h, p.visibility) for p in lms], dtype=np.float64)
+        if packed:
+            image[list(bundle.ALIGNMENT_SLOTS)] = (np.nan, np.nan, 0.0)
         wl = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks) else []
         world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64) if wl else np.full((N_LANDMARKS, 3), np.nan)
         mask = masks[i].numpy_view() if i < len(masks) else None
+        if mask is not None and mask.ndim == 3:  # mediapipe 1.x gives (H, W, 1)
+            mask = mask[..., 0]
         people.append(Person(image, world, mask))
     return people
 
 
-class TaskPose:
-    """Tasks API ``PoseLandmarker`` (video mode) with a model file, e.g. ``pose_landmarker_heavy.task``."""
+#: Video mode's clock, per frame. With one pose, MediaPipe's Tasks graph (0.10.30+, 1.x) smooths the landmarks in
+#: video mode, with no option to turn it off: a One Euro filter (min cutoff 0.05 Hz, beta 80; the world landmarks
+#: 0.1 Hz, 40), as the legacy solution's smooth_landmarks did, which this tool kept off (a causal filter lags, and
+#: the cleaning stage filters zero-phase so that event timing is not shifted). A One Euro filter's weight on a new
+#: value is 1 / (1 + tau / dt), tau = 1 / (2 pi cutoff) <= 3.2 s: with frames 10^4 s apart on the graph's clock it
+#: is 0.9997, the filter a no-op. Nothing else in the graph reads the clock (tracking goes frame to frame). With
+#: two poses the graph has no filter but runs the person detector on every frame it tracks fewer than two: 40%
+#: slower, and a region of interest from the detector, not the landmarks, read the trunk 1 deg worse on the
+#: rendered corpus (bench/tasks_before_after.md).
+TIME_DILATION_MS = 10_000_000
+#: ... and before it, the landmarks' visibility through a low-pass filter that reads no clock: v' = a v + (1 - a)
+#: v'_prev, a = 0.1, kept across frames where nobody is found (the graph's filter sees no packet there; it starts
+#: from the first reading of the graph). Exactly invertible from the outputs: v = (v' - (1 - a) v'_prev) / a
+#: (:meth:`TaskPose._unsmooth_visibility`), so "visibility < 0.5 is missing" acts on each frame's own reading.
+VISIBILITY_ALPHA = 0.1
 
-    def __init__(self, model: str | os.PathLike | bytes, num_poses: int = 2, segmentation: bool = True):
+
+class TaskPose:
+    """Tasks API ``PoseLandmarker`` in video mode: the shipped full model (``model`` None), or a ``.task`` file
+    the user has (e.g. ``pose_landmarker_heavy.task``). Segmentation masks on (the trunk outline and the
+    shank width are read from them).
+
+    ``num_poses`` 1, as the legacy solution tracked: the graph runs the person detector only when it lost the
+    person (with 2 it would run it on every frame where it tracks fewer than two: twice the time on a clip of
+    one person). Other people in view are the census's business (:class:`Census`).
+    """
+
+    def __init__(self, model: str | os.PathLike | bytes | None = None, num_poses: int = 1, segmentation: bool = True):
         self._lm, label, self._mp = _task_landmarker(model, True, num_poses, segmentation)
         self.name = f"mediapipe-tasks-{label}"
         self._last_ms = -1
+        self._num_poses = num_poses
+        self._last_visibility: np.ndarray | None = None
 
     def process(self, rgb: np.ndarray, time_s: float) -> list[Person]:
-        ms = max(int(round(time_s * 1000)), self._last_ms + 1)  # the Tasks API wants strictly increasing ms
+        # the graph's clock: TIME_DILATION_MS per frame, not the video's time (see TIME_DILATION_MS)
+        ms = self._last_ms + TIME_DILATION_MS if self._last_ms >= 0 else 0
         self._last_ms = ms
         img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        return _task_people(self._lm.detect_for_video(img, ms), rgb.shape[1], rgb.shape[0])
+        people = _task_people(self._lm.detect_for_video(img, ms), rgb.shape[1], rgb.shape[0])
+        if self._num_poses == 1:
+            self._unsmooth_visibility(people)
+        return people
+
+    def _unsmooth_visibility(self, people: list[Person]) -> None:
+        """Undo the graph's visibility filter (see :data:`VISIBILITY_ALPHA`), in place."""
+        if not people:
+            # the graph's filter is fed nothing on such a frame and keeps its state across the gap (measured: the
+            # first reading after 3 empty frames was 0.1 of the new value + 0.9 of the last before the gap)
+            return
+        smoothed = people[0].image[:, 2].copy()
+        if self._last_visibility is not None:
+            raw = (smoothed - (1 - VISIBILITY_ALPHA) * self._last_visibility) / VISIBILITY_ALPHA
+            people[0].image[:, 2] = np.clip(raw, 0.0, 1.0)
+        self._last_visibility = smoothed
 
     def close(self) -> None:
         self._lm.close()
 
 
-def make_backend(model_file: str | os.PathLike | None = None, model_complexity: int = 1) -> PoseBackend:
-    """The default legacy full model, or the Tasks API with a user-supplied ``.task`` file."""
-    if model_file:
-        return TaskPose(model_file)
-    return LegacyPose(model_complexity)
+def _raw(landmarks) -> np.ndarray:
+    return np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in landmarks], dtype=np.float64)
+
+
+class RoiPose:
+    """The shipped full model, tracked as MediaPipe's legacy pose graph tracked (:mod:`screening.roi`): the
+    person detector (with the landmark model) on the whole frame until somebody is found; then, frame by frame,
+    the landmark model alone on the crop cut from the last frame's alignment points after the legacy One Euro
+    filter. Both through the Tasks API in image mode (no smoothing of its own); segmentation masks on.
+
+    Measured against mediapipe 0.10.21's legacy solution frame by frame in tests/test_roi.py and bench/roi.py.
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, segmentation: bool = True):
+        """``model`` None: the shipped bundle (checked); else a copy of it elsewhere (:func:`bundle.is_packed`)."""
+        path = shipped_bundle() if model is None else Path(model)
+        self.name = "mediapipe-tasks-full" if model is None else f"mediapipe-tasks-{path.stem}"
+        shipped = model is None
+        self._finder, _, self._mp = _task_landmarker(bundle.finder(path), False, 1, segmentation, shipped=shipped)
+        try:
+            self._tracker, _, _ = _task_landmarker(bundle.tracker(path), False, 1, segmentation, shipped=shipped)
+        except BaseException:
+            self._finder.close()
+            raise
+        self._roi: roi.Roi | None = None
+        self._filter = roi.AlignmentFilter()
+
+    def _image(self, rgb: np.ndarray):
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+    def process(self, rgb: np.ndarray, time_s: float) -> list[Person]:
+        h, w = rgb.shape[:2]
+        where = self._roi
+        if where is None:
+            result = self._finder.detect(self._image(rgb))
+        else:
+            result = self._tracker.detect(self._image(roi.crop(rgb, where)))
+        if not result.pose_landmarks:
+            self._lost()
+            return []
+        landmarks, points = bundle.unpack(_raw(result.pose_landmarks[0]), mouth_known=where is not None)
+        world = _raw(result.pose_world_landmarks[0])[:, :3] if result.pose_world_landmarks else \
+            np.full((N_LANDMARKS, 3), np.nan)
+        mask = result.segmentation_masks[0].numpy_view() if result.segmentation_masks else None
+        if mask is not None and mask.ndim == 3:
+            mask = mask[..., 0]
+        if where is None:
+            xy, points = landmarks[:, :2] * (w, h), points * (w, h)
+        else:
+            side = roi.CROP_SIDE
+            xy, points = roi.to_frame(landmarks[:, :2] * side, where), roi.to_frame(points * side, where)
+            c, s = np.cos(where.rotation), np.sin(where.rotation)
+            world[:, :2] = world[:, :2] @ np.array([[c, s], [-s, c]])  # as the legacy graph turns them
+            if mask is not None:
+                mask = roi.mask_to_frame(mask, where, w, h)
+        following = roi.roi_from_points(self._filter.apply(points))
+        if following.usable() and abs(following.rotation) <= roi.MAX_TURN_RAD:
+            self._roi = following
+        else:
+            self._lost()
+        image = np.column_stack([xy, landmarks[:, 3]])
+        return [Person(image, world, mask)]
+
+    def _lost(self) -> None:
+        self._roi = None
+        self._filter.reset()
+
+    def close(self) -> None:
+        self._finder.close()
+        self._tracker.close()
+
+
+def make_backend(model_file: str | os.PathLike | None = None) -> PoseBackend:
+    """The pose backend: the shipped full model tracked as the legacy graph did (:class:`RoiPose`), or the user's
+    own ``.task`` file in the Tasks API's video mode (:class:`TaskPose`); a copy of the shipped bundle is tracked as
+    the shipped one is."""
+    if not model_file:
+        return RoiPose()
+    return RoiPose(model_file) if bundle.is_packed(model_file) else TaskPose(model_file)
 
 
 # --------------------------------------------------------------------------------------------- people
@@ -302,7 +367,7 @@ def bbox(image: np.ndarray) -> np.ndarray:
     pts = image[image[:, 2] >= 0.3, :2]
     if len(pts) < 4:
         pts = image[:, :2]
-    return np.array([*pts.min(0), *pts.max(0)])
+    return np.array([*np.nanmin(pts, 0), *np.nanmax(pts, 0)])
 
 
 def _area(b: np.ndarray) -> float:
@@ -384,7 +449,7 @@ class Census:
         person next to a dominant one very low; alone in a tile, the same person is found.
         """
         if self._lm is None:
-            self._lm, _, self._mp = _task_landmarker(wheel_full_task_bundle(), False, 4, False)
+            self._lm, _, self._mp = _task_landmarker(None, False, 4, False)
         rgb = frame.rgb
         h, w = rgb.shape[:2]
         short, long_ = min(h, w), max(h, w)
@@ -412,7 +477,7 @@ class Census:
 
             small = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
         img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
-        return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h)]
+        return [bbox(p.image) for p in _task_people(self._lm.detect(img), w, h, packed=True)]
 
     def close(self, discard: bool = False) -> None:
         """Finish the samples handed over so far (and put them in time order: stretches hand them over
@@ -664,7 +729,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
     ``workers`` threads (default: one per core, :func:`default_workers`) track side by side, each
     stretch by a fresh pose graph made from ``model_file`` (:func:`make_backend`) and read by its own
     decoding thread. A stretch's graph starts by detecting the person afresh, exactly as at the start of
-    a clip (MediaPipe's own smoothing is off, so there is no filter state to carry over).
+    a clip (MediaPipe's own smoothing is neutralised, so there is no filter state to carry over).
 
     ``frame_sink(k)`` returns the receiver of stretch ``k``'s decoded frames, called on that stretch's
     decoding thread (the annotated video's base is written there)."""
