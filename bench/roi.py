@@ -6,7 +6,8 @@
     # 2. in the project's environment, compare the tool's tracker (screening.pose.RoiPose) with it:
     python bench/roi.py --compare out/legacy [CLIP ...]
 
-Frames are decoded with OpenCV and scaled to 1280 px at most (as the tool scales them), the same in both runs.
+Frames are decoded as the tool decodes them (screening.video: PyAV, scaled to 1280 px at most), the same in both
+runs where both environments have the same PyAV.
 Printed per clip: frames where each found the person, and the distance between the two trackers' body landmarks
 (nose, ears, shoulders to toes) in px: median, 95th percentile. tests/data/legacy_tracking_0.10.21.npz is the
 first 62 frames of jeffchen_good.mp4 recorded by step 1 (tests/test_roi.py reads it).
@@ -28,21 +29,15 @@ MAX_SIDE = 1280
 
 
 def frames(path: Path, limit: int | None = None):
-    import cv2
+    """The clip's frames as the tool decodes them (PyAV, scaled to 1280 px at most): the same in both runs where
+    both environments have the same PyAV (OpenCV's decoders differ between its versions by up to 12 levels)."""
+    sys.path.insert(0, str(ROOT))
+    from screening.video import probe, read_frames
 
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while limit is None or n < limit:
-        ok, bgr = cap.read()
-        if not ok:
+    for n, frame in enumerate(read_frames(path, probe(path), max_side=MAX_SIDE)):
+        if limit is not None and n >= limit:
             break
-        h, w = bgr.shape[:2]
-        scale = min(1.0, MAX_SIDE / max(h, w))
-        if scale < 1.0:
-            bgr = cv2.resize(bgr, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
-        n += 1
-        yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    cap.release()
+        yield frame.rgb
 
 
 def record(clip: Path, out: Path, limit: int | None) -> None:

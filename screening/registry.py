@@ -145,8 +145,8 @@ METRICS: tuple[Metric, ...] = (
        "how much the back rounds from standing at the bottom of the rep, read from the shape of the back "
        "in the person's silhouette, against the person's own upright back",
        "metrics.md Hinge; Luomajoki 2007, Monnier 2012 (waiter's bow)",
-       uncertainty=6.0, uncertainty_source="rendered population (bench/spine.md): 73 bodies, bends, loads and "
-       "cameras, whole bodies left out of the fit; ±12.4° where a load hid the person's own upright back",
+       uncertainty=6.1, uncertainty_source="rendered population (bench/spine.md): 73 bodies, bends, loads and "
+       "cameras, whole bodies left out of the fit; ±11.8° where a load hid the person's own upright back",
        key=True),
     _m("hip_spine_ratio", "hinge", SIDE, "", "share of the bend made at the hips", "hip share", ".2f",
        "of the trunk's forward lean at the bottom, the share made by the pelvis turning at the hips: 1 all "

@@ -57,17 +57,17 @@ SPAN = (0.0, 1.0)
 #: the reps' bottoms of the rendered population without a barbell, calibrated to read the same at every level
 #: of flexion (bench/spine.py, which prints the fit and its error on bodies held out; tests/test_spine_set.py
 #: re-fits it from bench/data/spine_reps.json)
-COEF = (1.3663, 1.6603, -0.5539, -1.3427, -0.2503, 34.7183)
+COEF = (1.3648, 1.7053, -0.5379, -1.3509, -0.2596, 34.6939)
 #: the upright back of the rendered population, on average (lumbar, thoracic bend): the reference where a clip
 #: has no upright frame with a readable outline
-REFERENCE_DEFAULT = (-26.73, 1.84)
+REFERENCE_DEFAULT = (-26.59, 1.9)
 #: a load in front of the hips while standing (chord lengths; :func:`load_over_hips`)
 HIP_LOAD_EXTENT = 0.36
 HIP_LOAD_EXTENT_BACK = 0.41
 #: the measured error (mean absolute, deg, rendered bodies held out: bench/spine.py) of spinal flexion read
 #: against the person's own upright back, and against the average back where the person's was hidden or unseen
-UNCERTAINTY_OWN_BACK = 6.0
-UNCERTAINTY_AVERAGE_BACK = 12.4
+UNCERTAINTY_OWN_BACK = 6.1
+UNCERTAINTY_AVERAGE_BACK = 11.8
 #: the most upright share of the frames that stands in for a standing phase (a lift from the floor has none
 #: before it: its lockouts do)
 UPRIGHT_SHARE = 10

@@ -1,7 +1,7 @@
 """The tracker's crop (screening.roi) against mediapipe 0.10.21's legacy pose graph, which it rebuilds.
 
 tests/data/legacy_tracking_0.10.21.npz was recorded from the legacy solution (``mp.solutions.pose``, full model,
-``smooth_landmarks=False``, segmentation off) on the first 62 frames of jeffchen_good.mp4 decoded by OpenCV, with
+``smooth_landmarks=False``, segmentation off) on the 62 frames of jeffchen_good.mp4 as the tool decodes them, with
 the graph's internal streams observed: the alignment points before and after its filter (``aux``, ``auxf``),
 the crop it cut on each frame (``rect``: centre x, y and side in px, rotation in rad) and its 33 landmarks
 (``image``). Made by bench/roi.py --record in a Python 3.11 environment with mediapipe==0.10.21, which newer
@@ -81,24 +81,19 @@ def test_a_mask_laid_back_on_the_frame_lands_where_the_crop_was():
 
 # ------------------------------------------------------------------------------------------ real MediaPipe
 def _frames(path: Path, n: int) -> list[np.ndarray]:
-    import cv2
+    """The clip's first ``n`` frames as the tool decodes them (and as the reference was recorded)."""
+    from bench.roi import frames
 
-    cap = cv2.VideoCapture(str(path))
-    out = []
-    while len(out) < n:
-        ok, bgr = cap.read()
-        if not ok:
-            break
-        out.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return out
+    return list(frames(path, n))
 
 
 @pytest.mark.real_video
 def test_the_landmark_model_on_the_legacy_graphs_own_crops(shared_videos, legacy):
-    """The Tasks API's landmark model on each crop the legacy graph cut: its landmarks within 1.2 px (median of
-    the body's, over the clip; measured 0.68) of the legacy graph's, and the alignment points within 2.5 px
-    (measured under 1.5; before the heatmaps followed them, 18)."""
+    """The Tasks API's landmark model on each crop the legacy graph cut: its landmarks within 0.5 px (median of
+    the body's, over the clip; measured 0.23 on Python 3.11 and 3.13; on the very same crop the two runtimes agree
+    exactly, so what is left is the crop's pixels, cut by two OpenCV versions), the alignment points within 2.5 px
+    (90th percentile; measured 1.4; before their heatmaps followed them, up to 18), the mouth within 10 px
+    (measured 6.7: read from the model without the heatmap refinement the legacy graph gave it)."""
     from screening import bundle
     from screening.pose import _raw, _task_landmarker, shipped_bundle
 
@@ -117,15 +112,17 @@ def test_the_landmark_model_on_the_legacy_graphs_own_crops(shared_videos, legacy
             assert mouth.max() < 10.0 and (landmarks[[9, 10], 3] > 0.5).all(), f"frame {i}: the mouth {mouth}"
     finally:
         tracker.close()
-    assert np.median(medians) < 1.2, np.round(medians, 2)
+    assert np.median(medians) < 0.5, np.round(medians, 2)
     assert np.percentile(point_err, 90) < 2.5, np.round(point_err, 2)
 
 
 @pytest.mark.real_video
 def test_tracking_follows_the_legacy_graph(shared_videos, legacy):
     """The whole tracker (:class:`screening.pose.RoiPose`) against the legacy graph, frame by frame: median 1.8
-    px, 95th percentile 7 px over the body's landmarks (measured; the Tasks API's own video-mode tracking, with
-    no filter on its crop, was 2.8 and 12.5)."""
+    px, 95th percentile 7.7 px over the body's landmarks (measured; the Tasks API's own video-mode tracking, with
+    no filter on its crop, was 2.8 and 12.5). Most of it starts on the first frame: the Tasks graph's person
+    detection there gives landmarks 1.8 px from the legacy graph's (median), so the first crop differs a little,
+    and the slow filter carries that on."""
     from screening.pose import RoiPose
 
     backend = RoiPose(segmentation=False)
