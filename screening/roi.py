@@ -102,12 +102,23 @@ def to_frame(xy_crop: np.ndarray, roi: Roi) -> np.ndarray:
 
 
 def mask_to_frame(mask: np.ndarray, roi: Roi, width: int, height: int) -> np.ndarray:
-    """The crop's segmentation mask (256, 256) laid back on the frame (height, width); 0 outside the crop."""
+    """The crop's segmentation mask (256, 256) laid back on the frame (height, width); 0 outside the crop.
+
+    An affine warp, bilinear, as MediaPipe's ``WarpAffineCalculator`` lays it back, computed only over the crop's
+    bounding box (a quarter to a half of a 1280 x 720 frame: 4 ms a frame instead of 7-11)."""
     import cv2
 
-    return cv2.warpPerspective(np.ascontiguousarray(mask, np.float32), roi.matrix(), (width, height),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
-                               borderValue=0.0)
+    out = np.zeros((height, width), np.float32)
+    corners = roi.corners()
+    x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 1, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        return out
+    to_crop = roi.matrix().astype(np.float64) @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+    out[y0:y1, x0:x1] = cv2.warpAffine(np.ascontiguousarray(mask, np.float32), to_crop[:2], (int(x1 - x0), int(y1 - y0)),
+                                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                       borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return out
 
 
 class _LowPass:
