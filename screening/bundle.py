@@ -17,8 +17,8 @@ files) holds three models:
 from __future__ import annotations
 
 import functools
-import math
 import io
+import math
 import threading
 import zipfile
 from pathlib import Path
@@ -34,7 +34,8 @@ WHOLE_PICTURE = "whole_picture_detector.tflite"
 ALIGNMENT_SLOTS = (9, 10)
 #: landmark whose z carries -> (mouth landmark, field: 0 x, 1 y, 3 visibility logit)
 MOUTH_IN_Z = {1: (9, 0), 2: (9, 1), 3: (9, 3), 4: (10, 0), 5: (10, 1), 6: (10, 3)}
-#: the Tasks API's z for a landmark is the model's raw value / 256 (its input side), as x and y are
+#: the Tasks API's z for a landmark is the model's raw value / 256 (its input side), normalised as x and y are: the
+#: mouth's x and y come back as they were, its visibility logit times this
 Z_SCALE = 1.0 / 256.0
 _BUILD_LOCK = threading.Lock()
 
@@ -44,17 +45,26 @@ def _members(bundle: Path) -> dict[str, bytes]:
         return {name: z.read(name) for name in (DETECTOR, LANDMARKS, WHOLE_PICTURE)}
 
 
-def _pack(members: dict[str, bytes]) -> bytes:
-    """A ``.task`` zip of ``members``, stored, each member's bytes starting on a multiple of 64 (as zipalign does:
-    TensorFlow Lite then reads its tensors in place)."""
+#: zip member alignment: each member's bytes start on a multiple of this (as Android's zipalign pads them, in an
+#: extra field of its id): TensorFlow Lite then reads the tensors in place instead of copying them
+ALIGN = 64
+ALIGN_FIELD_ID = 0xD935
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def pack(members: dict[str, bytes]) -> bytes:
+    """A ``.task`` zip of ``members``: stored, fixed timestamps (the same bytes for the same members), each member
+    aligned to :data:`ALIGN`. tools/build_pose_bundle.py writes the shipped bundle with it too."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
         for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
             header_end = buf.tell() + 30 + len(name.encode()) + 6
-            pad = -header_end % 64
-            info.extra = (0xD935).to_bytes(2, "little") + (2 + pad).to_bytes(2, "little") \
-                + (64).to_bytes(2, "little") + bytes(pad)
+            pad = -header_end % ALIGN
+            info.extra = ALIGN_FIELD_ID.to_bytes(2, "little") + (2 + pad).to_bytes(2, "little") \
+                + ALIGN.to_bytes(2, "little") + bytes(pad)
             z.writestr(info, data)
     return buf.getvalue()
 
@@ -72,8 +82,8 @@ def is_packed(path) -> bool:
 @functools.lru_cache(maxsize=4)
 def _bundles(bundle: Path) -> tuple[bytes, bytes]:
     m = _members(bundle)
-    return (_pack({DETECTOR: m[DETECTOR], LANDMARKS: m[LANDMARKS]}),
-            _pack({DETECTOR: m[WHOLE_PICTURE], LANDMARKS: m[LANDMARKS]}))
+    return (pack({DETECTOR: m[DETECTOR], LANDMARKS: m[LANDMARKS]}),
+            pack({DETECTOR: m[WHOLE_PICTURE], LANDMARKS: m[LANDMARKS]}))
 
 
 def finder(bundle: Path) -> bytes:
@@ -99,10 +109,9 @@ def unpack(raw: np.ndarray, mouth_known: bool) -> tuple[np.ndarray, np.ndarray]:
     points = raw[list(ALIGNMENT_SLOTS), :2].copy()
     for mouth in ALIGNMENT_SLOTS:
         if mouth_known:
-            fields = {field: raw[k, 2] / Z_SCALE for k, (m, field) in MOUTH_IN_Z.items() if m == mouth}
-            x, y = fields[0] / 256.0, fields[1] / 256.0  # the model's pixels in its 256-pixel input
-            visibility = 1.0 / (1.0 + math.exp(-float(np.clip(fields[3], -60, 60))))
-            out[mouth] = (x, y, 0.0, visibility, 1.0)
+            fields = {field: raw[k, 2] for k, (m, field) in MOUTH_IN_Z.items() if m == mouth}
+            logit = float(np.clip(fields[3] / Z_SCALE, -60, 60))  # the model's raw value
+            out[mouth] = (fields[0], fields[1], 0.0, 1.0 / (1.0 + math.exp(-logit)), 1.0)
         else:
             out[mouth] = (np.nan, np.nan, 0.0, 0.0, 0.0)
     for k in MOUTH_IN_Z:

@@ -202,6 +202,14 @@ def _task_landmarker(model: str | os.PathLike | bytes | None, video_mode: bool, 
         ) from None
 
 
+def _mask(masks, i: int) -> np.ndarray | None:
+    """The ``i``-th segmentation mask of a Tasks API result as (H, W) probabilities (mediapipe 1.x gives (H, W, 1))."""
+    if not masks or i >= len(masks):
+        return None
+    mask = masks[i].numpy_view()
+    return mask[..., 0] if mask.ndim == 3 else mask
+
+
 def _task_people(result, w: int, h: int, packed: bool = False) -> list[Person]:
     """The people of a Tasks API result, in pixels. ``packed``: from the shipped landmark model, whose mouth
     slots carry the alignment points (:mod:`screening.bundle`): the mouth is unknown there (NaN, visibility 0)."""
@@ -213,9 +221,7 @@ def _task_people(result, w: int, h: int, packed: bool = False) -> list[Person]:
             image[list(bundle.ALIGNMENT_SLOTS)] = (np.nan, np.nan, 0.0)
         wl = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks) else []
         world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64) if wl else np.full((N_LANDMARKS, 3), np.nan)
-        mask = masks[i].numpy_view() if i < len(masks) else None
-        if mask is not None and mask.ndim == 3:  # mediapipe 1.x gives (H, W, 1)
-            mask = mask[..., 0]
+        mask = _mask(masks, i)
         people.append(Person(image, world, mask))
     return people
 
@@ -323,14 +329,12 @@ class RoiPose:
         landmarks, points = bundle.unpack(_raw(result.pose_landmarks[0]), mouth_known=where is not None)
         world = _raw(result.pose_world_landmarks[0])[:, :3] if result.pose_world_landmarks else \
             np.full((N_LANDMARKS, 3), np.nan)
-        mask = result.segmentation_masks[0].numpy_view() if result.segmentation_masks else None
-        if mask is not None and mask.ndim == 3:
-            mask = mask[..., 0]
+        mask = _mask(result.segmentation_masks, 0)
         if where is None:
             xy, points = landmarks[:, :2] * (w, h), points * (w, h)
-        else:
-            side = roi.CROP_SIDE
-            xy, points = roi.to_frame(landmarks[:, :2] * side, where), roi.to_frame(points * side, where)
+        else:  # the landmarks and the two points back on the frame in one projection
+            both = roi.to_frame(np.vstack([landmarks[:, :2], points]) * roi.CROP_SIDE, where)
+            xy, points = both[:N_LANDMARKS], both[N_LANDMARKS:]
             c, s = np.cos(where.rotation), np.sin(where.rotation)
             world[:, :2] = world[:, :2] @ np.array([[c, s], [-s, c]])  # as the legacy graph turns them
             if mask is not None:

@@ -21,6 +21,7 @@ off) frame by frame (tests/test_roi.py; bench/roi.py):
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -65,12 +66,21 @@ class Roi:
 
         return cv2.boxPoints(((self.cx, self.cy), (self.side, self.side), math.degrees(self.rotation)))
 
-    def matrix(self) -> np.ndarray:
-        """3 x 3 projective matrix: frame pixels -> crop pixels (MediaPipe's CPU image-to-tensor warp)."""
+    @functools.cached_property
+    def _to_crop(self) -> np.ndarray:
         import cv2
 
         dst = np.float32([[0, CROP_SIDE], [0, 0], [CROP_SIDE, 0], [CROP_SIDE, CROP_SIDE]])
         return cv2.getPerspectiveTransform(self.corners().astype(np.float32), dst)
+
+    @functools.cached_property
+    def _to_frame(self) -> np.ndarray:
+        return np.linalg.inv(self._to_crop.astype(np.float64))
+
+    def matrix(self) -> np.ndarray:
+        """3 x 3 projective matrix: frame pixels -> crop pixels (MediaPipe's CPU image-to-tensor warp); made once
+        per crop (a frame cuts, projects back and lays the mask back with it)."""
+        return self._to_crop
 
 
 def _normalize_radians(a: float) -> float:
@@ -97,8 +107,7 @@ def to_frame(xy_crop: np.ndarray, roi: Roi) -> np.ndarray:
     """(N, 2) points in crop pixels -> frame pixels."""
     import cv2
 
-    inv = np.linalg.inv(roi.matrix().astype(np.float64))
-    return cv2.perspectiveTransform(np.asarray(xy_crop, np.float64).reshape(-1, 1, 2), inv).reshape(-1, 2)
+    return cv2.perspectiveTransform(np.asarray(xy_crop, np.float64).reshape(-1, 1, 2), roi._to_frame).reshape(-1, 2)
 
 
 def mask_to_frame(mask: np.ndarray, roi: Roi, width: int, height: int) -> np.ndarray:

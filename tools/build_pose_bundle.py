@@ -48,6 +48,9 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+from screening.bundle import pack  # noqa: E402  (the zip layout the package reads its bundles in)
 DATA = REPO / "screening" / "data"
 BUNDLE = DATA / "pose_landmarker_full.task"
 MANIFEST = DATA / "pose_model.json"
@@ -64,9 +67,6 @@ MEMBERS = [
 ]
 #: the third member: the stand-in detector the tracker runs on crops it cut itself (:func:`whole_picture_detector`)
 WHOLE_PICTURE = "whole_picture_detector.tflite"
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-ALIGN = 64
-ALIGN_FIELD_ID = 0xD935  # the zip extra field Android's zipalign pads with
 
 NOTICE = """\
 The pose model bundle pose_landmarker_full.task in this folder is a derivative of files from MediaPipe
@@ -282,26 +282,16 @@ def build(files: dict[str, bytes]) -> bytes:
     detector, landmarks = (files[path] for path, *_ in MEMBERS)
     models = {MEMBERS[0][0]: detector, MEMBERS[1][0]: with_alignment_points(landmarks),
               WHOLE_PICTURE: whole_picture_detector(detector)}
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
-        for path, name, mean, std, title in MEMBERS + [(WHOLE_PICTURE, WHOLE_PICTURE, 127.5, 127.5, "whole_picture")]:
-            writer = mw.MetadataWriter.create(bytearray(models[path]))
-            writer.add_general_info(title, f"{Path(path).name} from the mediapipe {WHEEL_VERSION} wheel"
-                                    if path != WHOLE_PICTURE else "the whole picture as one person's region")
-            writer.add_image_input(norm_mean=[mean], norm_std=[std],
-                                   color_space_type=mw.metadata_fb.ColorSpaceType.RGB)
-            model = bytes(writer.populate()[0])
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            # each model's bytes start on a multiple of ALIGN in the file, as zipalign does (an extra field
-            # of padding): TensorFlow Lite then reads its tensors in place instead of warning "Read-only tensor
-            # has an unaligned buffer ... copying to an aligned heap buffer"
-            header_end = buf.tell() + 30 + len(name.encode()) + 6
-            info.extra = ALIGN_FIELD_ID.to_bytes(2, "little") + (2 + (-header_end % ALIGN)).to_bytes(2, "little") \
-                + ALIGN.to_bytes(2, "little") + bytes(-header_end % ALIGN)
-            z.writestr(info, model)
-    return buf.getvalue()
+    written = {}
+    for path, name, mean, std, title in MEMBERS + [(WHOLE_PICTURE, WHOLE_PICTURE, 127.5, 127.5, "whole_picture")]:
+        writer = mw.MetadataWriter.create(bytearray(models[path]))
+        writer.add_general_info(title, f"{Path(path).name} from the mediapipe {WHEEL_VERSION} wheel"
+                                if path != WHOLE_PICTURE else "the whole picture as one person's region")
+        writer.add_image_input(norm_mean=[mean], norm_std=[std], color_space_type=mw.metadata_fb.ColorSpaceType.RGB)
+        written[name] = bytes(writer.populate()[0])
+    # stored, fixed times, each model's bytes aligned so TensorFlow Lite reads its tensors in place (instead of
+    # warning "Read-only tensor has an unaligned buffer ... copying"): the package's own packer
+    return pack(written)
 
 
 def _flatbuffers_version() -> str:
