@@ -33,8 +33,8 @@ def note_text(note: Note | str) -> str:
 
 
 def notes_text(notes: Iterable[Note | str]) -> list[str]:
-    """Each note in words, in order, each sentence once."""
-    return list(dict.fromkeys(note_text(n) for n in notes))
+    """Each note in words, in order."""
+    return [note_text(n) for n in notes]
 
 
 def _article(view: Any) -> str:
