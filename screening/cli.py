@@ -145,7 +145,7 @@ def cmd_analyze(args) -> int:
         raise ScreeningError("No exercise was named (--exercise was given empty).",
                              "Give the level filmed (e.g. rdl, split_squat), or leave --exercise out to infer it.")
     if args.exercise is not None:  # checked before any tracking: a typo must not cost the analysis
-        from .continuum import load_continuum
+        from .ladder import load_continuum
 
         c = load_continuum()
         if args.pattern in c.ladders:
@@ -322,7 +322,7 @@ def cmd_clients(args) -> int:
 
 def history_line(store, s) -> str:
     """One line of a client's path: date, exercise, load, verdict (and override), key measures."""
-    from .continuum import short_name
+    from .ladder import short_name
     from .present import local_time
     from .store import KEY_MEASURES
 

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .continuum import Continuum, load_continuum, short_name
+from .ladder import Continuum, load_continuum, short_name
 from .errors import ScreeningError
 from .present import evidence, fault_text, glossary, rep_table, sentence, severity_words
 from .registry import fault_words, key_metrics, metric

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ScreeningError
 from .findings import Fault, RepResult, SetFinding, Trend, pattern_score, set_findings, trends
+from .ladder import VERDICTS, Placement, load_continuum
 from .signals import finite_or_zero, rounded
 
 if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy imports
     from .annotate import Recording
     from .clean import CleanSeries
-    from .continuum import Placement
     from .findings import PatternResult
     from .kinematics import Kinematics
     from .lunge import LungeExtras
@@ -256,7 +256,6 @@ class Screen:
     @classmethod
     def from_json(cls, d: dict) -> "Screen":
         """A Screen from result.json (schema_version 1). Raises :class:`ScreeningError` for anything else."""
-        from .continuum import Placement
         from .lunge import LungeExtras
 
         if not isinstance(d, dict) or d.get("schema_version") != SCHEMA_VERSION or not isinstance(d.get("reps"), list):
@@ -309,7 +308,6 @@ def schema_problem(data: dict) -> str | None:
 def _check_placement(p) -> None:
     """A placement names a level and a load position the continuum has (a damaged or edited result could
     draw "hinge level 99")."""
-    from .continuum import VERDICTS, load_continuum
 
     c = load_continuum()
     levels = {lv.level for lv in c.ladders.get(p.pattern, ())}

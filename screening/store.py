@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .continuum import VERDICTS
+from .ladder import VERDICTS
 from .errors import ScreeningError
 
 __all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "clean_name", "name_key",
@@ -636,7 +636,7 @@ def filmed_level(screen) -> tuple[int | None, str | None, str | None]:
     p = screen.placement
     if p is not None:
         return p.level, p.level_name, p.load_position
-    from .continuum import load_continuum
+    from .ladder import load_continuum
 
     c = load_continuum()
     level = level_name = None
