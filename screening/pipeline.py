@@ -61,14 +61,16 @@ def measure(source: Source, info: VideoInfo, model_file=None, progress: Progress
     return series, cs, kinematics(cs)
 
 
-def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
+def detect_pattern(cs: CleanSeries, kin: Kinematics, th: dict | None = None) -> str:
     """Hinge or lunge, from the movement itself (``--pattern auto``).
 
     Side view: a hinge leans the trunk (its 95th percentile more than 25 deg past standing); a lunge keeps
     it up while the hips drop (more than 0.15 leg lengths); a short hinge leans 10-25 deg with the hips
     staying up. Front view: the hips drop by more than 0.2 leg lengths
     in a lunge (split or lateral), much less in a hinge. Oblique views: a lunge where the hips drop as from
-    the front and the trunk stays up; otherwise "unknown" (a hinge is not measured at an angle)."""
+    the front and the trunk stays up; otherwise "unknown" (a hinge is not measured at an angle). The limits are
+    the ``[pattern]`` section of the thresholds (screening/data/thresholds.toml)."""
+    p = (th if th is not None else load_thresholds())["pattern"]
     leg = kin.segments.leg
     hip_y = resolve_point(cs.xy, "mid_hip", None)[:, 1]
     ok = np.isfinite(hip_y)
@@ -78,13 +80,13 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
     if kin.view_kind == "side":
         trunk = trunk_change(kin)
         lean = float(np.nanpercentile(trunk, 95)) if np.isfinite(trunk).any() else np.nan
-        if np.isfinite(lean) and lean > 25:
+        if np.isfinite(lean) and lean > p["side_hinge_lean_deg"]:
             return "hinge"
-        if np.isfinite(drop) and drop > 0.15:
+        if np.isfinite(drop) and drop > p["side_lunge_drop_leg_lengths"]:
             return "lunge"
-        return "hinge" if np.isfinite(lean) and lean > 10 else "unknown"
+        return "hinge" if np.isfinite(lean) and lean > p["side_short_hinge_lean_deg"] else "unknown"
     if kin.view_kind == "front":
-        if np.isfinite(drop) and drop > 0.2:
+        if np.isfinite(drop) and drop > p["front_lunge_drop_leg_lengths"]:
             return "lunge"
         # a shallow lunge drops the hips less, but keeps the trunk up, where a hinge seen from the front
         # folds it toward the camera and its shoulder-hip height in the picture shrinks (to ~0.7 at 45 deg);
@@ -95,14 +97,15 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics) -> str:
         base = window_mask(cs.time_s, kin.baseline_window_s)
         with quiet():
             kept = np.nanpercentile(v, 5) / np.nanmedian(v[base]) if base.any() else np.nan
-        return "lunge" if np.isfinite(drop) and drop > 0.08 and np.isfinite(kept) and kept > 0.9 else "hinge"
-    if kin.view_kind == "oblique" and np.isfinite(drop) and drop > 0.2:
+        shallow_lunge = np.isfinite(drop) and drop > p["front_shallow_drop_leg_lengths"]
+        return "lunge" if shallow_lunge and np.isfinite(kept) and kept > p["front_trunk_kept"] else "hinge"
+    if kin.view_kind == "oblique" and np.isfinite(drop) and drop > p["oblique_lunge_drop_leg_lengths"]:
         # at an angle, a lunge is the hips dropping as from the front while the trunk stays up: the trunk's
         # lean in the picture (shortened by the angle, never lengthened) stays under the hinge's 25 deg
         v = resolve_point(cs.xy, "mid_shoulder", None) - resolve_point(cs.xy, "mid_hip", None)
         with np.errstate(invalid="ignore"):
             lean = np.degrees(np.arctan2(np.abs(v[:, 0]), -v[:, 1]))
-        if np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < 25:
+        if np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p["oblique_lean_range_deg"]:
             return "lunge"
     return "unknown"
 
@@ -174,7 +177,7 @@ def analyze(source: Source, pattern: str = "auto", filmed: Filmed | None = None,
         raise
     if recording is not None:
         recording.finish()
-    found, pattern_source = (detect_pattern(cs, kin), "inferred") if pattern == "auto" else (pattern, "given")
+    found, pattern_source = (detect_pattern(cs, kin, th), "inferred") if pattern == "auto" else (pattern, "given")
     return _judged(Measurement(source, info, series, cs, kin, None, th, recording), found, pattern_source, filmed)
 
 
