@@ -142,8 +142,6 @@ ANGLES: tuple[AngleDef, ...] = (
              "metrics.md Lunge: medio-lateral sway"),
 )
 
-#: column names of the per-frame table, in order
-COLUMNS = tuple(a.name for a in ANGLES)
 
 
 @dataclass
@@ -164,7 +162,7 @@ class Kinematics:
     values: dict[str, np.ndarray]  # name -> (N,), NaN where missing or not measurable
     baseline: dict[str, float]  # name -> standing value
     baseline_window_s: tuple[float, float] | None
-    baseline_source: str  # "standing at the start" | "most upright frames" | "none"
+    baseline_source: str  # a values.BaselineSource ("standing at the start", "first standing frames", ...)
     segments: Segments
     view_kind: str
     notes: list[str] = field(default_factory=list)

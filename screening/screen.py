@@ -114,7 +114,7 @@ class ViewMeta:
 class Baseline:
     """The person's standing values the changes are measured from."""
 
-    source: str = "none"  # "standing at the start" | "most upright frames" | "none"
+    source: str = "none"  # a values.BaselineSource ("standing at the start", "first standing frames", ...)
     window_s: tuple[float, float] | None = None
     values: dict[str, float] = field(default_factory=dict)
 
