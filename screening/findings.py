@@ -1,6 +1,7 @@
 """Per-rep results and faults with their evidence, shared by the hinge and lunge analyses."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,7 +88,7 @@ class PatternResult:
     extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
 
 
-def graded(code: str, value: float, rule: dict, metric: str, time_s: float, above: bool = True,
+def graded(code: str, value: float | None, rule: dict, metric: str, time_s: float, above: bool = True,
            uncertainty: float | None = None) -> Fault | None:
     """A fault when ``value`` passes the rule's ``minor`` (or ``major``) threshold; ``above=False`` for
     rules where too little is the fault (short hip range).
@@ -225,7 +226,7 @@ def set_findings(reps: list[RepResult]) -> list[SetFinding]:
     return out
 
 
-def pattern_score(reps: list[RepResult], set_faults: list[Fault] = ()) -> int | None:
+def pattern_score(reps: list[RepResult], set_faults: Sequence[Fault] = ()) -> int | None:
     """metrics.md, as the FMS scores a pattern (Cook 2014): 3 = every rep free of faults; 2 = any minor
     fault, or a compensation over the set (a lunge's asymmetry between legs); 1 = a major fault, a balance
     loss or an unfinished rep. (0, pain, is the clinician's call.) Only the faults that count are scored

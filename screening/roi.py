@@ -70,8 +70,8 @@ class Roi:
     def _to_crop(self) -> np.ndarray:
         import cv2
 
-        dst = np.float32([[0, CROP_SIDE], [0, 0], [CROP_SIDE, 0], [CROP_SIDE, CROP_SIDE]])
-        return cv2.getPerspectiveTransform(self.corners().astype(np.float32), dst)
+        dst = np.array([[0, CROP_SIDE], [0, 0], [CROP_SIDE, 0], [CROP_SIDE, CROP_SIDE]], np.float32)
+        return np.asarray(cv2.getPerspectiveTransform(self.corners().astype(np.float32), dst))
 
     @functools.cached_property
     def _to_frame(self) -> np.ndarray:

@@ -96,7 +96,7 @@ def moving_nanmedian(x: np.ndarray, half_window: int, mad: bool = False):
         for a in range(0, n, MOVING_BLOCK_ROWS):
             block = win[a:a + MOVING_BLOCK_ROWS]
             med[a:a + MOVING_BLOCK_ROWS] = m = np.nanmedian(block, axis=-1)
-            if mad:
+            if dev is not None:
                 dev[a:a + MOVING_BLOCK_ROWS] = np.nanmedian(np.abs(block - m[..., None]), axis=-1)
     return (med, dev) if mad else med
 

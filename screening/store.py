@@ -35,7 +35,7 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .ladder import VERDICTS
 from .errors import ScreeningError
@@ -48,7 +48,7 @@ APPLICATION_ID = 0x53435231
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Each step brings the schema from version i to i + 1 (PRAGMA user_version).
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] = (
     # 1: clients, sessions, per-rep measures, files
     ("""CREATE TABLE clients (
             id INTEGER PRIMARY KEY,
@@ -342,7 +342,7 @@ class Store:
                                  "Choose that client, or give the new one another name or pseudonym.")
             cur = con.execute("INSERT INTO clients (name, name_key, birth_date, notes, created_at) VALUES (?, ?, ?, ?, ?)",
                               (name, name_key(name), birth_date or None, notes, _now()))
-        return self.client(cur.lastrowid)
+        return self.client(_row_id(cur))
 
     _CLIENT_QUERY = """SELECT c.id, c.name, c.birth_date, c.notes, c.created_at, count(s.id), max(s.recorded_at)
                    FROM clients c LEFT JOIN sessions s ON s.client_id = c.id"""
@@ -364,7 +364,7 @@ class Store:
                 row = con.execute(f"{self._CLIENT_QUERY} WHERE c.id = ? GROUP BY c.id", (who,)).fetchone()
             else:
                 row = con.execute(f"{self._CLIENT_QUERY} WHERE c.name_key = ? GROUP BY c.id",
-                                  (name_key(who),)).fetchone()
+                                  (name_key(str(who)),)).fetchone()
         if row is None:
             if isinstance(who, int):
                 raise StoreError("That client is no longer in the store (deleted).",
@@ -430,7 +430,7 @@ class Store:
                 (client_id, screen.analysed_at or _now(), _now(), Path(str(screen.video.path or "")).name,
                  screen.pattern, level, level_name, load_position, int(bool(screen.filmed.pain)), screen.reported_score,
                  p.verdict if p else None, json.dumps(p.as_dict()) if p else None, screen_json))
-            session_id = cur.lastrowid
+            session_id = _row_id(cur)
             con.executemany(
                 "INSERT INTO rep_measures (session_id, rep, lead_leg, metric, value) VALUES (?, ?, ?, ?, ?)",
                 [(session_id, rep.index + 1, rep.lead_leg, metric, float(value))
@@ -447,10 +447,10 @@ class Store:
 
     def sessions(self, client: str | int) -> list[Session]:
         """The client's (by name or id) sessions, oldest first."""
-        client = self.client(client)
+        found = self.client(client)
         with self._connect() as con:
             rows = con.execute(f"SELECT {self._SESSION_COLUMNS} {self._SESSION_FROM} WHERE s.client_id = ? "
-                               "ORDER BY s.recorded_at, s.id", (client.id,)).fetchall()
+                               "ORDER BY s.recorded_at, s.id", (found.id,)).fetchall()
         return [_session(r) for r in rows]
 
     def session(self, session_id: int) -> Session:
@@ -483,7 +483,7 @@ class Store:
 
             p = screen.placement
             p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on "
-                                f"{session.override_at[:10]} (measured: {p.verdict.upper()}): {session.override_reason}")
+                                f"{(session.override_at or '')[:10]} (measured: {p.verdict.upper()}): {session.override_reason}")
             p.measured_verdict, p.verdict = p.verdict, session.override_verdict
         return screen
 
@@ -500,13 +500,13 @@ class Store:
 
     def measures_over_time(self, client: str | int, metric: str) -> list[tuple[int, str, str | None, float]]:
         """(session id, recorded at, lead leg, mean over the session's reps) of one metric, oldest first."""
-        client = self.client(client)
+        found = self.client(client)
         with self._connect() as con:
             return con.execute(
                 """SELECT s.id, s.recorded_at, m.lead_leg, avg(m.value) FROM rep_measures m
                    JOIN sessions s ON s.id = m.session_id
                    WHERE s.client_id = ? AND m.metric = ? GROUP BY s.id, m.lead_leg ORDER BY s.recorded_at, s.id""",
-                (client.id, metric)).fetchall()
+                (found.id, metric)).fetchall()
 
     def set_notes(self, session_id: int, notes: str) -> None:
         with self._transaction() as con:
@@ -783,3 +783,11 @@ def _private_write(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+
+
+def _row_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (sqlite always gives one after an INSERT)."""
+    if cur.lastrowid is None:
+        raise StoreError("The records database did not store the new row.", "Try again; if it repeats, "
+                             "check the disk is not full.")
+    return cur.lastrowid
