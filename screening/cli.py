@@ -44,7 +44,7 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
-        self._last = (None, -1)
+        self._last: tuple[str | None, int] = (None, -1)
         self._t0 = time.monotonic()
 
     def __call__(self, fraction: float, stage: str) -> None:

@@ -205,8 +205,8 @@ def guess_exercise(c: Continuum, screen: "Screen") -> ExerciseGuess | None:
     if pattern not in c.ladders or not reps:
         return None
     if pattern == "hinge":
-        rep_s = [r.end_s - r.start_s for r in reps]
-        rep_s = sorted(rep_s)[len(rep_s) // 2]
+        durations = sorted(r.end_s - r.start_s for r in reps)
+        rep_s = durations[len(durations) // 2]
         rise, knee_hip = _median(reps, "ankle_rise_leg_lengths"), _median(reps, "knee_hip_ratio")
         if rep_s < BALLISTIC_REP_S:
             return ExerciseGuess(c.find("hinge", "ballistic_hinge"), f"each rep took {rep_s:.1f} s down and up: a "
