@@ -48,7 +48,7 @@ from .findings import cue_worthy
 from .landmarks import LM
 from .present import sentence
 from .quality import picture_brightness
-from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, _Stretch, make_backend,
+from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, Stretch, TrunkOutline, make_backend,
                    shank_width, trunk_outline)
 from .video import BackgroundWriter
 
@@ -321,7 +321,7 @@ class LiveSession:
         self._ok_since: float | None = None
         self._countdown_until: float | None = None
         self._recent: list[np.ndarray] = []
-        self._series = _Stretch()  # what the pose graph saw, as a stretch of an offline analysis
+        self._series = Stretch()  # what the pose graph saw, as a stretch of an offline analysis
         self._reps = 0
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
