@@ -42,7 +42,7 @@ from typing import Callable
 
 import numpy as np
 
-from .annotate import draw, _text
+from .annotate import draw, draw_text
 from .clean import spread_ratio, view_kind
 from .findings import cue_worthy
 from .landmarks import LM
@@ -627,7 +627,7 @@ def _write_advice(rgb: np.ndarray, st: LiveStatus) -> None:
     y = 64 * scale
     for line in lines[:3]:
         for chunk in _wrap(line, max(20, int(w / (13 * scale)))):
-            _text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
+            draw_text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
             y += 26 * scale
 
 
