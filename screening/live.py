@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import warnings
 import weakref
 import time
 from dataclasses import dataclass
@@ -43,13 +42,14 @@ from typing import Callable
 import numpy as np
 
 from .annotate import draw, draw_text
+from .brightness import picture_brightness
 from .clean import spread_ratio, view_kind
 from .findings import cue_worthy
 from .landmarks import LM
 from .present import sentence
-from .quality import picture_brightness
 from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, Stretch, TrunkOutline, make_backend,
                    shank_width, trunk_outline)
+from .signals import quiet
 from .video import BackgroundWriter
 
 __all__ = ["CameraCheck", "camera_check", "LiveSession", "LiveHolder", "LiveStatus", "VIEW_NEEDS", "CHECK_HOLD_S",
@@ -128,8 +128,7 @@ def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
     """Frames where the person stands straight: the trunk (mid-hip -> mid-shoulder) in line with the legs
     (mid-ankle -> mid-hip) within ``max_deg``, whatever the camera's roll (a trunk vertical in the picture
     would miss a person standing straight in front of a tilted camera)."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"), quiet():
         sh = np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
         hip = np.nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], axis=1)
         ank = np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1)
@@ -141,8 +140,7 @@ def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
 def body_tilt(xy: np.ndarray) -> float:
     """Median lean of the mid-ankle -> mid-shoulder line from the picture's vertical, in degrees (positive:
     the shoulders to the right of the ankles), over frames ``xy`` (F, 33, 2)."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"), quiet():
         d = (np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
              - np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1))
         a = np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
