@@ -112,7 +112,7 @@ def stretch_bounds(duration_s: float, workers: int, keyframes_s: list[float] | N
 
 @dataclass
 class Stretch:
-    """What one pose graph saw over one stretch of the video."""
+    """What one pose graph saw over one stretch of the video (and over a live set: :mod:`screening.live`)."""
 
     times: list = field(default_factory=list)
     images: list = field(default_factory=list)
