@@ -58,9 +58,9 @@ def _import_mediapipe() -> None:
     """Import mediapipe (0.7 s) before either timer starts: a one-time cost of the process (the app and
     the command pay it once at start), not of processing a video. Without this the pipeline's fresh child
     paid it every round and the bare loop, in the parent, only in the first."""
-    from screening.pose import _mediapipe
+    from screening.pose import load_mediapipe
 
-    _mediapipe()
+    load_mediapipe()
 
 
 def bare(video: str, chunk: int = 64) -> tuple[int, float]:

@@ -54,7 +54,7 @@ def _colour(a: LM, b: LM):
     return LEFT_COLOUR if sides == {"LEFT"} else RIGHT_COLOUR
 
 
-def _text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = False):
+def draw_text(img, s: str, org, scale: float, colour=(255, 255, 255), once: bool = False):
     """``s`` at ``org`` (its baseline's left end), in ``colour`` with a black outline. A text drawn ``once``
     (a clock) is drawn directly; any other is drawn once into a sprite that later frames paste."""
     if once:
@@ -120,9 +120,9 @@ def draw(rgb: np.ndarray, pts: np.ndarray, values: dict[str, float], view_kind: 
         v = values.get(name, np.nan)
         anchor = resolve_point(pts[None], where, near)[0]
         if np.isfinite(v) and np.isfinite(anchor).all():
-            _text(rgb, f"{label} {v:.0f}", anchor + np.array([12, -8]) * scale, 0.7 * scale, (255, 255, 120))
-    _text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale, once=True)
-    _text(rgb, header, (10 * scale, 30 * scale), 0.7 * scale)
+            draw_text(rgb, f"{label} {v:.0f}", anchor + np.array([12, -8]) * scale, 0.7 * scale, (255, 255, 120))
+    draw_text(rgb, f"{time_s:6.2f} s", (10 * scale, h - 14 * scale), 0.8 * scale, once=True)
+    draw_text(rgb, header, (10 * scale, 30 * scale), 0.7 * scale)
     return rgb
 
 
@@ -358,11 +358,11 @@ def key_frame(source, info: VideoInfo, cs: CleanSeries, rep: RepResult, pattern:
         val = rep.metrics.get(m.name)
         if val is not None and np.isfinite(val) and m.unit:  # measures with a unit (not ratios or scores)
             # the picture's font has no degree sign
-            _text(img, f"{m.short} {m.show(val).replace('°', ' deg')}", (10 * scale, y), 0.6 * scale,
+            draw_text(img, f"{m.short} {m.show(val).replace('°', ' deg')}", (10 * scale, y), 0.6 * scale,
                   (255, 255, 120), once=True)
             y += 24 * scale
     for f in rep.faults:
-        _text(img, fault_label(f, pattern), (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
+        draw_text(img, fault_label(f, pattern), (10 * scale, y), 0.6 * scale, (255, 120, 120), once=True)
         y += 24 * scale
     return img
 

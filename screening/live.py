@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import warnings
 import weakref
 import time
 from dataclasses import dataclass
@@ -42,14 +41,15 @@ from typing import Callable
 
 import numpy as np
 
-from .annotate import draw, _text
+from .annotate import draw, draw_text
+from .brightness import picture_brightness
 from .clean import spread_ratio, view_kind
 from .findings import cue_worthy
 from .landmarks import LM
 from .present import sentence
-from .quality import picture_brightness
-from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, TrunkOutline, _Stretch, make_backend,
+from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, Stretch, TrunkOutline, make_backend,
                    shank_width, trunk_outline)
+from .signals import quiet
 from .video import BackgroundWriter
 
 __all__ = ["CameraCheck", "camera_check", "LiveSession", "LiveHolder", "LiveStatus", "VIEW_NEEDS", "CHECK_HOLD_S",
@@ -128,8 +128,7 @@ def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
     """Frames where the person stands straight: the trunk (mid-hip -> mid-shoulder) in line with the legs
     (mid-ankle -> mid-hip) within ``max_deg``, whatever the camera's roll (a trunk vertical in the picture
     would miss a person standing straight in front of a tilted camera)."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"), quiet():
         sh = np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
         hip = np.nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], axis=1)
         ank = np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1)
@@ -141,8 +140,7 @@ def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
 def body_tilt(xy: np.ndarray) -> float:
     """Median lean of the mid-ankle -> mid-shoulder line from the picture's vertical, in degrees (positive:
     the shoulders to the right of the ankles), over frames ``xy`` (F, 33, 2)."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(all="ignore"), quiet():
         d = (np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
              - np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1))
         a = np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
@@ -321,7 +319,7 @@ class LiveSession:
         self._ok_since: float | None = None
         self._countdown_until: float | None = None
         self._recent: list[np.ndarray] = []
-        self._series = _Stretch()  # what the pose graph saw, as a stretch of an offline analysis
+        self._series = Stretch()  # what the pose graph saw, as a stretch of an offline analysis
         self._reps = 0
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
@@ -627,7 +625,7 @@ def _write_advice(rgb: np.ndarray, st: LiveStatus) -> None:
     y = 64 * scale
     for line in lines[:3]:
         for chunk in _wrap(line, max(20, int(w / (13 * scale)))):
-            _text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
+            draw_text(rgb, chunk, (10 * scale, y), 0.6 * scale, (255, 255, 120))
             y += 26 * scale
 
 

@@ -27,7 +27,7 @@ import pytest
 from screening import pose
 from screening.errors import ModelError
 from screening.pose import TaskPose, make_backend, track
-from screening.video import VideoWriter, probe, read_frames
+from screening.video import VideoWriter, keyframe_times, probe, read_frames
 
 HIPS_AND_SHOULDERS = [11, 12, 23, 24]
 REFERENCE = Path(__file__).parent / "data" / "pose_reference_0.10.21.json"
@@ -61,15 +61,15 @@ def test_a_damaged_or_missing_bundle_raises_model_error(tmp_path, monkeypatch, d
         data = bytearray(pose.BUNDLE_PATH.read_bytes())
         data[len(data) // 2] ^= 0xFF
         bad.write_bytes(bytes(data))
-    monkeypatch.setattr(pose, "BUNDLE_PATH", bad)
-    pose._checked_bundle.cache_clear()
+    monkeypatch.setattr(pose.model, "BUNDLE_PATH", bad)  # where the check reads it
+    pose.model._checked_bundle.cache_clear()
     try:
         with pytest.raises(ModelError) as exc:
             make_backend()
         assert "built-in pose model" in exc.value.message
         assert "build_pose_bundle.py" in exc.value.what_to_do and "--model-file" in exc.value.what_to_do
     finally:
-        pose._checked_bundle.cache_clear()
+        pose.model._checked_bundle.cache_clear()
 
 
 @pytest.mark.real_video
@@ -249,7 +249,7 @@ def test_tracking_in_parallel_stretches_matches_one_pass(shared_videos):
     info = probe(path)
     one = track(path, info, census=False, workers=1)
     two = track(path, info, census=False, workers=2)
-    bounds = pose.stretch_bounds(info.duration_s, 2, pose.keyframe_times(path))
+    bounds = pose.stretch_bounds(info.duration_s, 2, keyframe_times(path))
     assert len(bounds) - 1 >= 2, bounds  # the clip really was cut
     np.testing.assert_allclose(two.time_s, one.time_s)
     # a graph started afresh follows the person from a different region of interest: a borderline frame
@@ -310,7 +310,7 @@ def test_a_stopped_tracking_throws_its_parts_away_unflushed(tmp_path, monkeypatc
         def close(self):
             pass
 
-    monkeypatch.setattr(pose, "make_backend", lambda model_file=None: Fake())
+    monkeypatch.setattr(pose.schedule, "make_backend", lambda model_file=None: Fake())
     sinks: dict[int, _Sink] = {}
     before = set(threading.enumerate())
     with pytest.raises(KeyboardInterrupt):

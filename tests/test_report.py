@@ -26,8 +26,8 @@ def analysed(tmp_path_factory, repo):
     """A rendered lunge with knee valgus (2 reps, left leg in front), filmed as a split squat, front loaded."""
     out = tmp_path_factory.mktemp("valgus")
     with pytest.MonkeyPatch.context() as mp:
-        drawn = annotate._text
-        mp.setattr(annotate, "_text", lambda img, s, *a, **kw: (DRAWN.append(s), drawn(img, s, *a, **kw))[1])
+        drawn = annotate.draw_text
+        mp.setattr(annotate, "draw_text", lambda img, s, *a, **kw: (DRAWN.append(s), drawn(img, s, *a, **kw))[1])
         code = cli.main(["analyze", str(repo / "sample_videos" / "lunge_front_valgus40.mp4"), "--out", str(out),
                          "--no-video", "--quiet", "--exercise", "split_squat", "--load", "front_loaded"])
     assert code == 0

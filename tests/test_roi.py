@@ -95,16 +95,16 @@ def test_the_landmark_model_on_the_legacy_graphs_own_crops(shared_videos, legacy
     (90th percentile; measured 1.4; before their heatmaps followed them, up to 18), the mouth within 10 px
     (measured 6.7: read from the model without the heatmap refinement the legacy graph gave it)."""
     from screening import bundle
-    from screening.pose import _raw, _task_landmarker, shipped_bundle
+    from screening.pose import raw_landmarks, shipped_bundle, task_landmarker
 
-    tracker, _, mp = _task_landmarker(bundle.tracker(shipped_bundle()), False, 1, False, shipped=True)
+    tracker, _, mp = task_landmarker(bundle.tracker(shipped_bundle()), False, 1, False, shipped=True)
     medians, point_err = [], []
     try:
         for i, rgb in enumerate(_frames(shared_videos / CLIP, len(legacy["rect"]))):
             r = roi.Roi(*legacy["rect"][i])
             result = tracker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=roi.crop(rgb, r)))
             assert result.pose_landmarks, f"frame {i}"
-            landmarks, points = bundle.unpack(_raw(result.pose_landmarks[0]), mouth_known=True)
+            landmarks, points = bundle.unpack(raw_landmarks(result.pose_landmarks[0]), mouth_known=True)
             xy = roi.to_frame(landmarks[:, :2] * roi.CROP_SIDE, r)
             medians.append(np.median(np.linalg.norm(xy[BODY] - legacy["image"][i, BODY, :2], axis=1)))
             point_err.append(np.abs(roi.to_frame(points * roi.CROP_SIDE, r) - legacy["aux"][i]).max())

@@ -280,14 +280,14 @@ def test_text_sprites_draw_what_puttext_draws():
     are left out of the comparison)."""
     import cv2
 
-    from screening.annotate import _text
+    from screening.annotate import draw_text
 
     rng = np.random.default_rng(1)
     base = rng.integers(0, 256, (120, 200, 3), dtype=np.uint8)
     for org in ((10, 40), (150, 115), (-20, 8)):
         direct, pasted = base.copy(), base.copy()
-        _text(direct, "hip 47", org, 0.7, (255, 255, 120), once=True)
-        _text(pasted, "hip 47", org, 0.7, (255, 255, 120))
+        draw_text(direct, "hip 47", org, 0.7, (255, 255, 120), once=True)
+        draw_text(pasted, "hip 47", org, 0.7, (255, 255, 120))
         assert (direct != base).any()
         inner = (slice(2, -2), slice(2, -2))
         assert np.abs(direct[inner].astype(int) - pasted[inner].astype(int)).max() <= 3, org

@@ -6,7 +6,7 @@
     /tmp/mp21/bin/python tools/build_pose_bundle.py --check    # rebuilds in memory, compares with the files
 
 Never run at install time or run time: the package reads the bundle this wrote and checks its sha256
-(screening/pose.py); nothing is downloaded when the tool runs.
+(screening/pose/model.py); nothing is downloaded when the tool runs.
 
 Why: mediapipe 0.10.21 is the last release whose wheel carries the BlazePose models (its legacy ``solutions``
 API), and its wheels exist for CPython 3.9-3.12 only. Newer releases (0.10.30+, 1.x) run on every Python 3 but
