@@ -327,7 +327,7 @@ def series_from_truth(t: dict):
         image[:, i, :2] = (image[:, 7, :2] + image[:, 8, :2]) / 2
     for i, s in ((13, 11), (14, 12), (15, 11), (16, 12), (17, 11), (18, 12), (19, 11), (20, 12), (21, 11), (22, 12)):
         image[:, i, :2] = image[:, s, :2] + [0, 40]
-    return PoseSeries(np.asarray(fr["time_s"], float), image, np.zeros((n, 33, 3)),
+    return PoseSeries(np.asarray(fr["time_s"], float), image,
                       TrunkOutline(OUTLINE_STATIONS.copy(), np.full((n, len(OUTLINE_STATIONS), 2), np.nan)),
                       t["width"], t["height"], "truth")
 

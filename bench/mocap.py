@@ -191,7 +191,7 @@ def to_pose_series(time_s: np.ndarray, joints: dict[str, np.ndarray], view: str,
 
     Landmarks: nose, ears (from the head-band centre), shoulders, elbows, wrists, hips, knees, ankles, heels
     and toes get visibility 1.0 (0.0 in frames where the mocap has no value, with NaN pixels); the rest
-    (eyes, mouth, hands) visibility 0 and NaN pixels. ``world`` holds the body-frame 3D positions (metres,
+    (eyes, mouth, hands) visibility 0 and NaN pixels. ``truth_3d`` holds the body-frame 3D positions (metres,
     x forward, y left, z up, origin under the mean pelvis), not MediaPipe's hip-centred y-down frame.
     There is no silhouette: the trunk outline is all NaN and ``shank_width`` is None. The shoulder
     landmarks are the acromion markers moved out and down (``shoulder_out_m``, ``shoulder_down_m``;
@@ -223,7 +223,7 @@ def to_pose_series(time_s: np.ndarray, joints: dict[str, np.ndarray], view: str,
         p3 = np.concatenate([np.repeat(p3[:1], k, 0), p3, np.repeat(p3[-1:], k, 0)])
     n = len(t)
     outline = TrunkOutline(stations=OUTLINE_STATIONS.copy(), extent=np.full((n, len(OUTLINE_STATIONS), 2), np.nan))
-    series = PoseSeries(time_s=t, image=image, world=p3, outline=outline, width=WIDTH, height=HEIGHT,
+    series = PoseSeries(time_s=t, image=image, truth_3d=p3, outline=outline, width=WIDTH, height=HEIGHT,
                         backend="mocap", shank_width=None)
     if k:
         series.notes.append(f"Motion capture (UI-PRMD): {hold_s:g} s holds of the first and last frame were "

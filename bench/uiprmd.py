@@ -59,7 +59,7 @@ def analyse_rep(row: dict, t: np.ndarray, joints: dict, th: dict) -> dict:
             "lead": rep.lead_leg if rep else None,
             "metrics": {k: float(v) for k, v in rep.metrics.items()} if rep else {},
             "faults": sorted({f.code for f in rep.faults}) if rep else [],
-            "truth": {"lateral_trunk_lean_deg": lean_truth(series["front"].world, row)}}
+            "truth": {"lateral_trunk_lean_deg": lean_truth(series["front"].truth_3d, row)}}
 
 
 def lean_truth(world: np.ndarray, row: dict) -> float:

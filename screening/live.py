@@ -435,15 +435,14 @@ class LiveSession:
         writer.write(rgb, t)
         if person is None:
             outline, shank = np.full((len(OUTLINE_STATIONS), 2), np.nan), np.full(2, np.nan)
-            image = world = np.full((N_LANDMARKS, 3), np.nan)
+            image = np.full((N_LANDMARKS, 3), np.nan)
         else:
             outline, shank = trunk_outline(person.mask, person.image), shank_width(person.mask, person.image)
-            image, world = person.image, person.world
+            image = person.image
         with self._lock:
             s = self._series
             s.times.append(t)
             s.images.append(image)
-            s.worlds.append(world)
             s.outlines.append(outline)
             s.shanks.append(shank)
             if t >= MAX_SET_S:
@@ -465,10 +464,10 @@ class LiveSession:
             s = self._series
             if not s.times:
                 return None
-            times, images, worlds = list(s.times), list(s.images), list(s.worlds)
+            times, images = list(s.times), list(s.images)
             outlines, shanks = list(s.outlines), list(s.shanks)
         w, h = self._size
-        return PoseSeries(np.asarray(times, float), np.asarray(images, float), np.asarray(worlds, float),
+        return PoseSeries(np.asarray(times, float), np.asarray(images, float),
                           TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines, float)), w, h,
                           getattr(self._held.backend, "name", "live"), shank_width=np.asarray(shanks, float))
 

@@ -61,7 +61,7 @@ def series_of(frames: list[np.ndarray], fps: float = 30.0, times=None) -> PoseSe
     image = np.stack(frames)
     n = len(image)
     t = np.arange(n) / fps if times is None else np.asarray(times)
-    return PoseSeries(t, image, np.zeros((n, 33, 3)),
+    return PoseSeries(t, image,
                       TrunkOutline(OUTLINE_STATIONS, np.full((n, len(OUTLINE_STATIONS), 2), np.nan)), W, H, "test")
 
 

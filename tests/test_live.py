@@ -96,7 +96,7 @@ class FakeBackend:
         self.person: np.ndarray | None = standing("side")
 
     def process(self, rgb, time_s):
-        return [] if self.person is None else [Person(self.person.copy(), np.zeros((33, 3)), None)]
+        return [] if self.person is None else [Person(self.person.copy(), None)]
 
     def close(self):
         pass

@@ -39,17 +39,16 @@ FRONT_LEG_MEASURES = ("front_knee_flexion_deg", "rear_knee_height_shanks", "step
 
 def swap_leg_labels(series, frames: slice | np.ndarray = slice(None)):
     """The pose series a tracker gives that names the person's legs the wrong way round in ``frames``:
-    each leg's landmarks (hip to toe: place, visibility and depth) and its silhouette's shank width under
+    each leg's landmarks (hip to toe: place and visibility) and its silhouette's shank width under
     the other leg's label."""
-    image, world = series.image.copy(), series.world.copy()
+    image = series.image.copy()
     for left, right in LEGS:
-        for a in (image, world):
-            a[frames, left], a[frames, right] = a[frames, right].copy(), a[frames, left].copy()
+        image[frames, left], image[frames, right] = image[frames, right].copy(), image[frames, left].copy()
     shank = series.shank_width
     if shank is not None:
         shank = shank.copy()
         shank[frames] = shank[frames][:, ::-1]
-    return dataclasses.replace(series, image=image, world=world, shank_width=shank)
+    return dataclasses.replace(series, image=image, shank_width=shank)
 
 
 def analyse(series):

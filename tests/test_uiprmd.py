@@ -91,7 +91,7 @@ def test_lunges_filmed_at_an_angle_give_reps_and_never_a_wrong_leg():
             counts["reps"] += 1
             counts["one_rep"] += len(res.reps) == 1
             if len(res.reps) == 1:  # depth against the motion capture's own: the hips' drop over leg length
-                w = series.world
+                w = series.truth_3d
                 hip_z = (w[:, 23, 2] + w[:, 24, 2]) / 2
                 leg = np.nanmedian(np.linalg.norm(w[:30, [23, 24]] - w[:30, [27, 28]], axis=-1))
                 depth_errors.append(res.reps[0].metrics["hip_drop_leg_lengths"] - (hip_z[0] - np.nanmin(hip_z)) / leg)

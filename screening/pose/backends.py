@@ -124,16 +124,12 @@ class RoiPose:
             self._lost()
             return []
         landmarks, points = bundle.unpack(raw_landmarks(result.pose_landmarks[0]), mouth_known=where is not None)
-        world = raw_landmarks(result.pose_world_landmarks[0])[:, :3] if result.pose_world_landmarks else \
-            np.full((N_LANDMARKS, 3), np.nan)
         mask = task_mask(result.segmentation_masks, 0)
         if where is None:
             xy, points = landmarks[:, :2] * (w, h), points * (w, h)
         else:  # the landmarks and the two points back on the frame in one projection
             both = roi.to_frame(np.vstack([landmarks[:, :2], points]) * roi.CROP_SIDE, where)
             xy, points = both[:N_LANDMARKS], both[N_LANDMARKS:]
-            c, s = np.cos(where.rotation), np.sin(where.rotation)
-            world[:, :2] = world[:, :2] @ np.array([[c, s], [-s, c]])  # as the legacy graph turns them
             if mask is not None:
                 mask = roi.mask_to_frame(mask, where, w, h)
         following = roi.roi_from_points(self._filter.apply(points))
@@ -142,7 +138,7 @@ class RoiPose:
         else:
             self._lost()
         image = np.column_stack([xy, landmarks[:, 3]])
-        return [Person(image, world, mask)]
+        return [Person(image, mask)]
 
     def _lost(self) -> None:
         self._roi = None

@@ -117,8 +117,6 @@ def task_people(result, w: int, h: int, packed: bool = False) -> list[Person]:
         image = np.array([(p.x * w, p.y * h, p.visibility) for p in lms], dtype=np.float64)
         if packed:
             image[list(bundle.ALIGNMENT_SLOTS)] = (np.nan, np.nan, 0.0)
-        wl = result.pose_world_landmarks[i] if i < len(result.pose_world_landmarks) else []
-        world = np.array([(p.x, p.y, p.z) for p in wl], dtype=np.float64) if wl else np.full((N_LANDMARKS, 3), np.nan)
         mask = task_mask(masks, i)
-        people.append(Person(image, world, mask))
+        people.append(Person(image, mask))
     return people

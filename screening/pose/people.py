@@ -176,7 +176,6 @@ def apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray]
     for a, b in wrong:
         sel |= (series.time_s > a) & (series.time_s < b)
     series.image[sel] = np.nan
-    series.world[sel] = np.nan
     series.outline.extent[sel] = np.nan
     if series.shank_width is not None:
         series.shank_width[sel] = np.nan

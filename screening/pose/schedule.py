@@ -116,7 +116,6 @@ class Stretch:
 
     times: list = field(default_factory=list)
     images: list = field(default_factory=list)
-    worlds: list = field(default_factory=list)
     outlines: list = field(default_factory=list)
     shanks: list = field(default_factory=list)
     boxes: list = field(default_factory=list)
@@ -151,7 +150,6 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
         out.brightness.append(picture_brightness(fr.rgb, 16))
         if person is None:
             out.images.append(np.full((N_LANDMARKS, 3), np.nan))
-            out.worlds.append(np.full((N_LANDMARKS, 3), np.nan))
             out.outlines.append(np.full((len(OUTLINE_STATIONS), 2), np.nan))
             out.shanks.append(np.full(2, np.nan))
             out.boxes.append(None)
@@ -159,7 +157,6 @@ def _follow(frames: Iterable[Frame], backend: PoseBackend, info: VideoInfo, out:
             out.outlines.append(trunk_outline(person.mask, person.image))
             out.shanks.append(shank_width(person.mask, person.image))
             out.images.append(person.image * scale)
-            out.worlds.append(person.world)
             out.boxes.append(bbox(person.image * scale))
         tick()
 
@@ -268,7 +265,6 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
                          "The file may be truncated or corrupt: export or copy it again and retry.")
     times = [t for p in parts for t in p.times]
     images = [x for p in parts for x in p.images]
-    worlds = [x for p in parts for x in p.worlds]
     outlines = [x for p in parts for x in p.outlines]
     shanks = [x for p in parts for x in p.shanks]
     tracked_boxes = [x for p in parts for x in p.boxes]
@@ -276,7 +272,6 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
     series = PoseSeries(
         time_s=np.asarray(times, dtype=np.float64),
         image=np.asarray(images, dtype=np.float64).reshape(-1, N_LANDMARKS, 3),
-        world=np.asarray(worlds, dtype=np.float64).reshape(-1, N_LANDMARKS, 3),
         outline=TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines).reshape(-1, len(OUTLINE_STATIONS), 2)),
         width=width,
         height=height,

@@ -17,7 +17,6 @@ class Person:
     """One person found in one frame by a backend."""
 
     image: np.ndarray  # (33, 3): x px, y px, visibility
-    world: np.ndarray  # (33, 3): metres, hip-centred
     mask: np.ndarray | None = None  # (H, W) float probability, same size as the frame
 
 
@@ -41,7 +40,6 @@ class PoseSeries:
 
     time_s: np.ndarray  # (N,)
     image: np.ndarray  # (N, 33, 3): x px, y px, visibility; NaN where nobody was tracked
-    world: np.ndarray  # (N, 33, 3)
     outline: TrunkOutline
     width: int
     height: int
@@ -53,6 +51,9 @@ class PoseSeries:
     shank_width: np.ndarray | None = None
     #: (N,) the picture's mean brightness (0-255), black bars left out (screening.brightness.picture_brightness)
     brightness: np.ndarray | None = None
+    #: (N, 33, 3) body-frame 3-D positions in metres where the series is made from motion capture (bench/mocap.py:
+    #: the truth a benchmark compares with); tracking leaves it None (MediaPipe's own 3-D guesses are not used)
+    truth_3d: np.ndarray | None = None
 
     @property
     def detected(self) -> np.ndarray:
