@@ -44,6 +44,7 @@ from .errors import ModelError, VideoError
 from .landmarks import LM
 from .quality import picture_brightness
 from .video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
+from .values import Note
 
 N_LANDMARKS = 33
 #: stations along the hip (0) -> shoulder (1) chord where the silhouette outline is sampled (every 0.025)
@@ -836,10 +837,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         brightness=np.asarray([x for p in parts for x in p.brightness], dtype=np.float64),
     )
     if report.truncated_at_s is not None:
-        series.notes.append(
-            f"The video breaks off at {report.truncated_at_s:.1f} s (the file looks truncated): "
-            "only what comes before was analysed."
-        )
+        series.notes.append(Note.of("video_truncated", at_s=report.truncated_at_s))
     if cen is not None:
         _apply_census(series, cen.samples, tracked_boxes)
     return series
@@ -878,8 +876,4 @@ def _apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray
     if series.shank_width is not None:
         series.shank_width[sel] = np.nan
     dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
-    note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
-            "and followed through the clip.")
-    if dropped:
-        note += f" About {dropped:.0f} s where the tracker followed somebody else were left out."
-    series.notes.append(note)
+    series.notes.append(Note.of("people_in_view", people=series.people_in_view, dropped_s=dropped))
