@@ -221,7 +221,7 @@ def show_reps(screen: Screen) -> None:
             for f in rep.faults:
                 st.caption(f"Rep {rep.index + 1}: {fault_text(f, screen.pattern)}.")
             for note in rep.notes:
-                st.caption(f"Rep {rep.index + 1}: {note}")
+                st.caption(f"Rep {rep.index + 1}: {__import__('screening.words', fromlist=['note_text']).note_text(note)}")
     lunge = screen.lunge
     if lunge and lunge.legs:
         st.markdown(f"**Per leg** ({lunge.variant} lunge): the mean of each leg's reps"

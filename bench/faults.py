@@ -56,7 +56,7 @@ def measure(clip: str) -> list[dict]:
             v = got[0].metrics.get(name) if got else None
             row[name + "_read"] = None if v is None or not math.isfinite(v) else round(float(v), 3)
             row[code + "_said"] = bool(got) and any(f.code == code and not f.possible for f in got[0].faults)
-        row["hidden"] = bool(got) and any("hidden" in n for n in got[0].notes)
+        row["hidden"] = bool(got) and any(n.code in ("shins_hidden", "shins_hidden_estimated") for n in got[0].notes)
         row["from_floor"] = bool(truth["fault_params"].get("from_floor"))
         out.append(row)
     return out

@@ -40,6 +40,7 @@ from typing import Iterator
 import numpy as np
 
 from screening.pose import N_LANDMARKS, OUTLINE_STATIONS, PoseSeries, TrunkOutline
+from screening.values import Note
 
 #: where the data set lives: ../shared/datasets/ui-prmd beside the project (never copied into it)
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ui-prmd"
@@ -226,8 +227,7 @@ def to_pose_series(time_s: np.ndarray, joints: dict[str, np.ndarray], view: str,
     series = PoseSeries(time_s=t, image=image, truth_3d=p3, outline=outline, width=WIDTH, height=HEIGHT,
                         backend="mocap", shank_width=None)
     if k:
-        series.notes.append(f"Motion capture (UI-PRMD): {hold_s:g} s holds of the first and last frame were "
-                            "added for the standing baseline.")
+        series.notes.append(Note.of("mocap_holds", hold_s=hold_s))
     return series
 
 

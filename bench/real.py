@@ -109,10 +109,11 @@ def said(screen) -> list[str]:
     """Every sentence the result says to a person: the notes, the placement's reasons, the reps' notes and
     faults (what tests read for engineer's words)."""
     from screening.present import fault_text
+    from screening.words import note_text
 
     reasons = list(screen.placement.reasons) if screen.placement else []
     return [*screen.person.notes, *screen.analysis_notes, *screen.placement_notes, *reasons,
-            *(n for r in screen.reps for n in r.notes),
+            *(note_text(n) for r in screen.reps for n in r.notes),
             *(fault_text(f, screen.pattern) for r in screen.reps for f in r.faults)]
 
 

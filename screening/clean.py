@@ -18,6 +18,8 @@ from scipy.signal import butter, sosfiltfilt
 from .pose import PoseSeries, TrunkOutline
 from .landmarks import LM, pair
 from .signals import frame_step, moving_nanmedian, quiet, runs, sample_rate
+from .values import Note
+from .words import SHOULDERS_SEEN  # noqa: F401  (the words moved to the presenter; named here as before)
 
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.3
@@ -62,7 +64,7 @@ class CleanSeries:
     outline: TrunkOutline
     width: int
     height: int
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     longest_gap_s: dict[str, float] = field(default_factory=dict)
     shank_width: np.ndarray | None = None  # (N, 2) left, right: see screening.pose.shank_width
 
@@ -183,13 +185,6 @@ def spread_ratio(xy: np.ndarray, over_trunk_length: bool = False) -> np.ndarray:
         return spread / height
 
 
-#: what each view shows of the shoulders, in words (the notes that name a view give the reason in these words
-#: rather than the spread ratio the view is read from)
-SHOULDERS_SEEN = {"side": "the shoulders one behind the other in the picture",
-                  "oblique": "the shoulders neither one behind the other nor side by side",
-                  "front": "the shoulders side by side in the picture"}
-
-
 def view_kind(ratio: float) -> str:
     if not np.isfinite(ratio):
         return "side"
@@ -281,15 +276,13 @@ def clean(series: PoseSeries) -> CleanSeries:
     roll = estimate_roll(xy, rough.kind, up)
     notes = list(series.notes)
     if abs(roll) > 20:
-        notes.append(f"The camera looks tilted by {roll:.0f} degrees; angles were corrected for it, "
-                     "but a level camera gives better numbers.")
+        notes.append(Note.of("camera_tilted", roll_deg=float(roll)))
     centre = (series.width / 2, series.height / 2)
     xy = rotate(xy, -roll, centre)  # undo the tilt: a floor rising to the right is turned back to level
     up = upright_frames(xy)
     view = detect_view(xy, vis, up)
     detected = series.detected
     if detected.any() and not up[detected].any():
-        notes.append("The person is never upright in this clip (is the video sideways, or the person lying "
-                     "down?): standing-baseline values are taken from the most upright frames.")
+        notes.append(Note.of("never_upright"))
     return CleanSeries(t, xy, vis, detected, roll, view, series.outline, series.width, series.height, notes, longest,
                        series.shank_width)

@@ -29,6 +29,8 @@ from .present import evidence
 from .registry import fault_words, metric
 from .screen import Filmed, Screen
 from .signals import finite_or_zero
+from .values import Note
+from .words import notes_text
 
 def _where(c: Continuum, pattern: str, level: int, load: str) -> str:
     return f"{pattern} level {level} ({short_name(c.level(pattern, level).name)}), {load.replace('_', ' ')}"
@@ -267,7 +269,7 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
     filmed = filmed or Filmed()
     c = c or load_continuum()
     pattern = screen.pattern
-    notes: list[str] = []
+    notes: list[Note] = []
     if pattern not in c.ladders:
         return None, ["No continuum placement: the movement was not recognised as a hinge or a lunge."]
     if filmed.exercise is not None:
@@ -282,21 +284,20 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
         else:
             level, why = inferred
             source = "inferred"
-            notes.append(f"The exercise was inferred from the movement: {why}. Name the exercise filmed if it "
-                         "was another.")
+            notes.append(Note.of("exercise_inferred", why=why))
     if filmed.load is None:
         load_pos = c.loads[0]
-        notes.append(f"The load position was not given: taken as {load_pos.replace('_', ' ')}.")
+        notes.append(Note.of("load_not_given", load=load_pos))
     else:
         load_pos = c.load(filmed.load)
     score = 0 if filmed.pain else screen.score
     if score is None:
-        return None, notes + ["No continuum placement: no repetition could be scored."]
+        return None, notes_text(notes) + ["No continuum placement: no repetition could be scored."]
     if not filmed.pain and pattern == "hinge" and not spine_measured(screen):
-        return None, notes + [NO_SPINE]
+        return None, notes_text(notes) + [NO_SPINE]
     placement = place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source)
     placement.reasons.extend(trend_words(t, pattern) for t in screen.trends())
-    return placement, notes
+    return placement, notes_text(notes)
 
 
 def trend_words(t, pattern: str) -> str:

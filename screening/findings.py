@@ -8,6 +8,8 @@ import numpy as np
 
 from .registry import FaultRule, metric, rules_of
 from .signals import rounded
+from .values import Note
+from .words import note_text
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class RepResult:
     lead_leg: str | None
     metrics: dict[str, float | None]
     faults: list[Fault] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # in words in result.json (read back as Note.said)
     #: (start, bottom, end) frame indices in the clip's series; None for a rep merged from two clips
     frames: tuple[int, int, int] | None = None
 
@@ -61,7 +63,7 @@ class RepResult:
         d = {"index": self.index, "start_s": round(self.start_s, 3), "bottom_s": round(self.bottom_s, 3),
              "end_s": round(self.end_s, 3), "lead_leg": self.lead_leg,
              "metrics": {k: rounded(v) for k, v in self.metrics.items()},
-             "faults": [f.as_dict() for f in self.faults], "notes": list(self.notes)}
+             "faults": [f.as_dict() for f in self.faults], "notes": [note_text(n) for n in self.notes]}
         if self.frames is not None:
             d["frames"] = dict(zip(("start", "bottom", "end"), map(int, self.frames)))
         return d
@@ -71,7 +73,7 @@ class RepResult:
         frames = d.get("frames")
         return cls(d["index"], d["start_s"], d["bottom_s"], d["end_s"], d.get("lead_leg"),
                    {k: (float("nan") if v is None else v) for k, v in d["metrics"].items()},
-                   [Fault.from_dict(f) for f in d["faults"]], list(d.get("notes", [])),
+                   [Fault.from_dict(f) for f in d["faults"]], [Note.said(n) for n in d.get("notes", [])],
                    (frames["start"], frames["bottom"], frames["end"]) if frames else None)
 
 
@@ -83,7 +85,7 @@ class PatternResult:
     measurable: bool  # False: the view cannot show this pattern's measures
     reps: list[RepResult]
     score: int | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     series: dict[str, np.ndarray] = field(default_factory=dict)  # extra per-frame series (e.g. spinal flexion)
     extras: object | None = None  # pattern-specific summaries (the lunge's per-leg means and asymmetry)
 

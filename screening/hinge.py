@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .clean import SHOULDERS_SEEN, CleanSeries
+from .clean import CleanSeries
 from .findings import PatternResult, RepResult, judge, pattern_score, sparc
 from .signals import nanmax, nanmedian, quiet, sample_rate
 from .kinematics import Kinematics, legs_hidden, resolve_point
 from .landmarks import LM
 from .registry import metric
+from .values import Note
 from .reps import segment_reps
 from .spine import (UNCERTAINTY_AVERAGE_BACK, UNCERTAINTY_OWN_BACK, person_reference, reference_window,
                     spinal_flexion, spine_shape)
@@ -247,16 +248,12 @@ def thresholds_for(th: dict, average_back: bool, from_floor: bool) -> dict:
     return th
 
 
-def spine_view_problem(view) -> str | None:
+def spine_view_problem(view) -> Note | None:
     """Why the back's outline is not the spine's in this view (None: a true side view): the camera too far off
     the side by the shoulders' or the hips' spread (:data:`SPINE_MAX_SPREAD`, :data:`SPINE_MAX_HIP_SPREAD`)."""
     hips = view.hip_spread_ratio
     if view.spread_ratio > SPINE_MAX_SPREAD or (np.isfinite(hips) and hips > SPINE_MAX_HIP_SPREAD):
-        return (f"The back's outline is the spine's only in a true side view; this clip was filmed at an angle (the "
-                f"shoulders and hips were side by side in the picture, where a side view shows them one behind the "
-                f"other), so spinal flexion, the hip-spine ratio and "
-                "spine-first timing are not measurable from this view. Film exactly side-on, the camera at hip "
-                "height, for them.")
+        return Note.of("spine_not_side_on")
     return None
 
 
@@ -280,12 +277,9 @@ def planted_leg(cs: CleanSeries, kin: Kinematics) -> tuple[np.ndarray, float, fl
 def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: bool | None = None) -> PatternResult:
     """The hinge's reps, measures and faults. ``lift_from_floor``: whether the exercise filmed is a lift from the
     floor (True: a deadlift was named; False: another level was; None: read rep by rep, :func:`from_the_floor`)."""
-    notes: list[str] = []
+    notes: list[Note] = []
     if kin.view_kind != "side":
-        return PatternResult("hinge", False, [], None, [
-            f"The hinge is measured from the side; this clip was filmed from the {kin.view_kind} "
-            f"({SHOULDERS_SEEN[kin.view_kind]}), so trunk inclination, hip and spinal "
-            "flexion are not measurable here. Film the person side-on, the camera at hip height."])
+        return PatternResult("hinge", False, [], None, [Note.of("hinge_needs_side", view=kin.view_kind)])
     t = kin.time_s
     trunk = trunk_change(kin)
     r = th["reps"]
@@ -318,11 +312,8 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
         spine[:] = np.nan
         notes.append(spine_view)
     elif no_reference:
-        why = ("something held in front of the hips while standing (a barbell's plates) covered the lower back"
-               if no_reference == "load" else "the back's outline was never clear while the person stood upright")
-        notes.append(f"Spinal flexion is read against an average back, not this person's own: {why}. It is of lower "
-                     f"confidence (±{UNCERTAINTY_AVERAGE_BACK:g}° rather than ±{UNCERTAINTY_OWN_BACK:g}°), and a rounded "
-                     "back is said only past its threshold by more than that.")
+        notes.append(Note.of("spine_average_back", cause=no_reference, average=UNCERTAINTY_AVERAGE_BACK,
+                             own=UNCERTAINTY_OWN_BACK))
     lower_base = nanmedian(shape.lower_back_deg[in_window]) if in_window.any() else 0.0
     # the pelvis: the chord's inclination less the lower back line's turn from standing
     pelvis_line = trunk - (shape.lower_back_deg - lower_base)
@@ -359,20 +350,16 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
         }
         rep_notes = []
         if rep.starts_at_bottom:
-            rep_notes.append("The clip starts at the bottom of this rep (a lift from the floor): its descent is not seen.")
+            rep_notes.append(Note.of("starts_at_bottom_floor"))
         cover = shape.coverage[bottom]
         if shallow_lean:
-            rep_notes.append(f"The trunk leaned less than {SPINE_MIN_LEAN_DEG:.0f} deg at the bottom of this rep: spinal "
-                             "flexion is read from the back's outline only from there on (what it was fitted on), so "
-                             "it is not reported for this rep.")
+            rep_notes.append(Note.of("shallow_lean", min_lean_deg=SPINE_MIN_LEAN_DEG))
         elif np.isfinite(spinal_read) and not np.isfinite(spinal):
-            rep_notes.append(f"Spinal flexion read {spinal_read:.0f} deg, more than a spine bends in a hinge: the "
-                             "outline was not the back (arms, a bar, loose clothing), so it is not reported.")
+            rep_notes.append(Note.of("spine_implausible", read_deg=float(spinal_read)))
         elif spine_view:
             pass  # said once for the clip
         elif not np.isfinite(spinal) or (len(cover) and np.nanmedian(cover) < 0.85):
-            rep_notes.append("The back's outline was not clear at the bottom of this rep (arms, a bar, loose "
-                             "clothing or hair over it): spinal flexion is of low confidence.")
+            rep_notes.append(Note.of("back_outline_unclear"))
         rep_error: dict[str, float] = dict(spine_error)
         ratio_error = knee_hip_ratio_error(knee_bottom, hip_bottom)
         if np.isfinite(ratio_error):
@@ -384,14 +371,10 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
                 metrics["knee_flexion_deg"] = nanmax(knee_est[sl])
                 metrics["knee_hip_ratio"] = knee_hip_ratio(knee_bottom, hip_bottom)
                 rep_error["knee_hip_ratio"] = KNEE_HIP_HIDDEN_UNCERTAINTY
-                rep_notes.append("The lower legs were hidden in most of this rep (a barbell's plates in front of the "
-                                 "shins): knee flexion is estimated from how far the hips came down over the ankle "
-                                 "where it stood, and the length of the person's own thigh and shin; the hip shift is not "
-                                 "measured.")
+                rep_notes.append(Note.of("shins_hidden_estimated"))
                 metrics["hip_shift_leg_lengths"] = np.nan
             else:
-                rep_notes.append("The lower legs were hidden in most of this rep: knee flexion, the knee/hip ratio "
-                                 "and the hip shift are not measured.")
+                rep_notes.append(Note.of("shins_hidden"))
                 for name in ("knee_flexion_deg", "knee_hip_ratio", "hip_shift_leg_lengths"):
                     metrics[name] = np.nan
         pending.append((rep, metrics, rep_error, rep_notes))
@@ -403,13 +386,11 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
         faults = judge(metrics, thresholds_for(th, average_back=reference is None, from_floor=floor), "hinge",
                        rep.bottom_s, rep.start_s, uncertainty=rep_error or None)
         if rep.ends_at_bottom:
-            rep_notes.append("The person left the view (or the view changed) before this rep came back up: "
-                             "its ascent is not seen.")
+            rep_notes.append(Note.of("left_before_ascent"))
         reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, None, metrics, faults, rep_notes,
                               frames=(rep.start_i, rep.bottom_i, rep.end_i)))
     if not reps:
-        notes.append("No hinge repetition was found (the trunk never leaned forward by "
-                     f"{r['hinge_prominence_deg']:.0f} deg and back).")
+        notes.append(Note.of("no_hinge_reps", prominence_deg=r["hinge_prominence_deg"]))
     judged = thresholds_for(th, average_back=reference is None, from_floor=floor)["hinge"]["lumbar_flexion"]
     return PatternResult("hinge", True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine},
                          extras={"lumbar_flexion": (judged["minor"], judged["major"])})

@@ -20,6 +20,7 @@ import numpy as np
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
 from .signals import frame_step, quiet, runs
 from .landmarks import LM, pair
+from .values import Note
 
 HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
 
@@ -165,7 +166,7 @@ class Kinematics:
     baseline_source: str  # a values.BaselineSource ("standing at the start", "first standing frames", ...)
     segments: Segments
     view_kind: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def change(self, name: str) -> np.ndarray:
         """The measure relative to the person's standing baseline."""
@@ -320,7 +321,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             cut = np.percentile(trunk[ok], 10)
             rows = ok & (trunk <= cut)
             source = "most upright frames"
-            notes.append("No standing phase of 0.5 s was found: the baseline is the most upright 10% of frames.")
+            notes.append(Note.of("baseline_most_upright"))
         else:
             source = "none"
         window = None
@@ -334,8 +335,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
     if view.kind in frame_ok:
         off = cs.detected & ~frame_ok[view.kind]
         if off.mean() > 0.05:
-            notes.append(f"In {off.mean():.0%} of the frames the person was turned away from the {view.kind} "
-                         f"view: {view.kind}-view measures are left out there.")
+            notes.append(Note.of("turned_away", share=float(off.mean()), view=view.kind))
     if view.kind == "side":
         # a body upside down is a wrong detection, not a pose (close-ups of the lower legs only: MediaPipe
         # drew the whole body inverted, shoulders below hips, in the single-leg RDL clip)
@@ -344,15 +344,11 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             wrong = (trunk < PLAUSIBLE_TRUNK_DEG[0]) | (trunk > PLAUSIBLE_TRUNK_DEG[1])
         frame_ok["side"] &= ~wrong
         if wrong.mean() > 0.02:
-            notes.append(f"In {wrong.mean():.0%} of the frames the body read upside down or folded beyond "
-                         f"{PLAUSIBLE_TRUNK_DEG[1]:.0f} deg (a close-up, or the body not in view): left out.")
+            notes.append(Note.of("upside_down", share=float(wrong.mean()), limit_deg=PLAUSIBLE_TRUNK_DEG[1]))
     hidden = legs_hidden(cs)
     if hidden.mean() > 0.02:
         ts = cs.time_s[hidden]
-        notes.append(f"Something stood in front of the lower legs (a barbell plate or a bench: what was seen across "
-                     f"the shins was far wider than a shin) in {hidden.mean():.0%} of the "
-                     f"frames, between {ts[0]:.1f} and {ts[-1]:.1f} s: the knees and ankles there are the tracker's "
-                     "guesses, so knee flexion and the hip shift are left out there.")
+        notes.append(Note.of("legs_blocked", share=float(hidden.mean()), from_s=float(ts[0]), to_s=float(ts[-1])))
     jumped: dict[str, np.ndarray] = {}  # leg -> frames where its knee is not where a knee can be
     if view.kind == "side":
         for leg in ("left", "right"):
@@ -360,10 +356,8 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             bad = implausible_knee(_compute(d, xy, facing, near, seg) + d.offset_deg, cs.time_s) & frame_ok["side"]
             if bad.any():
                 jumped[leg] = bad
-                at = ", ".join(f"{a:.1f}" for a in _run_starts(cs.time_s, bad)[:5])
-                notes.append(f"At {at} s the {leg} knee read bent backwards beyond {-KNEE_HYPEREXTENSION_DEG:.0f} deg "
-                             f"(the tracker swapped the legs, or the joint jumped): the measures of that leg are left "
-                             f"out there ({bad.sum()} frames).")
+                notes.append(Note.of("knee_hyperextended", starts_s=tuple(_run_starts(cs.time_s, bad)[:5]), leg=leg,
+                                     limit_deg=KNEE_HYPEREXTENSION_DEG, frames=int(bad.sum())))
     values: dict[str, np.ndarray] = {}
     baseline: dict[str, float] = {}
     for d in ANGLES:
@@ -383,12 +377,9 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             b = b[np.isfinite(b)]
         baseline[d.name] = float(np.median(b)) if len(b) else float("nan")
     if view.kind != "side":
-        notes.append(f"Side-view measures (trunk inclination, hip and knee flexion) are not measurable from "
-                     f"{'an' if view.kind == 'oblique' else 'a'} {view.kind} view: film from the side, camera at hip "
-                     "height, for them.")
+        notes.append(Note.of("side_measures_not_measurable", view=view.kind))
     if view.kind != "front":
-        notes.append(f"Front-view measures (knee valgus, pelvic drop, the trunk's sideways lean) are not "
-                     f"measurable from {'an' if view.kind == 'oblique' else 'a'} {view.kind} view.")
+        notes.append(Note.of("front_measures_not_measurable", view=view.kind))
     return Kinematics(cs.time_s, values, baseline, window, source, seg, view.kind, notes)
 
 

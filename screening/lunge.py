@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clean import SHOULDERS_SEEN, CleanSeries
+from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
 from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, left_direction, resolve_point
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps
+from .values import Note
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
 BOTTOM_SHARE = 0.9
@@ -436,11 +437,9 @@ def steps(cs: CleanSeries, kin: Kinematics, lead: str, start_i: int, bottom: np.
 
 def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     """Reps, lead legs, per-rep metrics and faults, per-leg summaries and asymmetry, and the score."""
-    notes: list[str] = []
+    notes: list[Note] = []
     if kin.view_kind not in ("side", "front", "oblique"):
-        return PatternResult("lunge", False, [], None, [
-            "The lunge is measured from the side (depth, knee and trunk) or from the front (knee valgus, pelvis, "
-            "balance): film side-on or face-on, the camera at hip height."])
+        return PatternResult("lunge", False, [], None, [Note.of("lunge_needs_side_or_front")])
     oblique = kin.view_kind == "oblique"
     t = kin.time_s
     drop = hip_drop(cs, kin)
@@ -479,17 +478,13 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         front, lead = lead_leg(cs, kin, bottom, lateral, window, rep.depth)
         metrics: dict[str, float | None] = {m: float("nan") for m in METRIC_NAMES}
         metrics["hip_drop_leg_lengths"] = rep.depth
-        rep_notes: list[str] = []
+        rep_notes: list[Note] = []
         if front is None:
-            rep_notes.append("Which leg led this rep could not be told from this view: the per-leg measures are "
-                             "left out.")
+            rep_notes.append(Note.of("lead_leg_unknown"))
         elif lead is None:
-            rep_notes.append("Which of the person's legs was in front could not be told from the side (the feet "
-                             "level in the picture, the tracker's left and right changing within the rep): the "
-                             "rep is measured, but left out of the per-leg table and the asymmetry.")
+            rep_notes.append(Note.of("lead_leg_unknown_side"))
         elif lead != front:
-            rep_notes.append(f"The tracker labelled the leg in front {front}; from the side it can swap left and "
-                             f"right, so the leg was told by which foot is nearer the camera: the {lead} leg.")
+            rep_notes.append(Note.of("lead_leg_relabelled", labelled=front, leg=lead))
         if front is None or oblique:
             pass  # at an angle: the reps, the leg in front, depth and tempo only
         elif cs.view.kind == "side":
@@ -501,8 +496,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
             fppa_used |= at
             metrics.update(_front_metrics(cs, kin, front, sl, bottom, lateral, loaded, at))
             if at.sum() < FPPA_MIN_FRAMES:
-                rep_notes.append("Knee valgus (FPPA) could not be read: the front thigh was not seen at half its "
-                                 "length or more in this rep.")
+                rep_notes.append(Note.of("fppa_unread"))
         if front is not None and not oblique:
             metrics["front_foot_movement_foot_lengths"] = _foot_movement(cs, kin, front, bottom, loaded)
             if not lateral and cs.view.kind == "side":
@@ -517,32 +511,25 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         if rep.ends_at_bottom:
             faults.append(Fault("unfinished_rep", "major", rep.depth, 0.0, rep.bottom_s, "hip_drop_leg_lengths",
                                 "metrics.md Score: an unfinished rep scores 1"))
-            rep_notes.append("The person left the view (or the view changed) before this rep came back up.")
+            rep_notes.append(Note.of("left_before_up"))
         if rep.starts_at_bottom:
-            rep_notes.append("The clip starts at the bottom of this rep: its descent is not seen.")
+            rep_notes.append(Note.of("starts_at_bottom"))
         reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes,
                               frames=(rep.start_i, rep.bottom_i, rep.end_i)))
     notes += oblique_notes() if oblique else view_notes(cs.view.kind, lateral)
     extras = summarise_legs(reps, lu)
     extras.variant = variant
     if not reps:
-        notes.append("No lunge repetition was found (the hips never dropped by "
-                     f"{r['lunge_prominence_leg_lengths']:g} leg lengths and came back up).")
+        notes.append(Note.of("no_lunge_reps", prominence_leg_lengths=r["lunge_prominence_leg_lengths"]))
     res = lunge_result(reps, notes, extras, {"hip_drop_leg_lengths": drop, "fppa_frames": fppa_used})
     if oblique:
         res.score = None  # nothing a fault is judged on can be read at an angle: no score, no verdict
     return res
 
 
-def oblique_notes() -> list[str]:
+def oblique_notes() -> list[Note]:
     """What a lunge filmed at an angle shows, and what it does not."""
-    return [f"Filmed at an angle, between a side and a front view ({SHOULDERS_SEEN['oblique']}): "
-            "the reps, the leg in front of each, their depth and tempo are read (the depth less exactly than "
-            "face-on or side-on: on motion-captured lunges (UI-PRMD) within 11-12% of leg length on average at "
-            "30-45° off, against 5-6%); knee valgus, pelvic drop and the trunk's sideways lean need a front view, front "
-            "knee flexion, rear knee height and the trunk's forward lean a side view. So no fault is judged and "
-            "there is no score or verdict: film face-on or side-on for them. A lateral lunge is not told from a "
-            "split lunge at this angle."]
+    return [Note.of("lunge_oblique")]
 
 
 def rep_faults(metrics: dict, lu: dict, time_s: float, variant: str = "split") -> list[Fault]:
@@ -566,23 +553,17 @@ def fault_severity(metrics: dict, lu: dict, variant: str = "split") -> float:
     return total if n else float("nan")
 
 
-def view_notes(kind: str, lateral: bool) -> list[str]:
-    """What this view cannot show of a lunge, in words (the measures are null in the result)."""
+def view_notes(kind: str, lateral: bool) -> list[Note]:
+    """What this view cannot show of a lunge (the measures are null in the result)."""
     shown = [m.name for m in REP_METRICS if kind in m.views and (m.lateral or not lateral)
              and not (m.name == "front_thigh_angle_deg" and kind == "front" and not lateral)]
     hidden = [m for m in REP_METRICS if m.name not in shown]
     notes = []
     if hidden:
-        why = (f"not measurable from a {kind} view" if not lateral else
-               f"not measurable in a lateral lunge from a {kind} view, or not defined for it")
-        other = "front" if kind == "side" else "side"
-        names = ", ".join(m.label for m in hidden)
-        notes.append(f"{names[:1].upper()}{names[1:]}: {why}. Film the same set from the {other} too and "
-                     "analyse the two clips together for them.")
+        notes.append(Note.of("lunge_view_hidden_measures", measures=tuple(m.name for m in hidden), view=kind,
+                             lateral=lateral))
     if lateral and kind == "front":
-        notes.append("The lateral trunk lean of a lateral lunge has a side: toward the working (bent) leg is "
-                     "positive and is the side that counts as a fault (the lean over the loaded leg); away from "
-                     "it is negative.")
+        notes.append(Note.of("lateral_lean_sign"))
     return notes
 
 
@@ -623,7 +604,7 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
     return LungeExtras("split", legs, asym, set_faults)
 
 
-def lunge_result(reps: list[RepResult], notes: list[str], extras: LungeExtras,
+def lunge_result(reps: list[RepResult], notes: list[Note], extras: LungeExtras,
                  series: dict[str, np.ndarray]) -> PatternResult:
     res = PatternResult("lunge", True, reps, pattern_score(reps, extras.set_faults), notes, series)
     res.extras = extras
@@ -631,6 +612,10 @@ def lunge_result(reps: list[RepResult], notes: list[str], extras: LungeExtras,
 
 
 # ---------------------------------------------------------------------------------------------- two views
+#: the notes of one clip that the other view answers (what this view cannot measure, and the advice to film the
+#: other view too): left out of a merged result
+ONE_VIEW_NOTES = frozenset({"side_measures_not_measurable", "front_measures_not_measurable", "hinge_needs_side",
+                            "spine_not_side_on", "lunge_view_hidden_measures"})
 def _pair_reps(a: list[RepResult], b: list[RepResult]) -> list[tuple[RepResult | None, RepResult | None]]:
     """Pair the reps of two clips of one set in order; where the counts differ, at the shift that makes
     the most lead legs agree (a clip started late, or ended early, misses reps at one end)."""
@@ -653,11 +638,11 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
     the tracker's guess more often), times from the side clip; faults, per-leg summaries and the score
     recomputed from the merged reps."""
     lu = th["lunge"]
-    notes = [f"Side clip: {n}" for n in side.notes if "not measurable" not in n and "Film the same set" not in n]
-    notes += [f"Front clip: {n}" for n in front.notes if "not measurable" not in n and "Film the same set" not in n]
+    notes = [Note.of("from_clip", clip=clip, note=n, capital=True)
+             for clip, clip_notes in (("side", side.notes), ("front", front.notes))
+             for n in clip_notes if n.code not in ONE_VIEW_NOTES]
     if len(side.reps) != len(front.reps):
-        notes.append(f"The side clip has {len(side.reps)} reps and the front clip {len(front.reps)}: they were "
-                     "paired by order and lead leg; a rep seen in one clip only has the other view's measures null.")
+        notes.append(Note.of("clip_rep_counts_differ", side=len(side.reps), front=len(front.reps)))
     variant = getattr(front.extras, "variant", None) or getattr(side.extras, "variant", None) or "split"
     reps: list[RepResult] = []
     for s, f in _pair_reps(side.reps, front.reps):
@@ -668,13 +653,13 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
                 metrics[m.name] = f.metrics.get(m.name)
             elif f is not None and "front" in m.views and not np.isfinite(_f(metrics[m.name])):
                 metrics[m.name] = f.metrics.get(m.name)
-        rep_notes = [f"side: {n}" for n in (s.notes if s else [])] + [f"front: {n}" for n in (f.notes if f else [])]
+        rep_notes = [Note.of("from_view", clip=clip, note=n) for clip, r in (("side", s), ("front", f))
+                     for n in (r.notes if r else [])]
         lead = f.lead_leg if f is not None and f.lead_leg else (s.lead_leg if s is not None else None)
         if s is not None and f is not None and s.lead_leg and f.lead_leg and s.lead_leg != f.lead_leg:
-            rep_notes.append(f"The side clip read the {s.lead_leg} leg in front and the front clip the {f.lead_leg}: "
-                             "the front clip's reading is used.")
+            rep_notes.append(Note.of("clips_lead_leg_differ", side=s.lead_leg, front=f.lead_leg))
         if s is None or f is None:
-            rep_notes.append(f"This rep was seen in the {'front' if s is None else 'side'} clip only.")
+            rep_notes.append(Note.of("one_clip_only", clip="front" if s is None else "side"))
         metrics = {k: _f(v) for k, v in metrics.items()}
         faults = rep_faults(metrics, lu, base.bottom_s, variant)
         metrics["fault_severity"] = fault_severity(metrics, lu, variant)
@@ -683,8 +668,7 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
     extras = summarise_legs(reps, lu)
     extras.variant = variant
     if getattr(side.extras, "variant", None) and side.extras.variant != extras.variant:
-        notes.append(f"The side clip read a {side.extras.variant} lunge, the front clip a {extras.variant} one: "
-                     "the front clip's reading is used.")
+        notes.append(Note.of("clips_variant_differ", side=side.extras.variant, front=extras.variant))
     series = {f"side_{k}": v for k, v in side.series.items()} | {f"front_{k}": v for k, v in front.series.items()}
     return lunge_result(reps, notes, extras, series)
 

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .annotate import Recording, encode_jpeg, key_frame, key_frame_index, write_annotated
-from .clean import SHOULDERS_SEEN, CleanSeries, clean
+from .clean import CleanSeries, clean
 from .config import load_thresholds
 from .continuum import load_continuum, placed
 from .errors import NoPersonError, ScreeningError
@@ -32,7 +32,9 @@ from .quality import out_of_picture, refusal, withheld
 from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
 from .signals import quiet, window_mask
+from .values import Note
 from .video import ReadReport, Source, VideoInfo, probe
+from .words import SHOULDERS_SEEN, note_text, notes_text
 
 __all__ = ["analyze", "rejudge", "write_outputs", "analyze_two_views", "detect_pattern", "measure", "PATTERNS", "Progress"]
 
@@ -110,12 +112,12 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics, th: dict | None = None) -> 
     return "unknown"
 
 
-WITHHELD = "No score and no verdict: the clip cannot carry one (see the notes above)."
+#: the note that closes the notes saying why a clip carries no score (in words: the page looks for it)
+WITHHELD = note_text(Note.of("score_withheld"))
 
 #: what the result says when no movement analysis ran
 UNANALYSED = {
-    "unknown": "The movement was not recognised as a hinge or a lunge (an oblique camera, or too little "
-               "movement): choose the movement pattern, hinge or lunge, to analyse it as one.",
+    "unknown": Note.of("pattern_unrecognised"),
 }
 
 
@@ -200,22 +202,19 @@ def _judged(m: Measurement, found: str, pattern_source: str, filmed: Filmed | No
     info, series, cs, kin, th = m.info, m.series, m.clean, m.kinematics, m.thresholds
     movement = analyze_pattern(found, cs, kin, th, filmed)
     screen = build_screen(info, series, cs, kin, pattern=found, analysis=movement, pattern_source=pattern_source)
-    if movement is None:
-        screen.analysis_notes = [UNANALYSED.get(found, UNANALYSED["unknown"])]
+    notes = list(movement.notes) if movement is not None else [UNANALYSED.get(found, UNANALYSED["unknown"])]
     reps = movement.reps if movement is not None else []
     cut = out_of_picture(series, reps)
     why = withheld(info, series, reps, cut)
     if why:  # the reps and measures stay; the score, and with it the verdict, are withheld
-        screen.analysis_notes = list(screen.analysis_notes) + why + [WITHHELD]
+        notes += why + [Note.of("score_withheld")]
         screen.score = None
     elif screen.score is not None and cut:
         kept = [r for r in reps if r.index + 1 not in cut]
         screen.score = pattern_score(kept, list(screen.lunge.set_faults) if screen.lunge else [])
-        screen.analysis_notes = list(screen.analysis_notes) + [
-            f"The person was partly out of the picture during rep{'s' if len(cut) > 1 else ''} "
-            f"{', '.join(map(str, cut))}: their measures are "
-            "guesses, and the score is of the other reps."]
-    screen.measured = replace(m, movement=movement)
+        notes.append(Note.of("reps_out_of_picture", reps=tuple(cut)))
+    screen.analysis_notes = notes_text(notes)
+    screen.measured = replace(m, movement=movement, analysis_notes=tuple(notes))
     return placed(screen, filmed)
 
 
@@ -342,18 +341,21 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
     s, f = parts["side"], parts["front"]
     merged = merge_views(s.measured.movement, f.measured.movement, th)
     screen = s.replace(
-        pattern="lunge", pattern_source="given", measurable=merged.measurable, analysis_notes=list(merged.notes),
+        pattern="lunge", pattern_source="given", measurable=merged.measurable, analysis_notes=notes_text(merged.notes),
         reps=list(merged.reps), score=merged.score, lunge=merged.extras,
         person=PersonMeta(min(s.person.detected_fraction or 0, f.person.detected_fraction or 0),
-                          tuple(f"side clip: {n}" for n in s.person.notes)
-                          + tuple(f"front clip: {n}" for n in f.person.notes),
+                          tuple(note_text(Note.of("from_clip", clip=role, note=Note.said(n), capital=False))
+                                for role, p in parts.items() for n in p.person.notes),
                           max(s.person.people_in_view, f.person.people_in_view)),
         views={role: {"result": f"{role}/result.json", "video": p.video.to_json(), "view": p.view.to_json(),
                       "person": p.person.to_json(), "reps": len(p.reps)} for role, p in parts.items()},
         measured=None, parts=parts, files={}, attachments={})
-    held = {role: p for role, p in parts.items() if p.reps and WITHHELD in p.analysis_notes}
+    held = {role: p.measured.analysis_notes for role, p in parts.items()
+            if p.reps and any(n.code == "score_withheld" for n in p.measured.analysis_notes)}
     if held:  # a clip's verdict withheld is the set's: its reasons go with it
-        screen.analysis_notes = list(screen.analysis_notes) + [
-            f"{role} clip: {n}" for role, p in held.items() for n in p.analysis_notes if n != WITHHELD] + [WITHHELD]
+        screen.analysis_notes = list(screen.analysis_notes) + notes_text(
+            [Note.of("from_clip", clip=role, note=n, capital=False)
+             for role, notes in held.items() for n in notes if n.code != "score_withheld"]
+            + [Note.of("score_withheld")])
         screen.score = None
     return placed(screen, filmed)

@@ -18,6 +18,7 @@ from .brightness import picture_brightness  # measured by tracking, judged here 
 from .errors import VideoError
 from .landmarks import LM
 from .signals import quiet
+from .values import Note
 
 __all__ = ["refusal", "withheld", "out_of_picture", "picture_brightness", "MIN_CLIP_S", "MIN_FRAMES", "DARK_BELOW", "MIN_VISIBILITY"]
 
@@ -129,7 +130,7 @@ def out_of_picture(series, reps) -> list[int]:
     return cut
 
 
-def withheld(info, series, reps, cut: list[int]) -> list[str]:
+def withheld(info, series, reps, cut: list[int]) -> list[Note]:
     """Why the clip cannot carry a verdict (empty: it can). ``reps``: the analysis's RepResults; ``cut``:
     those of them cut by the picture's edge (:func:`out_of_picture`): when that is every one, there is
     nothing to score."""
@@ -141,26 +142,19 @@ def withheld(info, series, reps, cut: list[int]) -> list[str]:
         from .clean import upright_frames
 
         if detected.any() and not upright_frames(xy[detected]).any():
-            why.append("The person is never upright in the video (no standing moment to measure from): the "
-                       "movement cannot be judged. Film from standing to standing.")
+            why.append(Note.of("never_upright_video"))
         visibility = float(np.nanmean(vis[detected][:, BODY])) if detected.any() else np.nan
     if np.isfinite(visibility) and visibility < MIN_VISIBILITY:
-        why.append(f"The tracking is unsure of the joints (mean confidence {visibility:.2f}, below "
-                   f"{MIN_VISIBILITY}): more light, a plainer background or clothes that show the body's "
-                   "shape will help.")
+        why.append(Note.of("tracking_unsure", visibility=visibility, minimum=MIN_VISIBILITY))
     brightness = getattr(series, "brightness", None)
     if brightness is not None and len(brightness):
         level = float(np.nanmedian(brightness))
         if level < DARK_BELOW:
-            why.append(f"The video is too dark (mean brightness {level:.0f} of 255; at least {DARK_BELOW:.0f} is "
-                       "needed): the tracker's guesses there can change the verdict. Film in better light.")
+            why.append(Note.of("too_dark", level=level, minimum=DARK_BELOW))
     if info is not None and not info.is_webcam and info.duration_s and len(series):
         decoded = float(series.time_s[-1]) + (1.0 / info.fps if info.fps else 0.0)
         if decoded < MIN_DECODED_SHARE * info.duration_s - 0.5:
-            why.append(f"The file decodes to {decoded:.1f} s of the {info.duration_s:.1f} s its container gives "
-                       "(it looks truncated or damaged): what is missing may hold reps. Copy or export the "
-                       "video again.")
+            why.append(Note.of("decodes_short", decoded_s=decoded, duration_s=info.duration_s))
     if reps and len(cut) == len(reps):
-        why.append("The person was partly out of the picture during every rep: the measures are guesses. Film "
-                   "with the whole body in the picture throughout.")
+        why.append(Note.of("every_rep_cut"))
     return why

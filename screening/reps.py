@@ -21,6 +21,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .signals import frame_step, runs
+from .values import Note
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,13 @@ class RepSegmentation:
     partial: int  # excursions at either end too small to count
     cut_off: int = 0  # reps cut off by the end of the clip (it ends on the way down): not counted
 
-    def notes(self) -> list[str]:
-        """What was left out, in words for the result's notes."""
+    def notes(self) -> list[Note]:
+        """What was left out, as notes for the result."""
         out = []
         if self.cut_off:
-            out.append(f"{self.cut_off} rep{' was' if self.cut_off == 1 else 's were'} cut off by the end of the clip "
-                       "and left out.")
+            out.append(Note.of("reps_cut_off", count=self.cut_off))
         if self.partial:
-            out.append(f"{self.partial} partial movement(s) too small to be a rep were left out.")
+            out.append(Note.of("partial_movements", count=self.partial))
         return out
 
 

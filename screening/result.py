@@ -19,7 +19,9 @@ from .clean import CleanSeries
 from .kinematics import ANGLES, Kinematics
 from .pose import PoseSeries
 from .screen import Baseline, PersonMeta, Screen, ViewMeta, VideoMeta
+from .values import Note
 from .video import VideoInfo
+from .words import notes_text
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "result.schema.json"
 
@@ -32,10 +34,9 @@ def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
     notes = list(dict.fromkeys(cs.notes + kin.notes))
     hidden = {k: v for k, v in cs.longest_gap_s.items() if v > 1.0}
     for part, secs in hidden.items():
-        notes.append(f"The {part} were hidden for up to {secs:.1f} s at a time: values there are missing, "
-                     "not guessed.")
+        notes.append(Note.of("part_hidden", part=part, secs=secs))
     if detected < 0.9:
-        notes.append(f"A person was tracked in {detected:.0%} of the frames.")
+        notes.append(Note.of("tracked_share", share=detected))
     lunge = None
     if analysis is not None and analysis.pattern == "lunge":
         from .lunge import LungeExtras
@@ -46,12 +47,12 @@ def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
                         int(len(series) or info.frame_count),
                         float(series.time_s[-1]) if len(series) else info.duration_s,
                         info.width, info.height, info.rotation_deg),
-        person=PersonMeta(detected, tuple(notes), series.people_in_view),
+        person=PersonMeta(detected, tuple(notes_text(notes)), series.people_in_view),
         view=ViewMeta(cs.view.kind, cs.view.facing, cs.view.near_side, cs.view.spread_ratio, cs.roll_deg,
                       cs.view.hip_spread_ratio),
         pattern=pattern, pattern_source=pattern_source,
         measurable=analysis.measurable if analysis is not None else None,
-        analysis_notes=list(analysis.notes) if analysis is not None else [],
+        analysis_notes=notes_text(analysis.notes) if analysis is not None else [],
         reps=list(analysis.reps) if analysis is not None else [],
         score=analysis.score if analysis is not None else None, lunge=lunge,
         baseline=Baseline(kin.baseline_source, tuple(kin.baseline_window_s) if kin.baseline_window_s else None,

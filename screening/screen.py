@@ -142,6 +142,9 @@ class Measurement:
     movement: "PatternResult | None"
     thresholds: dict
     recording: "Recording | None" = None  # the frames, scaled, for the annotated video
+    #: the Screen's analysis notes as coded notes (the Screen holds their words): what a merge of two clips
+    #: decides by (whether a clip's score was withheld)
+    analysis_notes: tuple = ()
 
     @property
     def angles(self) -> dict:

@@ -14,6 +14,7 @@ from screening.findings import RepResult
 from screening.kinematics import kinematics
 from screening.lunge import (LUNGE_HIP_LINE_OFFSET_DEG, REP_METRICS, analyze_lunge, merge_views, rep_faults,
                              summarise_legs)
+from screening.values import Note
 
 from bench import accuracy
 
@@ -53,7 +54,7 @@ def test_true_joints_give_the_true_reps_legs_and_metrics(name):
             assert m["step_length_tibias"] == pytest.approx(true["step_length_tibias"], abs=0.1)
             assert m["knee_past_toe_foot_lengths"] == pytest.approx(true["knee_past_toe_foot_lengths"], abs=0.15)
             assert not np.isfinite(m["knee_valgus_fppa_deg"])  # a side view cannot show it: null, with a note
-    assert any("not measurable from a" in n for n in res.notes)
+    assert any(n.code == "lunge_view_hidden_measures" for n in res.notes)
 
 
 def test_rendered_faults_come_out_of_the_true_joints():
@@ -118,5 +119,5 @@ def test_two_views_merge_each_measure_from_the_view_that_shows_it():
     merged = merge_views(side, front, TH)
     assert len(merged.reps) == 2
     assert not np.isfinite(merged.reps[0].metrics["knee_valgus_fppa_deg"])
-    assert any("side clip only" in n for n in merged.reps[0].notes)
+    assert Note.of("one_clip_only", clip="side") in merged.reps[0].notes
     assert merged.reps[1].metrics["knee_valgus_fppa_deg"] == front.reps[0].metrics["knee_valgus_fppa_deg"]

@@ -28,6 +28,7 @@ from screening import pose
 from screening.errors import ModelError
 from screening.pose import TaskPose, make_backend, track
 from screening.video import VideoWriter, keyframe_times, probe, read_frames
+from screening.words import notes_text
 
 HIPS_AND_SHOULDERS = [11, 12, 23, 24]
 REFERENCE = Path(__file__).parent / "data" / "pose_reference_0.10.21.json"
@@ -222,7 +223,7 @@ def two_people(request, shared_videos, tmp_path_factory):
 
 @pytest.mark.real_video
 def test_two_people_in_view_are_counted(two_people):
-    counted, notes = two_people.series.people_in_view, list(two_people.series.notes)
+    counted, notes = two_people.series.people_in_view, notes_text(two_people.series.notes)
     assert counted >= 2, f"the census counted {counted} person(s); notes: {notes}"
     assert any(f"{counted} people were in view" in n for n in notes), notes
 

@@ -75,7 +75,7 @@ def test_lead_leg_does_not_follow_swapped_labels_on_the_true_joints(name):
     truth_legs = [r["lead_leg"] for r in t["reps"]]
     assert len(swapped.reps) == len(truth_legs)
     check_same_reps(swapped, plain, truth_legs)
-    assert all(any("tracker labelled" in n for n in r.notes) for r in swapped.reps)
+    assert all(any(n.code == "lead_leg_relabelled" for n in r.notes) for r in swapped.reps)
     assert set(swapped.extras.legs) == set(truth_legs)
 
 
@@ -124,7 +124,7 @@ def test_a_rep_whose_leg_is_unknown_is_measured_but_left_out_of_the_per_leg_tabl
     first, unknown = res.reps
     assert first.lead_leg == "left" and unknown.lead_leg is None
     assert np.isfinite(unknown.metrics["front_knee_flexion_deg"]) and np.isfinite(unknown.metrics["hip_drop_leg_lengths"])
-    assert any("could not be told from the side" in n for n in unknown.notes)
+    assert any(n.code == "lead_leg_unknown_side" for n in unknown.notes)
     assert set(res.extras.legs) == {"left"} and res.extras.legs["left"].reps == 1
     assert res.extras.asymmetry_pct == {}
 

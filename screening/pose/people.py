@@ -9,6 +9,7 @@ import threading
 import numpy as np
 
 from .. import waits
+from ..values import Note
 from ..video import Frame
 from .model import task_landmarker, task_people
 from .series import PoseSeries
@@ -180,8 +181,4 @@ def apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray]
     if series.shank_width is not None:
         series.shank_width[sel] = np.nan
     dropped = float(sel.sum() / max(len(series), 1) * (series.time_s[-1] - series.time_s[0] if len(series) else 0))
-    note = (f"{series.people_in_view} people were in view; the central, largest one was analysed "
-            "and followed through the clip.")
-    if dropped:
-        note += f" About {dropped:.0f} s where the tracker followed somebody else were left out."
-    series.notes.append(note)
+    series.notes.append(Note.of("people_in_view", people=series.people_in_view, dropped_s=dropped))

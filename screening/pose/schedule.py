@@ -16,6 +16,7 @@ from .. import waits
 from ..allocator import release_free_memory
 from ..brightness import picture_brightness
 from ..errors import VideoError
+from ..values import Note
 from ..video import Frame, ReadReport, VideoInfo, keyframe_times, read_frames
 from .backends import PoseBackend, make_backend
 from .outline import shank_width, trunk_outline
@@ -280,10 +281,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         brightness=np.asarray([x for p in parts for x in p.brightness], dtype=np.float64),
     )
     if report.truncated_at_s is not None:
-        series.notes.append(
-            f"The video breaks off at {report.truncated_at_s:.1f} s (the file looks truncated): "
-            "only what comes before was analysed."
-        )
+        series.notes.append(Note.of("video_truncated", at_s=report.truncated_at_s))
     if cen is not None:
         apply_census(series, cen.samples, tracked_boxes)
     return series

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..values import Note
+
 N_LANDMARKS = 33
 #: stations along the hip (0) -> shoulder (1) chord where the silhouette outline is sampled (every 0.025)
 OUTLINE_STATIONS = np.linspace(-0.1, 1.1, 49)
@@ -45,7 +47,7 @@ class PoseSeries:
     height: int
     backend: str
     people_in_view: int = 1
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # what tracking noticed, coded (screening.words says it)
     #: (N, 2) silhouette width across the middle of the left / right shank, in shank lengths (a leg is
     #: ~0.3; a barbell plate or a bench in front of the shins makes it ~1): see :func:`.outline.shank_width`
     shank_width: np.ndarray | None = None
