@@ -93,7 +93,7 @@ def show_verdict(screen: Screen) -> None:
         lines = [f"### {p.verdict.upper()}",
                  f"{p.pattern.capitalize()} level {p.level} ({short_name(p.level_name)}), "
                  f"{load_name(p.load_position)}" + (" (exercise inferred from the movement)"
-                                                           if p.exercise_source == "inferred" else "")]
+                                                    if p.exercise_source == "inferred" else "")]
         told = [r for r in p.reasons if not r.startswith(FILMED_REASON)]  # the line above says what was filmed
         lines += [f"- {sentence(reason)}" for reason in told[:TOP_REASONS]]
         lines.append(f"**Next step.** {p.next_step}")
