@@ -32,13 +32,32 @@ _EXPORTS = {
     "Screen": "screen", "Filmed": "screen", "load_screen": "screen", "VideoInfo": "video",
     "PoseSeries": "pose", "CleanSeries": "clean", "Kinematics": "kinematics", "PatternResult": "findings",
     "RepResult": "findings", "Fault": "findings",
+    "Pattern": "values", "View": "values", "Verdict": "values", "Severity": "values", "Note": "values",
     # the continuum and the report
-    "placed": "continuum", "placement_for": "continuum", "load_continuum": "continuum", "Placement": "continuum",
+    "placed": "continuum", "placement_for": "continuum", "load_continuum": "ladder", "Placement": "ladder",
     "build_report": "report", "to_html": "report", "to_pdf": "report", "write_report": "report",
     # what is measured and judged
     "METRICS": "registry", "FAULT_RULES": "registry", "metric": "registry",
     # errors
     "ScreeningError": "errors", "VideoError": "errors", "NoPersonError": "errors", "ModelError": "errors",
+    # what the surfaces (the command line, the web page, the report) show, in words
+    "rep_table": "present", "leg_table": "present", "fault_text": "present", "chart_series": "present",
+    "glossary": "present", "local_time": "present", "sentence": "present", "VERDICT_COLOURS": "present",
+    "short_name": "ladder", "guess_exercise": "continuum", "fault_words": "registry", "note_text": "words",
+    "reps_csv_text": "result",
+    # judging the same frames again for what was filmed
+    "rejudge": "pipeline", "analysis_depends_on": "pipeline", "WITHHELD": "pipeline",
+    # progress from worker threads
+    "run_with_progress": "progress", "ProgressValue": "progress",
+    # the clinic's records
+    "Store": "store", "StoreError": "store", "default_store_path": "store", "name_key": "store",
+    "KEY_MEASURES": "store", "VERDICTS": "ladder",
+    # the live screen (loads the tracker)
+    "LiveHolder": "live", "LIVE_IDLE_S": "live",
+    # the process and its files: temporary folders, the allocator, MediaPipe's native log lines
+    "private_tmp": "tempfiles", "sweep": "tempfiles", "limit_arenas": "allocator", "filter_native_logs": "cli",
+    # the page's password
+    "attempt": "access", "password_is_set": "access",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .ladder import Continuum, load_continuum, short_name
 from .errors import ScreeningError
-from .present import evidence, fault_text, glossary, rep_table, sentence, severity_words
+from .present import VERDICT_COLOURS, evidence, fault_text, glossary, rep_table, sentence, severity_words
 from .registry import fault_words, key_metrics, metric
 from .screen import Screen
 
@@ -366,7 +366,7 @@ CSS = ("body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222;l
 
 def to_html(rep: Report) -> str:
     e = html.escape
-    colour = {"progress": "#2da44e", "hold": "#d29922", "regress": "#cf222e", "refer": "#8250df"}.get(rep.verdict or "", "#57606a")
+    colour = VERDICT_COLOURS.get(rep.verdict or "no verdict", VERDICT_COLOURS["no verdict"])
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         f"<title>{e(rep.title)}</title><style>{CSS}</style></head><body>",
@@ -422,7 +422,8 @@ TABLE_MIN_SIZE = 7.0
 #: the text's colours (RGB)
 INK, GREY = (34, 34, 34), (87, 96, 106)
 NBSP = "\u00a0"
-VERDICT_COLOURS = {"progress": (45, 164, 78), "hold": (210, 153, 34), "regress": (207, 34, 46), "refer": (130, 80, 223)}
+#: the verdicts' colours (screening.present.VERDICT_COLOURS, the page's) as the PDF sets them (RGB)
+VERDICT_RGB = {verdict: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5)) for verdict, hex_ in VERDICT_COLOURS.items()}
 #: fonts a computer may have for the scripts DejaVu Sans lacks (Chinese, Japanese, Korean names): used when
 #: present, nothing is ever downloaded
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
@@ -684,7 +685,7 @@ def to_pdf(rep: Report) -> bytes:
             pdf.para(f"Part of the {' and the '.join(unset)}'s name is in a script this computer has no font for: "
                      "the name is in full in the document's title (its properties).", 8.5, GREY, gap=0.6)
     pdf.para(rep.subtitle, 8.5, GREY, gap=3)
-    pdf.band(rep.headline, VERDICT_COLOURS.get(rep.verdict or "", GREY))
+    pdf.band(rep.headline, VERDICT_RGB.get(rep.verdict or "no verdict", VERDICT_RGB["no verdict"]))
     pdf.heading("Recommendation", 12)
     for p in rep.recommendation:
         pdf.para(p)

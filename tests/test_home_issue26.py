@@ -14,7 +14,6 @@ flow with a real browser and a camera playing a clip: tests/test_live_browser.py
 """
 from __future__ import annotations
 
-import ast
 import itertools
 import re
 import sys
@@ -30,19 +29,13 @@ from screening.live import CHECK_WINDOW, camera_check
 from tests.test_live import H, W, Clock, FakeBackend, standing
 
 REPO = Path(__file__).resolve().parents[1]
-_CACHE: dict = {}
 
 
 def _app() -> dict:
-    """app.py's names, without running it (its module-level calls, main() and the process set-up, left out);
-    loaded once per test run."""
-    if not _CACHE:
-        tree = ast.parse((REPO / "app.py").read_text())
-        tree.body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call))]
-        ns = {"__name__": "app_under_test", "__file__": str(REPO / "app.py")}
-        exec(compile(tree, str(REPO / "app.py"), "exec"), ns)  # noqa: S102 - the project's own page
-        _CACHE.update(ns)
-    return _CACHE
+    """The home page's names (screening.app.home), without app.py's main() and process set-up."""
+    from screening.app import home
+
+    return vars(home)
 
 
 # ------------------------------------------------------------------------- the home page in the test runner
@@ -76,7 +69,7 @@ class Home:
         self.camera = Camera()
         monkeypatch.setitem(sys.modules, "streamlit_webrtc", self.camera.module)
         monkeypatch.setenv("SCREENING_STORE", str(tmp_path / "store.sqlite"))
-        self.at = AppTest.from_function(_run_page, args=(str(REPO / "app.py"), "home_page"), default_timeout=120)
+        self.at = AppTest.from_function(_run_page, args=("home", "home_page"), default_timeout=120)
         self.run()
         self.at.radio(key="home_pattern").set_value(pattern)
         self.at.radio(key="home_pain").set_value("No, it does not hurt")

@@ -1,5 +1,5 @@
 """One decision path (issue 26): the page (an upload, or a live set's recording: both go through
-app.analyse_file) and the command line give the same verdict, score and faults on the same frames, with the
+screening.app.analysis.analyse_file) and the command line give the same verdict, score and faults on the same frames, with the
 same exercise named. Before, the page analysed without what was filmed and only placed it afterwards, so a
 deadlift named on the page did not get the squatted hinge's from-the-floor thresholds the command line applies:
 on mattioli_deadlift_Bad_03 the page found a squatted hinge the command line did not."""
@@ -27,7 +27,7 @@ def counted(screen_or_doc) -> dict:
 
 
 def test_the_page_and_the_command_line_give_one_answer_on_a_named_deadlift(shared_videos, tmp_path):
-    import app
+    from screening.app import analysis as app
 
     clip = shared_videos / "mattioli_deadlift_Bad_03.mp4"
     filmed = Filmed("3", "front_loaded", False)  # the page's "3: deadlift from the floor", weight in front
@@ -48,7 +48,7 @@ def test_an_exercise_confirmed_after_a_live_set_gets_the_command_lines_answer(sh
     command line does not find on mattioli_deadlift_Bad_03)."""
     import shutil
 
-    import app
+    from screening.app import analysis as app
 
     clip = tmp_path / "set.mp4"  # the live set's recording, gone after the analysis as on the live page
     shutil.copy(shared_videos / "mattioli_deadlift_Bad_03.mp4", clip)

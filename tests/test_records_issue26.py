@@ -12,8 +12,8 @@ rendered clips in sample_videos/:
 - the Records pages and the spoken cue make no deprecated Streamlit call (the server log repeated
   ``use_container_width`` and ``st.components.v1.html`` warnings).
 
-The page's functions run in Streamlit's own test runner (AppTest): app.py's code as it is, without its
-``main()``; the browser test of the same (tests/test_records_issue26_browser.py) reads the drawn axis.
+The page's functions run in Streamlit's own test runner (AppTest): the page modules (screening.app) as they
+are, without app.py's ``main()``; the browser test of the same (tests/test_records_issue26_browser.py) reads the drawn axis.
 """
 from __future__ import annotations
 
@@ -62,19 +62,17 @@ def _screen(path: Path, when: str, filmed: Filmed | None = None) -> Screen:
 
 
 # -------------------------------------------------------------- the page's functions, in Streamlit's test runner
-def _run_page(app: str, page: str, *args) -> None:
-    """app.py's code without its main() (nor the process-wide set-up: fd 2 and the allocator stay the
-    test's), then one of its pages. Runs inside AppTest: self-contained."""
-    import ast
-    from pathlib import Path
+#: the module of screening.app that holds each page function the tests run
+WHERE = {"clients_page": "clients", "client_page": "client", "session_page": "session", "compare_page": "compare",
+         "home_page": "home", "speak": "camera"}
 
-    tree = ast.parse(Path(app).read_text())
-    tree.body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
-                                              and getattr(n.value.func, "id", None) in
-                                              ("main", "limit_arenas", "filter_native_logs"))]
-    ns = {"__name__": "app_under_test", "__file__": app}
-    exec(compile(tree, app, "exec"), ns)  # noqa: S102 - the project's own page
-    ns[page](*args)
+
+def _run_page(module: str, page: str, *args) -> None:
+    """One of the page's functions (``page`` of screening.app.``module``), without app.py's main() (nor the
+    process-wide set-up: fd 2 and the allocator stay the test's). Runs inside AppTest: self-contained."""
+    import importlib
+
+    getattr(importlib.import_module(f"screening.app.{module}"), page)(*args)
 
 
 class Deprecations(logging.Handler):
@@ -103,7 +101,7 @@ def page(monkeypatch, store: Path, name: str, *args, **params):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("SCREENING_STORE", str(store))
-    at = AppTest.from_function(_run_page, args=(str(REPO / "app.py"), name, *args), default_timeout=120)
+    at = AppTest.from_function(_run_page, args=(WHERE[name], name, *args), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = str(value)
     at.run()
