@@ -17,10 +17,10 @@ import numpy as np
 
 from .clean import CleanSeries, rotate
 from .findings import RepResult
-from .landmarks import LM, pair
-from .registry import fault_words, key_metrics, metric
 from .kinematics import Kinematics, resolve_point
+from .landmarks import LM, pair
 from .pose import prefetch
+from .registry import fault_words, key_metrics, metric
 from .video import BackgroundWriter, Frame, VideoInfo, VideoWriter, read_frames, scaled_size
 
 #: longest side of the annotated video

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from .pose import PoseSeries, TrunkOutline
 from .landmarks import LM, pair
+from .pose import PoseSeries, TrunkOutline
 from .signals import frame_step, moving_nanmedian, quiet, runs, sample_rate
 from .values import Note
 from .words import SHOULDERS_SEEN  # noqa: F401  (the words moved to the presenter; named here as before)

@@ -18,19 +18,18 @@ good morning; a lateral lunge is not a split squat), and says so.
 from __future__ import annotations
 
 import math
-
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from .errors import ScreeningError
 from .findings import set_findings
-from .ladder import DEFAULT_PATH, PATTERNS, VERDICTS, Continuum, Finding, Level, Placement, load_continuum, short_name
+from .ladder import Continuum, Finding, Level, Placement, load_continuum, short_name
 from .present import evidence
 from .registry import fault_words, metric
 from .screen import Filmed, Screen
 from .signals import finite_or_zero
 from .values import Note
 from .words import notes_text
+
 
 def _where(c: Continuum, pattern: str, level: int, load: str) -> str:
     return f"{pattern} level {level} ({short_name(c.level(pattern, level).name)}), {load.replace('_', ' ')}"

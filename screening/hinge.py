@@ -28,14 +28,20 @@ import numpy as np
 
 from .clean import CleanSeries
 from .findings import PatternResult, RepResult, judge, pattern_score, sparc
-from .signals import nanmax, nanmedian, quiet, sample_rate
 from .kinematics import Kinematics, legs_hidden, resolve_point
 from .landmarks import LM
 from .registry import metric
-from .values import Note
 from .reps import segment_reps
-from .spine import (UNCERTAINTY_AVERAGE_BACK, UNCERTAINTY_OWN_BACK, person_reference, reference_window,
-                    spinal_flexion, spine_shape)
+from .signals import nanmax, nanmedian, quiet, sample_rate
+from .spine import (
+    UNCERTAINTY_AVERAGE_BACK,
+    UNCERTAINTY_OWN_BACK,
+    person_reference,
+    reference_window,
+    spinal_flexion,
+    spine_shape,
+)
+from .values import Note
 
 BOTTOM_SHARE = 0.9  # the bottom of a rep: frames within this share of its peak trunk inclination
 #: the back outline stands for the spine only in a true side view: rendered side views read 0.1-0.2, the

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
-from .signals import frame_step, quiet, runs
 from .landmarks import LM, pair
+from .signals import frame_step, quiet, runs
 from .values import Note
 
 HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))

@@ -33,11 +33,11 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import weakref
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -46,9 +46,18 @@ from .brightness import picture_brightness
 from .clean import spread_ratio, view_kind
 from .findings import cue_worthy
 from .landmarks import LM
+from .pose import (
+    N_LANDMARKS,
+    OUTLINE_STATIONS,
+    PoseBackend,
+    PoseSeries,
+    Stretch,
+    TrunkOutline,
+    make_backend,
+    shank_width,
+    trunk_outline,
+)
 from .present import sentence
-from .pose import (N_LANDMARKS, OUTLINE_STATIONS, PoseBackend, PoseSeries, Stretch, TrunkOutline, make_backend,
-                   shank_width, trunk_outline)
 from .signals import quiet
 from .video import BackgroundWriter
 

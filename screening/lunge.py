@@ -21,11 +21,11 @@ import numpy as np
 
 from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
-from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .kinematics import Kinematics, left_direction, resolve_point
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps
+from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
 from .values import Note
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop

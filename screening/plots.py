@@ -1,7 +1,6 @@
 """Small charts drawn with OpenCV (no plotting library to install): the lumbopelvic rhythm picture."""
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 

@@ -10,9 +10,10 @@ has gone (the browser tab closed).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 __all__ = ["Cancelled", "ProgressValue", "run_with_progress"]
 

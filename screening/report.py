@@ -26,8 +26,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ladder import Continuum, load_continuum, short_name
 from .errors import ScreeningError
+from .ladder import Continuum, load_continuum, short_name
 from .present import VERDICT_COLOURS, evidence, fault_text, glossary, rep_table, sentence, severity_words
 from .registry import fault_words, key_metrics, metric
 from .screen import Screen

@@ -18,7 +18,7 @@ import numpy as np
 from .clean import CleanSeries
 from .kinematics import ANGLES, Kinematics
 from .pose import PoseSeries
-from .screen import Baseline, PersonMeta, Screen, ViewMeta, VideoMeta
+from .screen import Baseline, PersonMeta, Screen, VideoMeta, ViewMeta
 from .values import Note
 from .video import VideoInfo
 from .words import notes_text

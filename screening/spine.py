@@ -41,8 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .clean import hampel, lowpass
-from .signals import frame_step, quiet
 from .pose import TrunkOutline
+from .signals import frame_step, quiet
 
 #: stations (hip 0 .. shoulder 1) of the lower and upper halves of the back contour (spine-first timing)
 LOWER = (0.05, 0.45)

@@ -32,13 +32,13 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
-from .ladder import VERDICTS
 from .errors import ScreeningError
+from .ladder import VERDICTS
 
 __all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "clean_name", "name_key",
            "shown_text", "SCHEMA_VERSION", "MIGRATIONS", "KEY_MEASURES", "VERDICTS", "NAME_MAX_CHARS"]

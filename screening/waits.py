@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["SLICE_S", "get", "put", "join", "results", "finish"]
 

@@ -7,7 +7,8 @@ result.json does).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .values import Note
 

@@ -7,11 +7,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from screening import (Filmed, ProgressValue, Screen, ScreeningError, analysis_depends_on, analyze, load_continuum,
-                       placed, private_tmp, rejudge, run_with_progress, write_outputs)
+from screening import (
+    Filmed,
+    ProgressValue,
+    Screen,
+    ScreeningError,
+    analysis_depends_on,
+    analyze,
+    load_continuum,
+    placed,
+    private_tmp,
+    rejudge,
+    run_with_progress,
+    write_outputs,
+)
 
 from .charts import angles_frame
-
 
 #: How many analyses one browser session keeps (each holds an annotated video in memory).
 CACHE_SIZE = 3

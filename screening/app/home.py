@@ -9,7 +9,6 @@ from .camera import another_set, live_set
 from .layout import privacy_warnings, say_error
 from .result import reports
 
-
 HOME_MOVES = {"hinge": "Bending forward from the hips (a hip hinge)",
               "lunge": "A lunge or split squat (one foot in front, lowering down)"}
 

@@ -9,7 +9,6 @@ import streamlit as st
 
 from screening import Filmed, load_continuum, short_name
 
-
 VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
 
 #: server addresses that serve this computer only

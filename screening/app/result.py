@@ -6,8 +6,24 @@ from dataclasses import replace
 
 import streamlit as st
 
-from screening import (WITHHELD, Filmed, Screen, build_report, fault_text, glossary, guess_exercise, leg_table,
-                       load_continuum, note_text, rep_table, reps_csv_text, sentence, short_name, to_html, to_pdf)
+from screening import (
+    WITHHELD,
+    Filmed,
+    Screen,
+    build_report,
+    fault_text,
+    glossary,
+    guess_exercise,
+    leg_table,
+    load_continuum,
+    note_text,
+    rep_table,
+    reps_csv_text,
+    sentence,
+    short_name,
+    to_html,
+    to_pdf,
+)
 
 from .analysis import CACHE_SIZE, judged_for
 from .layout import clinician_name, load_name, say_error, table_frame

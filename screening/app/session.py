@@ -9,7 +9,6 @@ from .layout import clinician_name, load_name, md, say_error
 from .result import reports, show_notes, show_reps, show_summary
 from .store import exercise_text, get_store
 
-
 VERDICT_STYLE = {"progress": "success", "hold": "warning", "regress": "error", "refer": "error"}
 
 

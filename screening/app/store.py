@@ -8,7 +8,6 @@ from screening import Filmed, Screen, Store, StoreError, default_store_path, nam
 
 from .layout import md, say_error
 
-
 NEW_CLIENT = "A new client…"
 
 NO_CLIENT = "Do not save"

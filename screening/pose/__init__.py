@@ -41,8 +41,17 @@ from .backends import TIME_DILATION_MS, VISIBILITY_ALPHA, PoseBackend, RoiPose, 
 from .model import BUNDLE_MANIFEST, BUNDLE_PATH, load_mediapipe, shipped_bundle, task_landmarker
 from .outline import OUTLINE_REACH, OUTLINE_SAMPLES, shank_width, trunk_outline
 from .people import CENSUS_PERIOD_S, Census, bbox, iou, main_person
-from .schedule import (ANALYSIS_MAX_SIDE, MIN_SPLIT_S, STRETCH_S, TRIM_EVERY_FRAMES, Stretch, default_workers, prefetch,
-                       stretch_bounds, track)
+from .schedule import (
+                       ANALYSIS_MAX_SIDE,
+                       MIN_SPLIT_S,
+                       STRETCH_S,
+                       TRIM_EVERY_FRAMES,
+                       Stretch,
+                       default_workers,
+                       prefetch,
+                       stretch_bounds,
+                       track,
+)
 from .series import N_LANDMARKS, OUTLINE_STATIONS, Person, PoseSeries, TrunkOutline
 
 __all__ = [

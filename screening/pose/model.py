@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import bundle
 from ..errors import ModelError
-from .series import N_LANDMARKS, Person
+from .series import Person
 
 
 def load_mediapipe():
