@@ -165,9 +165,9 @@ def score_clip(name: str, analysis, pairs: dict[tuple[str, str], Pairs]) -> dict
         pairs.setdefault(("hip_shift_leg_lengths@change", view), Pairs()).add(
             name, kin.change("hip_shift_leg_lengths")[mi], true_change)
         # head alignment: the tool's own definition applied to the true ear, shoulder and hip (in the picture)
-        from screening.kinematics import _compute, angle_def
+        from screening.angles import angle_def, compute
 
-        head = _compute(angle_def("head_angle_deg"), _truth_points(truth), int(sign), near, kin.segments)
+        head = compute(angle_def("head_angle_deg"), _truth_points(truth), int(sign), near, kin.segments)
         true_change = head[ti] - truth_baseline(truth, tt, head, kin.baseline_window_s)
         pairs.setdefault(("head_angle_deg@change", view), Pairs()).add(name, kin.change("head_angle_deg")[mi], true_change)
     for mname, (tname, views) in SCORED.items():

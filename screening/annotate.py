@@ -15,9 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .angles import resolve_point
 from .clean import CleanSeries, rotate
 from .findings import RepResult
-from .kinematics import Kinematics, resolve_point
+from .kinematics import Kinematics
 from .landmarks import LM, pair
 from .pose import prefetch
 from .registry import fault_words, key_metrics, metric

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from .angles import picture_angle
 from .landmarks import LM, pair
 from .pose import PoseSeries, TrunkOutline
 from .signals import frame_step, moving_nanmedian, quiet, runs, sample_rate
 from .values import Note
-from .words import SHOULDERS_SEEN  # noqa: F401  (the words moved to the presenter; named here as before)
 
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.3
@@ -166,12 +166,7 @@ def _line_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def upright_frames(xy: np.ndarray, max_trunk_deg: float = 25.0) -> np.ndarray:
     """Frames where mid-shoulder is above mid-hip within ``max_trunk_deg`` of vertical."""
-    with quiet():
-        hip = np.nanmean(xy[:, HIPS], axis=1) if len(xy) else np.zeros((0, 2))
-        sh = np.nanmean(xy[:, SHOULDERS], axis=1) if len(xy) else np.zeros((0, 2))
-    d = sh - hip
-    with np.errstate(all="ignore"):
-        ang = np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+    ang = picture_angle("trunk_from_vertical_deg", xy) if len(xy) else np.zeros(0)
     return np.nan_to_num(ang, nan=180) < max_trunk_deg
 
 

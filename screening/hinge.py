@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .angles import resolve_point
 from .clean import CleanSeries
 from .findings import PatternResult, RepResult, judge, pattern_score, sparc
-from .kinematics import Kinematics, legs_hidden, resolve_point
+from .kinematics import Kinematics, legs_hidden
 from .landmarks import LM
 from .registry import metric
 from .reps import segment_reps

@@ -17,43 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .angles import (
+    ANGLES,
+    Segments,
+    angle_def,
+    compute,
+    picture_angle,
+)
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
-from .landmarks import LM, pair
+from .landmarks import LM
 from .signals import frame_step, quiet, runs
 from .values import Note
-
-HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
-
-SIDE = ("side",)
-FRONT = ("front",)
-
-# landmark indices (left, right); "mid_*" are averages of the pair
-POINTS = {part: pair(part) for part in ("ear", "shoulder", "hip", "knee", "ankle", "heel", "toe")}
-
-
-@dataclass(frozen=True)
-class AngleDef:
-    name: str
-    kind: str  # how it is computed: see _COMPUTE
-    points: tuple[str, ...]  # symbolic points; "near_", "left_", "right_", "mid_" prefixes
-    views: tuple[str, ...]
-    definition: str
-    source: str
-    #: added to the landmark angle: MediaPipe's landmarks are not the joint centres (its hip sits above and
-    #: outside the hip joint, its shoulder off the glenohumeral joint), a systematic offset measured on the
-    #: rendered corpus against the true joint centres (bench/accuracy.py; left-one-clip-out in
-    #: tests/test_accuracy.py). Changes from standing are unaffected.
-    offset_deg: float = 0.0
-
-
-#: landmark -> joint-centre offsets (deg), the median of (true - measured) over every frame of the rendered
-#: side-view clips (14 clips, 10 bodies, cameras at 2.5-4 m, roll +-4 deg). Left-one-clip-out the offset
-#: took trunk inclination from 6.7 to 2.3 deg MAE, hip flexion 6.6 -> 3.5, knee flexion 4.0 -> 3.4
-TRUNK_OFFSET_DEG = 7.2
-HIP_OFFSET_DEG = 6.1
-KNEE_OFFSET_DEG = 2.7
-#: the same for the front leg's FPPA in the picture (10 front-view lunge clips): 3.7 -> 3.0 deg MAE
-FPPA_OFFSET_DEG = 2.5
 
 #: silhouette width across the mid-shank (shank lengths) above which the lower legs count as hidden: a leg
 #: reads 0.28-0.45 (good mornings, deadlifts with the shins clear), a plate in front of them 0.9-1.7
@@ -103,60 +77,6 @@ def implausible_knee(knee_flexion: np.ndarray, time_s: np.ndarray) -> np.ndarray
     return bad
 
 
-#: The one table of per-frame measures. Units: degrees unless the name ends otherwise.
-ANGLES: tuple[AngleDef, ...] = (
-    AngleDef("trunk_inclination_deg", "segment_from_vertical_forward", ("mid_hip", "mid_shoulder"), SIDE,
-             "mid-hip -> mid-shoulder from vertical, forward positive",
-             "metrics.md Hinge; 2D vs 3D bias ~1.7 deg (Schurr 2017, IJSPT)", TRUNK_OFFSET_DEG),
-    AngleDef("hip_flexion_deg", "joint_flexion", ("near_shoulder", "near_hip", "near_knee"), SIDE,
-             "180 - angle(shoulder, hip, knee), near side; thigh forward of the trunk line positive",
-             "metrics.md Hinge (mixes hip, pelvis and spine flexion)", HIP_OFFSET_DEG),
-    AngleDef("knee_flexion_deg", "joint_flexion_back", ("near_hip", "near_knee", "near_ankle"), SIDE,
-             "180 - angle(hip, knee, ankle), near side; shank behind the thigh line positive",
-             "metrics.md Hinge; good morning ~5 deg, deadlift ~104-108 deg (Schellenberg 2013)", KNEE_OFFSET_DEG),
-    AngleDef("hip_flexion_left_deg", "joint_flexion", ("left_shoulder", "left_hip", "left_knee"), SIDE,
-             "hip flexion of the left leg", "metrics.md Lunge (front/rear leg)", HIP_OFFSET_DEG),
-    AngleDef("hip_flexion_right_deg", "joint_flexion", ("right_shoulder", "right_hip", "right_knee"), SIDE,
-             "hip flexion of the right leg", "metrics.md Lunge (front/rear leg)", HIP_OFFSET_DEG),
-    AngleDef("knee_flexion_left_deg", "joint_flexion_back", ("left_hip", "left_knee", "left_ankle"), SIDE,
-             "knee flexion of the left leg", "metrics.md Lunge: front knee flexion", KNEE_OFFSET_DEG),
-    AngleDef("knee_flexion_right_deg", "joint_flexion_back", ("right_hip", "right_knee", "right_ankle"), SIDE,
-             "knee flexion of the right leg", "metrics.md Lunge: front knee flexion", KNEE_OFFSET_DEG),
-    AngleDef("head_angle_deg", "head_flexion", ("near_ear", "near_shoulder", "near_hip"), SIDE,
-             "angle between ear -> shoulder and shoulder -> hip; head forward of the trunk line positive",
-             "metrics.md Hinge: the dowel's head contact"),
-    AngleDef("hip_shift_leg_lengths", "posterior_offset", ("mid_hip", "near_ankle"), SIDE,
-             "horizontal mid-hip position behind the near ankle, over leg length (hip-ankle)",
-             "metrics.md Hinge: SFMA posterior weight shift"),
-    AngleDef("knee_valgus_fppa_left_deg", "fppa", ("left_hip", "left_knee", "left_ankle", "right_hip"), FRONT,
-             "frontal plane projection angle, 180 - angle(hip, knee, ankle), knee medial positive",
-             "metrics.md Lunge; controls 8.4 +- 5.1, PFP 16.8 +- 5.4 deg (Herrington 2014)", FPPA_OFFSET_DEG),
-    AngleDef("knee_valgus_fppa_right_deg", "fppa", ("right_hip", "right_knee", "right_ankle", "left_hip"), FRONT,
-             "frontal plane projection angle of the right leg, knee medial positive",
-             "metrics.md Lunge (Herrington 2014)", FPPA_OFFSET_DEG),
-    AngleDef("pelvic_obliquity_deg", "line_from_horizontal", ("right_hip", "left_hip"), FRONT,
-             "right hip -> left hip from horizontal, left hip higher positive", "metrics.md Lunge"),
-    AngleDef("lateral_trunk_lean_deg", "segment_from_vertical_left", ("mid_hip", "mid_shoulder"), FRONT,
-             "mid-hip -> mid-shoulder from vertical, toward the person's left positive", "metrics.md Lunge"),
-    AngleDef("ml_sway_hip_widths", "lateral_offset", ("mid_hip",), FRONT,
-             "mid-hip position toward the person's left, over hip width (relative to baseline)",
-             "metrics.md Lunge: medio-lateral sway"),
-)
-
-
-
-@dataclass
-class Segments:
-    """The person's own segment lengths (pixels, medians over the baseline frames)."""
-
-    leg: float
-    shank: float
-    thigh: float
-    trunk: float
-    hip_width: float
-    foot: float
-
-
 @dataclass
 class Kinematics:
     time_s: np.ndarray
@@ -172,73 +92,6 @@ class Kinematics:
         """The measure relative to the person's standing baseline."""
         b = self.baseline.get(name, np.nan)
         return self.values[name] - (b if np.isfinite(b) else np.nan)
-
-
-# ---------------------------------------------------------------------------------------------- geometry
-def resolve_point(xy: np.ndarray, name: str, near: str | None) -> np.ndarray:
-    """(N, 2) positions of a symbolic point such as "near_knee", "left_hip" or "mid_shoulder"."""
-    prefix, part = name.split("_", 1)
-    left, right = POINTS[part]
-    if prefix == "mid":
-        return (xy[:, left] + xy[:, right]) / 2
-    side = near if prefix == "near" else prefix
-    return xy[:, left if side == "left" else right]
-
-
-def _body(v: np.ndarray, facing_sign: int) -> np.ndarray:
-    """Screen vector -> body sagittal frame: x where the person faces, y up."""
-    return np.stack([v[:, 0] * facing_sign, -v[:, 1]], axis=1)
-
-
-def _signed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Signed angle from a to b (degrees, counter-clockwise positive in a y-up frame)."""
-    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    dot = (a * b).sum(axis=1)
-    return np.degrees(np.arctan2(cross, dot))
-
-
-def left_direction(xy: np.ndarray) -> np.ndarray:
-    """+1 where the person's left is image-right, -1 where it is image-left (per frame, from the hips)."""
-    return np.sign(xy[:, LM.LEFT_HIP, 0] - xy[:, LM.RIGHT_HIP, 0])
-
-
-def _compute(d: AngleDef, xy: np.ndarray, facing_sign: int, near: str | None, seg: Segments) -> np.ndarray:
-    p = [resolve_point(xy, n, near) for n in d.points]
-    k = d.kind
-    with np.errstate(all="ignore"):
-        if k == "segment_from_vertical_forward":
-            v = _body(p[1] - p[0], facing_sign)
-            return np.degrees(np.arctan2(v[:, 0], v[:, 1]))
-        if k in ("joint_flexion", "joint_flexion_back"):
-            prox = _body(p[1] - p[0], facing_sign)  # proximal segment, continued through the joint
-            dist = _body(p[2] - p[1], facing_sign)
-            ang = _signed(prox, dist)
-            return ang if k == "joint_flexion" else -ang
-        if k == "head_flexion":
-            head = _body(p[0] - p[1], facing_sign)  # shoulder -> ear
-            trunk_up = _body(p[1] - p[2], facing_sign)  # hip -> shoulder
-            return -_signed(trunk_up, head)
-        if k == "posterior_offset":
-            return -(p[0][:, 0] - p[1][:, 0]) * facing_sign / seg.leg
-        if k == "fppa":
-            hip, knee, ankle, other_hip = p
-            thigh, shank = knee - hip, ankle - knee
-            cos = (thigh * shank).sum(1) / (np.linalg.norm(thigh, axis=1) * np.linalg.norm(shank, axis=1))
-            mag = np.degrees(np.arccos(np.clip(cos, -1, 1)))
-            # where is the knee relative to the hip-ankle line, horizontally, at the knee's height?
-            f = (knee[:, 1] - hip[:, 1]) / (ankle[:, 1] - hip[:, 1])
-            line_x = hip[:, 0] + f * (ankle[:, 0] - hip[:, 0])
-            medial = np.sign(other_hip[:, 0] - hip[:, 0])
-            return mag * np.where((knee[:, 0] - line_x) * medial >= 0, 1.0, -1.0)
-        if k == "line_from_horizontal":
-            d_ = p[1] - p[0]
-            return np.degrees(np.arctan2(-d_[:, 1], np.abs(d_[:, 0])))
-        if k == "segment_from_vertical_left":
-            v = p[1] - p[0]
-            return np.degrees(np.arctan2(v[:, 0] * left_direction(xy), -v[:, 1]))
-        if k == "lateral_offset":
-            return p[0][:, 0] * left_direction(xy) / seg.hip_width
-    raise ValueError(f"unknown angle kind {k!r}")
 
 
 def _dist(xy: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -311,10 +164,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         window = (float(cs.time_s[win[0]]), float(cs.time_s[win[1] - 1]))
     else:
         # no standing still at all: the most upright tenth of the frames with a person
-        with quiet():
-            trunk = np.degrees(np.arctan2(
-            np.abs(np.nanmean(xy[:, SHOULDERS, 0], 1) - np.nanmean(xy[:, HIPS, 0], 1)),
-            np.nanmean(xy[:, HIPS, 1], 1) - np.nanmean(xy[:, SHOULDERS, 1], 1))) if len(xy) else np.zeros(0)
+        trunk = picture_angle("trunk_from_vertical_deg", xy) if len(xy) else np.zeros(0)
         ok = np.isfinite(trunk)
         rows = np.zeros(len(xy), bool)
         if ok.any():
@@ -339,7 +189,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
     if view.kind == "side":
         # a body upside down is a wrong detection, not a pose (close-ups of the lower legs only: MediaPipe
         # drew the whole body inverted, shoulders below hips, in the single-leg RDL clip)
-        trunk = _compute(angle_def("trunk_inclination_deg"), xy, facing, near, seg)
+        trunk = compute(angle_def("trunk_inclination_deg"), xy, facing, near, seg)
         with np.errstate(invalid="ignore"):
             wrong = (trunk < PLAUSIBLE_TRUNK_DEG[0]) | (trunk > PLAUSIBLE_TRUNK_DEG[1])
         frame_ok["side"] &= ~wrong
@@ -353,7 +203,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
     if view.kind == "side":
         for leg in ("left", "right"):
             d = angle_def(f"knee_flexion_{leg}_deg")
-            bad = implausible_knee(_compute(d, xy, facing, near, seg) + d.offset_deg, cs.time_s) & frame_ok["side"]
+            bad = implausible_knee(compute(d, xy, facing, near, seg) + d.offset_deg, cs.time_s) & frame_ok["side"]
             if bad.any():
                 jumped[leg] = bad
                 notes.append(Note.of("knee_hyperextended", starts_s=tuple(_run_starts(cs.time_s, bad)[:5]), leg=leg,
@@ -362,7 +212,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
     baseline: dict[str, float] = {}
     for d in ANGLES:
         if view.kind in d.views:
-            v = _compute(d, xy, facing, near, seg) + d.offset_deg
+            v = compute(d, xy, facing, near, seg) + d.offset_deg
             v[~frame_ok[view.kind]] = np.nan
             if any(p.split("_", 1)[1] in ("ankle", "heel", "toe") for p in d.points):
                 v[hidden] = np.nan  # measures that need the lower legs
@@ -386,6 +236,3 @@ def kinematics(cs: CleanSeries) -> Kinematics:
 def _run_starts(time_s: np.ndarray, mask: np.ndarray) -> list[float]:
     return [float(time_s[a]) for a, _ in runs(mask)]
 
-
-def angle_def(name: str) -> AngleDef:
-    return next(a for a in ANGLES if a.name == name)

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .angles import picture_angle
 from .annotate import draw, draw_text
 from .brightness import picture_brightness
 from .clean import spread_ratio, view_kind
@@ -149,10 +150,8 @@ def straight_frames(xy: np.ndarray, max_deg: float = UPRIGHT_DEG) -> np.ndarray:
 def body_tilt(xy: np.ndarray) -> float:
     """Median lean of the mid-ankle -> mid-shoulder line from the picture's vertical, in degrees (positive:
     the shoulders to the right of the ankles), over frames ``xy`` (F, 33, 2)."""
-    with np.errstate(all="ignore"), quiet():
-        d = (np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
-             - np.nanmean(xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=1))
-        a = np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+    a = picture_angle("body_tilt_deg", xy)
+    with quiet():
         return float(np.nanmedian(a)) if np.isfinite(a).any() else 0.0
 
 

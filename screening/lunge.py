@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .angles import left_direction, resolve_point
 from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
-from .kinematics import Kinematics, left_direction, resolve_point
+from .kinematics import Kinematics
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .angles import picture_angle, resolve_point
 from .annotate import Recording, encode_jpeg, key_frame, key_frame_index, write_annotated
 from .clean import CleanSeries, clean
 from .config import load_thresholds
@@ -22,7 +23,7 @@ from .continuum import load_continuum, placed
 from .errors import NoPersonError, ScreeningError
 from .findings import PatternResult, pattern_score
 from .hinge import analyze_hinge, trunk_change
-from .kinematics import Kinematics, kinematics, resolve_point
+from .kinematics import Kinematics, kinematics
 from .landmarks import LM
 from .lunge import analyze_lunge, merge_views, threshold_measures
 from .plots import rhythm_plot, threshold_plot
@@ -104,10 +105,10 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics, th: dict | None = None) -> 
     if kin.view_kind == "oblique" and np.isfinite(drop) and drop > p["oblique_lunge_drop_leg_lengths"]:
         # at an angle, a lunge is the hips dropping as from the front while the trunk stays up: the trunk's
         # lean in the picture (shortened by the angle, never lengthened) stays under the hinge's 25 deg
-        v = resolve_point(cs.xy, "mid_shoulder", None) - resolve_point(cs.xy, "mid_hip", None)
-        with np.errstate(invalid="ignore"):
-            lean = np.degrees(np.arctan2(np.abs(v[:, 0]), -v[:, 1]))
-        if np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p["oblique_lean_range_deg"]:
+        lean = picture_angle("trunk_from_vertical_deg", cs.xy)
+        kept_up = np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p[
+            "oblique_lean_range_deg"]
+        if kept_up:
             return "lunge"
     return "unknown"
 

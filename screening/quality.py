@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .angles import picture_angle
 from .brightness import picture_brightness  # measured by tracking, judged here (in __all__ as before)
 from .errors import VideoError
 from .landmarks import LM
@@ -76,9 +77,7 @@ def refusal(series) -> VideoError | None:
         return None  # nobody found: the pipeline says so itself
     # the legs, not the trunk: a deadlift's trunk is near horizontal for much of the lift, while in every
     # standing movement the ankles stay below the hips
-    d = ankle[found] - hip[found]
-    with np.errstate(all="ignore"):
-        angle = np.degrees(np.arctan2(d[:, 0], d[:, 1]))  # 0: the ankles straight below the hips
+    angle = picture_angle("legs_from_down_deg", xy[found])  # 0: the ankles straight below the hips
     upside_down = np.abs(angle) > 135
     sideways = (np.abs(angle) > 60) & ~upside_down
     if upside_down.mean() > 0.5:

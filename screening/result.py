@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .angles import ANGLES
 from .clean import CleanSeries
-from .kinematics import ANGLES, Kinematics
+from .kinematics import Kinematics
 from .pose import PoseSeries
 from .screen import Baseline, PersonMeta, Screen, VideoMeta, ViewMeta
 from .values import Note

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from screening.clean import clean
-from screening.kinematics import angle_def, kinematics
+from screening.angles import angle_def
+from screening.kinematics import kinematics
 
 from bench import accuracy
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from screening.clean import clean, fill_short_gaps, hampel, lowpass
-from screening.kinematics import ANGLES, angle_def, kinematics
+from screening.angles import ANGLES, angle_def
+from screening.kinematics import kinematics
 from screening.pose import OUTLINE_STATIONS, PoseSeries, TrunkOutline
 
 W, H = 960, 720
