@@ -115,7 +115,10 @@ def placement_lines(screen) -> list[str]:
     notes = [f"Note       {n}" for n in screen.placement_notes]
     if not p:
         return notes
-    return notes + [f"Placement  {p.pattern} level {p.level} ({p.level_name}), {p.load_position.replace('_', ' ')}: "
+    from .ladder import load_continuum
+
+    load = load_continuum().load_name(p.load_position)
+    return notes + [f"Placement  {p.pattern} level {p.level} ({p.level_name}), {load}: "
                     f"{p.verdict.upper()}" + (" (exercise inferred)" if p.exercise_source == "inferred" else ""),
                     f"Next step  {p.next_step}"]
 
@@ -322,13 +325,13 @@ def cmd_clients(args) -> int:
 
 def history_line(store, s) -> str:
     """One line of a client's path: date, exercise, load, verdict (and override), key measures."""
-    from .ladder import short_name
+    from .ladder import load_continuum, short_name
     from .present import local_time
     from .store import KEY_MEASURES
 
     what = (f"{s.pattern} level {s.level} ({short_name(s.level_name)})" if s.level is not None and s.level_name
             else f"{s.pattern}, exercise not placed")
-    load = (s.load_position or "unloaded").replace("_", " ")
+    load = load_continuum().load_name(s.load_position)
     verdict = (s.verdict or "no verdict").upper()
     if s.override_verdict:
         verdict = f"{s.override_verdict.upper()} (the clinician's; measured {verdict}: {shown_text(s.override_reason)})"

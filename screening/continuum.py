@@ -32,7 +32,7 @@ from .words import notes_text
 
 
 def _where(c: Continuum, pattern: str, level: int, load: str) -> str:
-    return f"{pattern} level {level} ({short_name(c.level(pattern, level).name)}), {load.replace('_', ' ')}"
+    return f"{pattern} level {level} ({short_name(c.level(pattern, level).name)}), {c.load_name(load)}"
 
 
 def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, findings: list[Finding],
@@ -286,7 +286,7 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
             notes.append(Note.of("exercise_inferred", why=why))
     if filmed.load is None:
         load_pos = c.loads[0]
-        notes.append(Note.of("load_not_given", load=load_pos))
+        notes.append(Note.of("load_not_given", load=c.load_name(load_pos)))
     else:
         load_pos = c.load(filmed.load)
     score = 0 if filmed.pain else screen.score

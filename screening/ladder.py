@@ -42,6 +42,18 @@ class Continuum:
     loads: tuple[str, ...]  # easiest first
     load_names: dict[str, str]
     cues: dict[str, str]
+    load_labels: dict[str, str] = field(default_factory=dict)  # a word or two for narrow places
+
+    def load_name(self, key: str | None) -> str:
+        """A load position in the continuum's words without their explanation ("bear hug", "shoulder / offset");
+        none given: unloaded."""
+        key = key or "unloaded"
+        return short_name(self.load_names.get(key, key))
+
+    def load_label(self, key: str | None) -> str:
+        """A load position in a word or two, for a narrow place ("offset")."""
+        key = key or "unloaded"
+        return self.load_labels.get(key) or self.load_name(key)
 
     def level(self, pattern: str, level: int) -> Level:
         return self.ladders[pattern][level]
@@ -115,7 +127,8 @@ def load_continuum(path: str | Path | None = None) -> Continuum:
         ladders[pattern] = tuple(Level(d["level"], d["key"], d["name"], d["asks"], tuple(d.get("faults", ())))
                                  for d in levels)
     lp = data["load_positions"]
-    return Continuum(ladders, tuple(lp["order"]), dict(lp["names"]), dict(data.get("cues", {})))
+    return Continuum(ladders, tuple(lp["order"]), dict(lp["names"]), dict(data.get("cues", {})),
+                     dict(lp.get("labels", {})))
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class Report:
     clinician: str = ""  # the clinician's name ("" when not given)
     session_dates: str = ""  # "2026-09-01", or "2026-09-01 to 2026-10-13 (3 sessions)"
     made: str = ""  # the date the report was made
+    load_words: list[str] = field(default_factory=list)  # each load position in the continuum's words
+    load_labels: list[str] = field(default_factory=list)  # ... and in a word or two (the ladder's columns)
 
     def who_and_when(self) -> list[tuple[str, str]]:
         """The header's (label, value) pairs: client, clinician, session(s), report; unknown names left out."""
@@ -161,12 +163,12 @@ def _clean_name(name: str | None) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"))
 
 
-def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list[str]:
+def _plain(verdict: str | None, placement: dict | None, cues: list[str], c: Continuum) -> list[str]:
     if placement is None:
         return ["No position on the continuum: no repetition could be scored in this clip. Film again (the whole "
                 "body in view, side-on for a hinge, side-on or face-on for a lunge) or give the exercise."]
     nxt = placement.get("next", {})
-    where = f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), {str(nxt.get('load_position', '')).replace('_', ' ')}"
+    where = f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), {c.load_name(nxt.get('load_position'))}"
     if verdict == "refer":
         return ["Pain was reported: stop here. See a clinician before loading this pattern again."]
     if verdict == "progress":
@@ -262,7 +264,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
                 f"{score if score is not None else 'none'}" + (f" - {len(sessions)} sessions" if len(sessions) > 1 else ""))
     if placement:
         headline = (f"{VERDICT_WORDS[verdict]}: {pattern} level {placement['level']} "
-                    f"({short_name(placement['level_name'])}), {placement['load_position'].replace('_', ' ')}")
+                    f"({short_name(placement['level_name'])}), {c.load_name(placement['load_position'])}")
     else:
         headline = "No placement"
     notes = [_words(n) for n in list(now.placement_notes) + list(now.analysis_notes) + list(now.person.notes)]
@@ -270,7 +272,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
     dates = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} ({len(sessions)} sessions)"
     terms = [(label, _words(definition), in_words(source, "this tool's own measure"))
              for label, definition, source in (glossary(pattern) if pattern in ("hinge", "lunge") else [])]
-    return Report(title, subtitle, pattern, verdict, headline, [_words(x) for x in _plain(verdict, placement, cues)],
+    return Report(title, subtitle, pattern, verdict, headline, [_words(x) for x in _plain(verdict, placement, cues, c)],
                   _words(placement["next_step"]) if placement else "",
                   [sentence(_words(x)) for x in placement["reasons"]] if placement else [],
                   ladder, path, next_position, loads, key,
@@ -278,7 +280,8 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
                   "The worst rep" if any(rep.faults for rep in now.reps) else "A rep at its bottom",
                   table.headings, table.text(), faults, plots, notes, terms,
                   client=_clean_name(client), clinician=_clean_name(clinician), session_dates=dates,
-                  made=(made or dt.datetime.now()).astimezone().strftime("%Y-%m-%d"))
+                  made=(made or dt.datetime.now()).astimezone().strftime("%Y-%m-%d"),
+                  load_words=[c.load_name(k) for k in loads], load_labels=[c.load_label(k) for k in loads])
 
 
 def _fault_rows(rep: Report) -> list[tuple]:
@@ -305,9 +308,9 @@ def ladder_svg(rep: Report, width: int = 640) -> str:
     h = n * rung_h + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" viewBox="0 0 {width} {h}" '
            f'font-family="sans-serif" font-size="12" role="img" aria-label="the {rep.pattern} continuum">']
-    for i, ld in enumerate(rep.loads):
+    for i in range(len(rep.loads)):
         x = name_w + i * cell_w + cell_w / 2
-        out.append(f'<text x="{x:.0f}" y="14" text-anchor="middle" fill="#555">{html.escape(ld.replace("_", " "))}</text>')
+        out.append(f'<text x="{x:.0f}" y="14" text-anchor="middle" fill="#555">{html.escape(rep.load_labels[i])}</text>')
     current = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
 
     def xy(level: int, load: int) -> tuple[float, float]:
@@ -384,7 +387,7 @@ def to_html(rep: Report) -> str:
                   "easiest first. Blue: today. Green outline: the next step."
                   + (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else "") + "</small></p>"]
     if len(rep.path) > 1:
-        parts += ["<p><small>Sessions: " + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.loads[ld].replace('_', ' '))}, {e(v)}"
+        parts += ["<p><small>Sessions: " + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.load_words[ld])}, {e(v)}"
                                                      for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
     if rep.reasons:
         parts += ["<h2>Why</h2><ul>", *(f"<li>{e(x)}</li>" for x in rep.reasons), "</ul>"]
@@ -619,9 +622,9 @@ def _pdf_class():
                 self.add_page()
             x0, y0 = self.l_margin, self.y
             self.style(7.5, colour=(85, 85, 85))
-            for j, ld in enumerate(rep.loads):
+            for j in range(len(rep.loads)):
                 self.set_xy(x0 + name_w + j * cell_w, y0)
-                self.cell(cell_w, top - 1, self.t(ld.replace("_", " ")), align="C")
+                self.cell(cell_w, top - 1, self.t(rep.load_labels[j]), align="C")
             current = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
             labels = {cell: (label, last) for cell, label, last in _cell_labels(rep)} if rep.path else {}
 
@@ -698,7 +701,7 @@ def to_pdf(rep: Report) -> bytes:
                  "first. Blue: today. Green outline: the next step." +
                  (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else ""), 8.5, GREY)
     if len(rep.path) > 1:
-        pdf.para("Sessions: " + "; ".join(f"{k + 1}. {d}: level {lv}, {rep.loads[ld].replace('_', ' ')}, {v}"
+        pdf.para("Sessions: " + "; ".join(f"{k + 1}. {d}: level {lv}, {rep.load_words[ld]}, {v}"
                                           for k, (lv, ld, d, v) in enumerate(rep.path)) + ".", 9, GREY)
     if rep.reasons:
         pdf.heading("Why")

@@ -215,7 +215,7 @@ NOTE_WORDS: dict[str, Words] = {
     # placement (screening.continuum)
     "exercise_inferred": lambda why: (f"The exercise was inferred from the movement: {why}. Name the exercise "
                                       "filmed if it was another."),
-    "load_not_given": lambda load: f"The load position was not given: taken as {load.replace('_', ' ')}.",
+    "load_not_given": lambda load: f"The load position was not given: taken as {load}.",
     # motion capture (bench.mocap)
     "mocap_holds": lambda hold_s: (f"Motion capture (UI-PRMD): {hold_s:g} s holds of the first and last frame were "
                                    "added for the standing baseline."),

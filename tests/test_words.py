@@ -102,7 +102,7 @@ def test_the_words_are_the_sentences_the_analyses_wrote():
             "rounded back is said only past its threshold by more than that.",
         Note.of("no_lunge_reps", prominence_leg_lengths=0.08):
             "No lunge repetition was found (the hips never dropped by 0.08 leg lengths and came back up).",
-        Note.of("load_not_given", load="front_loaded"): "The load position was not given: taken as front loaded.",
+        Note.of("load_not_given", load="front loaded"): "The load position was not given: taken as front loaded.",
         Note.of("reps_out_of_picture", reps=(2,)):
             "The person was partly out of the picture during rep 2: their measures are guesses, and the score is "
             "of the other reps.",

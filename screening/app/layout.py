@@ -65,8 +65,7 @@ def clinician_name() -> str | None:
 def load_name(key: str | None) -> str:
     """A load position in the continuum's own words, without their explanation ("bear hug", "shoulder / offset");
     no position given: unloaded."""
-    key = key or "unloaded"
-    return short_name(load_continuum().load_names.get(key, key))
+    return load_continuum().load_name(key)
 
 
 def what_was_filmed(pattern: str, key: str) -> Filmed:
