@@ -31,8 +31,9 @@ def load_thresholds(path: str | os.PathLike | None = None) -> dict:
         raise ScreeningError(f"The thresholds file '{path}' cannot be read ({exc.strerror}).",
                              "Give the path of a copy of screening/data/thresholds.toml.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScreeningError(f"The thresholds file '{path}' is not valid TOML ({exc}).",
-                             "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
+        raise ScreeningError(
+            f"The thresholds file '{path}' is not valid TOML ({exc}).",
+            "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
     problems = schema_problems(th, user)
     if problems:
         shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")

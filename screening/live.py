@@ -627,7 +627,8 @@ def _write_advice(rgb: np.ndarray, st: LiveStatus) -> None:
         return
     h, w = rgb.shape[:2]
     scale = max(0.45, min(w, h) / 900)
-    lines = list(st.check.advice) if not st.check.ok else ([] if st.state == "recording" else ["Camera check passed: hold still."])
+    lines = (list(st.check.advice) if not st.check.ok
+             else ([] if st.state == "recording" else ["Camera check passed: hold still."]))
     if st.state == "recording" and st.cue:
         lines = [st.cue] + lines
     y = 64 * scale

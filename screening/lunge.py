@@ -303,7 +303,8 @@ SPLIT_REAR_KNEE_SHANKS = 0.5
 def lower_knee_height(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray) -> float:
     """The lower knee's height above the floor (the lowest heel or toe) at the bottom, over shank length."""
     with quiet():
-        floor = np.nanmax(cs.xy[bottom][:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1], axis=1)
+        floor = np.nanmax(cs.xy[bottom][:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1],
+                          axis=1)
         knee = np.nanmax(cs.xy[bottom][:, [LM.LEFT_KNEE, LM.RIGHT_KNEE], 1], axis=1)
     return nanmedian((floor - knee) / kin.segments.shank)
 

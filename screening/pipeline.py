@@ -107,7 +107,8 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics, th: dict | None = None) -> 
         v = resolve_point(cs.xy, "mid_shoulder", None) - resolve_point(cs.xy, "mid_hip", None)
         with np.errstate(invalid="ignore"):
             lean = np.degrees(np.arctan2(np.abs(v[:, 0]), -v[:, 1]))
-        if np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p["oblique_lean_range_deg"]:
+        if (np.isfinite(lean).sum() >= 10
+                and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p["oblique_lean_range_deg"]):
             return "lunge"
     return "unknown"
 

@@ -166,7 +166,8 @@ def _plain(verdict: str | None, placement: dict | None, cues: list[str]) -> list
         return ["No position on the continuum: no repetition could be scored in this clip. Film again (the whole "
                 "body in view, side-on for a hinge, side-on or face-on for a lunge) or give the exercise."]
     nxt = placement.get("next", {})
-    where = f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), {str(nxt.get('load_position', '')).replace('_', ' ')}"
+    where = (f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), "
+             f"{str(nxt.get('load_position', '')).replace('_', ' ')}")
     if verdict == "refer":
         return ["Pain was reported: stop here. See a clinician before loading this pattern again."]
     if verdict == "progress":
@@ -384,8 +385,9 @@ def to_html(rep: Report) -> str:
                   "easiest first. Blue: today. Green outline: the next step."
                   + (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else "") + "</small></p>"]
     if len(rep.path) > 1:
-        parts += ["<p><small>Sessions: " + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.loads[ld].replace('_', ' '))}, {e(v)}"
-                                                     for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
+        parts += ["<p><small>Sessions: "
+                  + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.loads[ld].replace('_', ' '))}, {e(v)}"
+                              for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
     if rep.reasons:
         parts += ["<h2>Why</h2><ul>", *(f"<li>{e(x)}</li>" for x in rep.reasons), "</ul>"]
     if rep.key_frame:
