@@ -5,12 +5,13 @@ Every value there carries its source; `screening analyze --thresholds FILE` uses
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 from .errors import ScreeningError
 
