@@ -212,7 +212,7 @@ MIN_UPRIGHT_FRAMES = 10
 MIN_UPRIGHT_SHARE = 0.15
 
 
-def _x_spread(xy: np.ndarray, pair_: list[int]) -> np.ndarray:
+def _x_spread(xy: np.ndarray, pair_: list[LM]) -> np.ndarray:
     """Per frame: the x-spread of a left/right landmark pair over the trunk's length."""
     with quiet(), np.errstate(all="ignore"):
         d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)

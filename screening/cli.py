@@ -84,8 +84,10 @@ def summary(screen) -> list[str]:
     if screen.measured is not None:
         lines += range_lines(screen.measured.kinematics)
     lines += [f"Note       {note}" for note in p.notes]
-    lines.append(f"Pattern    {screen.pattern}" + (" (inferred from the movement)" if screen.pattern_source == "inferred" else "")
-                 + f"   reps: {len(screen.reps)}" + (f"   score: {screen.reported_score}" if screen.reported_score is not None else ""))
+    lines.append(f"Pattern    {screen.pattern}"
+                 + (" (inferred from the movement)" if screen.pattern_source == "inferred" else "")
+                 + f"   reps: {len(screen.reps)}"
+                 + (f"   score: {screen.reported_score}" if screen.reported_score is not None else ""))
     lines += [f"Note       {note}" for note in screen.analysis_notes]
     if screen.reps:
         lines.append("Reps (hinge: peak change from standing; lunge: at the bottom):")

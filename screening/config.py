@@ -5,12 +5,13 @@ Every value there carries its source; `screening analyze --thresholds FILE` uses
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 from .errors import ScreeningError
 
@@ -31,8 +32,9 @@ def load_thresholds(path: str | os.PathLike | None = None) -> dict:
         raise ScreeningError(f"The thresholds file '{path}' cannot be read ({exc.strerror}).",
                              "Give the path of a copy of screening/data/thresholds.toml.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScreeningError(f"The thresholds file '{path}' is not valid TOML ({exc}).",
-                             "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
+        raise ScreeningError(
+            f"The thresholds file '{path}' is not valid TOML ({exc}).",
+            "Fix the line it names, or start again from a copy of screening/data/thresholds.toml.") from None
     problems = schema_problems(th, user)
     if problems:
         shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")

@@ -146,6 +146,7 @@ def knee_hip_ratio_error(knee_bottom: float, hip_bottom: float) -> float:
     hip's change from standing, screening.registry): the ratio's error grows as the hip bend it divides by
     shrinks. NaN where the ratio is."""
     uk, uh = metric("knee_flexion_deg", "hinge").uncertainty, metric("hip_flexion_deg", "hinge").uncertainty
+    assert uk is not None and uh is not None  # both measured (screening.registry): the ratio's error is built on them
     if not (np.isfinite(knee_bottom) and np.isfinite(hip_bottom)) or hip_bottom <= 10:
         return float("nan")
     return float(np.hypot(uk / hip_bottom, knee_bottom * uh / hip_bottom ** 2))
@@ -374,6 +375,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
         if np.isnan(knee[sl]).mean() > 0.5:
             estimated = knee_est is not None and np.isfinite(knee_est[bottom]).any()
             if estimated:
+                assert knee_est is not None  # estimated says so
                 knee_bottom = nanmedian(knee_est[bottom])
                 metrics["knee_flexion_deg"] = nanmax(knee_est[sl])
                 metrics["knee_hip_ratio"] = knee_hip_ratio(knee_bottom, hip_bottom)

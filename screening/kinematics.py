@@ -135,7 +135,7 @@ def standing_window(t: np.ndarray, standing: np.ndarray) -> tuple[int, int] | No
     for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
         if t[b - 1] - t[a] >= STAND_MIN_S:
             stop = a + int(np.searchsorted(t[a:b], t[a] + STAND_MAX_S))
-            return a, max(stop, a + 1)
+            return int(a), int(max(stop, a + 1))
     return None
 
 

@@ -8,13 +8,14 @@ so that a Screen (:mod:`screening.screen`) can hold and check a placement withou
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 from .errors import ScreeningError
 from .values import Pattern, Verdict

@@ -331,7 +331,8 @@ class LiveSession:
         self._reps = 0
         self._cued_reps = 0
         self._cue, self._cue_id, self._cue_at = "", 0, -np.inf
-        self._frames, self._fps, self._last_tick = 0, 0.0, None
+        self._frames, self._fps = 0, 0.0
+        self._last_tick: float | None = None
         self._t0: float | None = None
         self._last_t: float | None = None
         self._size: tuple[int, int] | None = None
@@ -352,7 +353,9 @@ class LiveSession:
 
     @property
     def _path(self) -> Path:
-        return self._held.folder / "set.mp4"
+        folder = self._held.folder
+        assert folder is not None  # made with the first recorded frame, before the writer that asks for the file
+        return folder / "set.mp4"
 
     # ------------------------------------------------------------------ frames
     def process(self, rgb: np.ndarray, time_s: float) -> np.ndarray:
@@ -428,8 +431,10 @@ class LiveSession:
         elif self._state == "countdown":
             if not ok:  # the person stepped out of the picture: check again
                 self._state, self._ok_since, self._countdown_until = "checking", None, None
-            elif now >= self._countdown_until:
-                self._state = "recording"
+            else:
+                assert self._countdown_until is not None  # set with the countdown state
+                if now >= self._countdown_until:
+                    self._state = "recording"
 
     def _record(self, rgb: np.ndarray, time_s: float, person) -> None:
         h, w = rgb.shape[:2]
@@ -438,6 +443,7 @@ class LiveSession:
         writer = self._held.writer
         if writer is None or (w, h) != self._size or (self._last_t is not None and time_s <= self._last_t):
             return  # the set was finished, the camera changed its size mid-set, or a frame came twice
+        assert self._t0 is not None  # _start_recording set it with the writer
         t = time_s - self._t0
         self._last_t = time_s
         writer.write(rgb, t)
@@ -474,6 +480,7 @@ class LiveSession:
                 return None
             times, images = list(s.times), list(s.images)
             outlines, shanks = list(s.outlines), list(s.shanks)
+        assert self._size is not None  # set with the recording, before a frame joins the series
         w, h = self._size
         return PoseSeries(np.asarray(times, float), np.asarray(images, float),
                           TrunkOutline(OUTLINE_STATIONS.copy(), np.asarray(outlines, float)), w, h,
@@ -528,7 +535,10 @@ class LiveSession:
     # ------------------------------------------------------------------ the page's side
     def status(self) -> LiveStatus:
         with self._lock:
-            left = max(0.0, self._countdown_until - self._clock()) if self._state == "countdown" else 0.0
+            left = 0.0
+            if self._state == "countdown":
+                assert self._countdown_until is not None  # set with the countdown state
+                left = max(0.0, self._countdown_until - self._clock())
             recorded = self._series.times[-1] if self._series.times else 0.0
             return LiveStatus(self._state, self._check, left, self._reps, recorded, self._cue, self._cue_id,
                               self._frames, self._fps, self._timed_out)
@@ -626,7 +636,8 @@ def _write_advice(rgb: np.ndarray, st: LiveStatus) -> None:
         return
     h, w = rgb.shape[:2]
     scale = max(0.45, min(w, h) / 900)
-    lines = list(st.check.advice) if not st.check.ok else ([] if st.state == "recording" else ["Camera check passed: hold still."])
+    lines = (list(st.check.advice) if not st.check.ok
+             else ([] if st.state == "recording" else ["Camera check passed: hold still."]))
     if st.state == "recording" and st.cue:
         lines = [st.cue] + lines
     y = 64 * scale

@@ -304,7 +304,8 @@ SPLIT_REAR_KNEE_SHANKS = 0.5
 def lower_knee_height(cs: CleanSeries, kin: Kinematics, bottom: np.ndarray) -> float:
     """The lower knee's height above the floor (the lowest heel or toe) at the bottom, over shank length."""
     with quiet():
-        floor = np.nanmax(cs.xy[bottom][:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1], axis=1)
+        floor = np.nanmax(cs.xy[bottom][:, [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1],
+                          axis=1)
         knee = np.nanmax(cs.xy[bottom][:, [LM.LEFT_KNEE, LM.RIGHT_KNEE], 1], axis=1)
     return nanmedian((floor - knee) / kin.segments.shank)
 
@@ -648,6 +649,7 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
     reps: list[RepResult] = []
     for s, f in _pair_reps(side.reps, front.reps):
         base = s or f
+        assert base is not None  # _pair_reps pairs a rep with at most one None
         metrics = {m.name: (s.metrics.get(m.name) if s is not None and "side" in m.views else None) for m in REP_METRICS}
         for m in REP_METRICS:
             if f is not None and m.views == FRONT:
@@ -668,8 +670,9 @@ def merge_views(side: PatternResult, front: PatternResult, th: dict) -> PatternR
         reps.append(RepResult(len(reps), base.start_s, base.bottom_s, base.end_s, lead, metrics, faults, rep_notes))
     extras = summarise_legs(reps, lu)
     extras.variant = variant
-    if getattr(side.extras, "variant", None) and side.extras.variant != extras.variant:
-        notes.append(Note.of("clips_variant_differ", side=side.extras.variant, front=extras.variant))
+    side_variant = getattr(side.extras, "variant", None)
+    if side_variant and side_variant != extras.variant:
+        notes.append(Note.of("clips_variant_differ", side=side_variant, front=extras.variant))
     series = {f"side_{k}": v for k, v in side.series.items()} | {f"front_{k}": v for k, v in front.series.items()}
     return lunge_result(reps, notes, extras, series)
 

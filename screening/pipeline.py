@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,10 +106,9 @@ def detect_pattern(cs: CleanSeries, kin: Kinematics, th: dict | None = None) -> 
     if kin.view_kind == "oblique" and np.isfinite(drop) and drop > p["oblique_lunge_drop_leg_lengths"]:
         # at an angle, a lunge is the hips dropping as from the front while the trunk stays up: the trunk's
         # lean in the picture (shortened by the angle, never lengthened) stays under the hinge's 25 deg
-        lean = picture_angle("trunk_from_vertical_deg", cs.xy)
-        kept_up = np.isfinite(lean).sum() >= 10 and np.nanpercentile(lean, 95) - np.nanpercentile(lean, 5) < p[
-            "oblique_lean_range_deg"]
-        if kept_up:
+        leans = picture_angle("trunk_from_vertical_deg", cs.xy)
+        if (np.isfinite(leans).sum() >= 10
+                and np.nanpercentile(leans, 95) - np.nanpercentile(leans, 5) < p["oblique_lean_range_deg"]):
             return "lunge"
     return "unknown"
 
@@ -251,7 +251,9 @@ def write_outputs(screen: Screen, out_dir: str | Path, video: bool = True,
         if "key_frame" in attachments:
             with atomic_path(out / "key_frame.jpg") as tmp:
                 tmp.write_bytes(attachments["key_frame"])
-            files.update(key_frame="key_frame.jpg", key_frame_rep=screen.worst_rep().index)
+            worst = screen.worst_rep()
+            assert worst is not None  # the key frame is the worst rep's (_pictures)
+            files.update(key_frame="key_frame.jpg", key_frame_rep=worst.index)
     if screen.reps:
         write_reps_csv([screen], out / "reps.csv")
         files["reps_csv"] = "reps.csv"
@@ -272,7 +274,8 @@ def _pictures(screen: Screen, m: Measurement, out: Path, video: bool, progress: 
     """The annotated video (written to ``out``) and the key frame (returned as JPEG bytes), faces
     pixelated when ``blur_faces``."""
     worst = screen.worst_rep()
-    grab = {"index": key_frame_index(m.clean, worst)} if worst is not None else None
+    # the key frame's index; write_annotated adds its picture ("rgb") as it passes
+    grab: dict[str, Any] | None = {"index": key_frame_index(m.clean, worst)} if worst is not None else None
     raw = m.series.image[:, :, :2] if m.series is not None else None
     if video and m.recording is not None and not m.recording.closed:
         try:
@@ -300,9 +303,12 @@ def _plots(screen: Screen) -> dict[str, tuple[str, bytes]]:
     out = {}
     if (mv is not None and mv.pattern == "hinge" and mv.reps
             and np.isfinite(mv.series["spinal_flexion_deg"]).any()):  # no spine measured: nothing to plot
+        assert m is not None  # mv is m's movement
+        hinge_extras = mv.extras or {}
+        assert isinstance(hinge_extras, dict)  # a hinge's extras are a dict (analyze_hinge)
         # the thresholds the reps were judged by (against an average back: those set on real deadlifts)
-        minor, major = (mv.extras or {}).get("lumbar_flexion", (th["hinge"]["lumbar_flexion"]["minor"],
-                                                                 th["hinge"]["lumbar_flexion"]["major"]))
+        minor, major = hinge_extras.get("lumbar_flexion", (th["hinge"]["lumbar_flexion"]["minor"],
+                                                           th["hinge"]["lumbar_flexion"]["major"]))
         out["rhythm_plot"] = ("rhythm.png", rhythm_plot(
             m.kinematics.change("hip_flexion_deg"), mv.series["spinal_flexion_deg"], mv.reps, m.kinematics.time_s,
             minor, major))
@@ -340,6 +346,9 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
                 "filmed face-on.")
         parts[role] = part
     s, f = parts["side"], parts["front"]
+    # analyze() keeps what it measured, and analyses a clip named a lunge as one
+    assert s.measured is not None and s.measured.movement is not None
+    assert f.measured is not None and f.measured.movement is not None
     merged = merge_views(s.measured.movement, f.measured.movement, th)
     screen = s.replace(
         pattern="lunge", pattern_source="given", measurable=merged.measurable, analysis_notes=notes_text(merged.notes),
@@ -352,7 +361,7 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
                       "person": p.person.to_json(), "reps": len(p.reps)} for role, p in parts.items()},
         measured=None, parts=parts, files={}, attachments={})
     held = {role: p.measured.analysis_notes for role, p in parts.items()
-            if p.reps and any(n.code == "score_withheld" for n in p.measured.analysis_notes)}
+            if p.reps and p.measured is not None and any(n.code == "score_withheld" for n in p.measured.analysis_notes)}
     if held:  # a clip's verdict withheld is the set's: its reasons go with it
         screen.analysis_notes = list(screen.analysis_notes) + notes_text(
             [Note.of("from_clip", clip=role, note=n, capital=False)

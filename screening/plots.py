@@ -38,19 +38,24 @@ def rhythm_plot(hip: np.ndarray, spine: np.ndarray, reps: list, time_s: np.ndarr
         ys.append(spine[sl])
     allx = np.concatenate(xs) if xs else np.array([0.0])
     ally = np.concatenate(ys) if ys else np.array([0.0])
-    x0, x1 = min(0.0, np.nanmin(allx) if np.isfinite(allx).any() else 0), max(90.0, np.nanmax(allx) if np.isfinite(allx).any() else 90)
-    y0, y1 = min(-10.0, np.nanmin(ally) if np.isfinite(ally).any() else -10), max(major + 10, np.nanmax(ally) if np.isfinite(ally).any() else 30)
+    x0 = min(0.0, np.nanmin(allx) if np.isfinite(allx).any() else 0)
+    x1 = max(90.0, np.nanmax(allx) if np.isfinite(allx).any() else 90)
+    y0 = min(-10.0, np.nanmin(ally) if np.isfinite(ally).any() else -10)
+    y1 = max(major + 10, np.nanmax(ally) if np.isfinite(ally).any() else 30)
 
     def px(x, y):
-        return (int(left + (x - x0) / (x1 - x0) * (w - left - right)), int(h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom)))
+        return (int(left + (x - x0) / (x1 - x0) * (w - left - right)),
+                int(h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom)))
 
     grey, dark = (225, 225, 225), (60, 60, 60)
     for tx in _nice_ticks(x0, x1):
         cv2.line(img, px(tx, y0), px(tx, y1), grey, 1)
-        cv2.putText(img, f"{tx + 0.0:.0f}", (px(tx, y0)[0] - 10, h - bottom + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
+        cv2.putText(img, f"{tx + 0.0:.0f}", (px(tx, y0)[0] - 10, h - bottom + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1,
+                    cv2.LINE_AA)
     for ty in _nice_ticks(y0, y1):
         cv2.line(img, px(x0, ty), px(x1, ty), grey, 1)
-        cv2.putText(img, f"{ty + 0.0:.0f}", (left - 40, px(x0, ty)[1] + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1, cv2.LINE_AA)
+        cv2.putText(img, f"{ty + 0.0:.0f}", (left - 40, px(x0, ty)[1] + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, dark, 1,
+                    cv2.LINE_AA)
     lines = ((minor, "minor"), (major, "major")) if major != minor else ((major, "threshold"),)
     for level, label in lines:
         a, b = px(x0, level), px(x1, level)

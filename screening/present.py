@@ -15,8 +15,8 @@ from .findings import Fault, RepResult
 from .registry import Metric, fault_words, key_metrics, metric, number
 from .screen import Screen
 
-__all__ = ["CHART_ANGLES", "FROM_STANDING", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence", "severity_words",
-           "rep_line", "glossary", "sentence", "local_time", "VERDICT_COLOURS"]
+__all__ = ["CHART_ANGLES", "FROM_STANDING", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence",
+           "severity_words", "rep_line", "glossary", "sentence", "local_time", "VERDICT_COLOURS"]
 
 #: one colour per verdict, and for no verdict: the web page's charts and the report's verdict band (HTML and PDF)
 VERDICT_COLOURS = {"progress": "#2e9e5b", "hold": "#e0a100", "regress": "#d9534f", "refer": "#7b2d8b",

@@ -21,7 +21,8 @@ from .landmarks import LM
 from .signals import quiet
 from .values import Note
 
-__all__ = ["refusal", "withheld", "out_of_picture", "picture_brightness", "MIN_CLIP_S", "MIN_FRAMES", "DARK_BELOW", "MIN_VISIBILITY"]
+__all__ = ["refusal", "withheld", "out_of_picture", "picture_brightness", "MIN_CLIP_S", "MIN_FRAMES", "DARK_BELOW",
+           "MIN_VISIBILITY"]
 
 #: the shortest stretch the rep finder reads a rep from (screening.reps.segment_reps, min_run_s: a real
 #: deadlift pull of jeffchen_bad is 0.9 s long), and the fewest frames with a person the pipeline measures

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from .errors import ScreeningError
 from .ladder import Continuum, load_continuum, short_name
@@ -168,7 +169,8 @@ def _plain(verdict: str | None, placement: dict | None, cues: list[str], c: Cont
         return ["No position on the continuum: no repetition could be scored in this clip. Film again (the whole "
                 "body in view, side-on for a hinge, side-on or face-on for a lunge) or give the exercise."]
     nxt = placement.get("next", {})
-    where = f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), {c.load_name(nxt.get('load_position'))}"
+    where = (f"level {nxt.get('level')} ({short_name(nxt.get('level_name', ''))}), "
+             f"{c.load_name(nxt.get('load_position'))}")
     if verdict == "refer":
         return ["Pain was reported: stop here. See a clinician before loading this pattern again."]
     if verdict == "progress":
@@ -263,6 +265,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
     subtitle = (f"{video} - {_local(now.when).strftime('%Y-%m-%d %H:%M')} - {len(now.reps)} reps - score "
                 f"{score if score is not None else 'none'}" + (f" - {len(sessions)} sessions" if len(sessions) > 1 else ""))
     if placement:
+        assert verdict is not None  # a placement has a verdict
         headline = (f"{VERDICT_WORDS[verdict]}: {pattern} level {placement['level']} "
                     f"({short_name(placement['level_name'])}), {c.load_name(placement['load_position'])}")
     else:
@@ -346,6 +349,7 @@ def _cell_labels(rep: Report) -> list[tuple[tuple[int, int], str, bool]]:
         cells.setdefault((level, load), []).append(k + 1)
     last = (rep.path[-1][0], rep.path[-1][1]) if rep.path else None
     if len(rep.path) == 1:
+        assert last is not None  # the one session's cell
         return [(last, "today", True)]
     return [(cell, ", ".join(map(str, ks)), cell == last) for cell, ks in cells.items()]
 
@@ -387,8 +391,9 @@ def to_html(rep: Report) -> str:
                   "easiest first. Blue: today. Green outline: the next step."
                   + (" Numbers: the sessions, oldest first." if len(rep.path) > 1 else "") + "</small></p>"]
     if len(rep.path) > 1:
-        parts += ["<p><small>Sessions: " + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.load_words[ld])}, {e(v)}"
-                                                     for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
+        parts += ["<p><small>Sessions: "
+                  + "; ".join(f"{k + 1}. {e(d)}: level {lv}, {e(rep.load_words[ld])}, {e(v)}"
+                              for k, (lv, ld, d, v) in enumerate(rep.path)) + ".</small></p>"]
     if rep.reasons:
         parts += ["<h2>Why</h2><ul>", *(f"<li>{e(x)}</li>" for x in rep.reasons), "</ul>"]
     if rep.key_frame:
@@ -538,7 +543,8 @@ def _pdf_class():
         def band(self, s: str, colour):
             """The verdict: white bold text on a rounded band of the verdict's colour."""
             self.style(14, True, (255, 255, 255))
-            lines = self.multi_cell(self.width - 8, 6.6, self.t(s), dry_run=True, output="LINES")
+            # fpdf's multi_cell is typed as every output= it can give: "LINES" gives the lines
+            lines = cast(list[str], self.multi_cell(self.width - 8, 6.6, self.t(s), dry_run=True, output="LINES"))
             h = len(lines) * 6.6 + 6
             if self.will_page_break(h + 2):
                 self.add_page()
@@ -552,7 +558,7 @@ def _pdf_class():
             """A paragraph in a rounded frame of ``colour`` (the next step), its label in bold."""
             self.style(10.5)
             text = self.t(f"{label} {s}")
-            lines = self.multi_cell(self.width - 8, 5, text, dry_run=True, output="LINES")
+            lines = cast(list[str], self.multi_cell(self.width - 8, 5, text, dry_run=True, output="LINES"))  # as in band()
             h = len(lines) * 5 + 5
             if self.will_page_break(h + 2):
                 self.add_page()

@@ -102,7 +102,8 @@ def segment_reps(time_s: np.ndarray, signal: np.ndarray, prominence: float, min_
         peaks = _merge_shallow_valleys(seg, peaks, floor, valley_fraction)
         # (measured from the level the last rep started from: a split squat's stance stays split, below
         # the run's standing level, to the end)
-        last_base = float(np.min(seg[peaks[-2]:peaks[-1] + 1] if len(peaks) > 1 else seg[:peaks[-1] + 1])) if len(peaks) else floor
+        last_base = (float(np.min(seg[peaks[-2]:peaks[-1] + 1] if len(peaks) > 1 else seg[:peaks[-1] + 1]))
+                     if len(peaks) else floor)
         if len(peaks) and b == len(x) and seg[-1] - last_base > 0.5 * (seg[peaks[-1]] - last_base):
             # the clip ends in the bottom half of its last rep: nobody can see whether it was finished
             cut_off += 1

@@ -56,7 +56,7 @@ def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
         analysis_notes=notes_text(analysis.notes) if analysis is not None else [],
         reps=list(analysis.reps) if analysis is not None else [],
         score=analysis.score if analysis is not None else None, lunge=lunge,
-        baseline=Baseline(kin.baseline_source, tuple(kin.baseline_window_s) if kin.baseline_window_s else None,
+        baseline=Baseline(kin.baseline_source, kin.baseline_window_s if kin.baseline_window_s else None,
                           dict(kin.baseline)),
         pose_backend=series.backend)
 

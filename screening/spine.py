@@ -134,7 +134,7 @@ def _spine_shape(outline: TrunkOutline, facing_sign: int) -> SpineShape:
         # outward is +extent: the lower part rising outward and the upper part coming back in (a bow) is +
         return angle[low] - angle[high]
 
-    out = [bend(*LUMBAR), bend(*THORACIC), bend(LOWER, UPPER), angle[LOWER].copy()]
+    out = (bend(*LUMBAR), bend(*THORACIC), bend(LOWER, UPPER), angle[LOWER].copy())
     for x in out:
         x[coverage < MIN_STATIONS] = np.nan
     return SpineShape(*out, coverage)

@@ -111,7 +111,8 @@ NAME_FORBIDDEN_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp")
 #: The measures a client's page follows over time, per pattern (the per-rep metric, what it is called)
 KEY_MEASURES = {
     "hinge": (("spinal_flexion_deg", "spinal flexion (deg)"), ("hip_spine_ratio", "hip-spine ratio")),
-    "lunge": (("knee_valgus_fppa_deg", "knee valgus FPPA (deg)"), ("front_knee_flexion_deg", "depth: front knee flexion (deg)"),
+    "lunge": (("knee_valgus_fppa_deg", "knee valgus FPPA (deg)"),
+              ("front_knee_flexion_deg", "depth: front knee flexion (deg)"),
               ("hip_drop_leg_lengths", "depth: hip drop (leg lengths)")),
 }
 #: what a stored file is: kind -> (file name, MIME type)
@@ -473,8 +474,9 @@ class Store:
             row = con.execute("SELECT screen_json FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
             if row is None:
                 raise StoreError(f"There is no session {session_id} in the store.", "Choose a session from the list.")
-            files = dict(con.execute("SELECT kind, data FROM files WHERE session_id = ? AND kind IN (%s)"
-                                     % ",".join("?" * len(ATTACHMENT_KEYS)), (int(session_id), *ATTACHMENT_KEYS)))
+            marks = ",".join("?" * len(ATTACHMENT_KEYS))
+            files = dict(con.execute(f"SELECT kind, data FROM files WHERE session_id = ? AND kind IN ({marks})",
+                                     (int(session_id), *ATTACHMENT_KEYS)))
         screen = Screen.from_json(json.loads(row[0]))
         screen.attachments.update({k: bytes(v) for k, v in files.items()})
         session = self.session(session_id) if with_override else None
@@ -483,7 +485,8 @@ class Store:
 
             p = screen.placement
             p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on "
-                                f"{(session.override_at or '')[:10]} (measured: {p.verdict.upper()}): {session.override_reason}")
+                                f"{(session.override_at or '')[:10]} (measured: {p.verdict.upper()}): "
+                                f"{session.override_reason}")
             p.measured_verdict, p.verdict = p.verdict, session.override_verdict
         return screen
 
@@ -737,7 +740,8 @@ def _rebuild_for_identity(con: sqlite3.Connection) -> None:
             screen_json TEXT NOT NULL,
             clinician_notes TEXT NOT NULL DEFAULT '')""")
     con.execute("INSERT INTO sessions_new SELECT id, client_id, recorded_at, saved_at, source_name, pattern, level, "
-                "level_name, load_position, pain, score, verdict, placement_json, screen_json, clinician_notes FROM sessions")
+                "level_name, load_position, pain, score, verdict, placement_json, screen_json, clinician_notes "
+                "FROM sessions")
     con.execute("""CREATE TABLE overrides_new (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,

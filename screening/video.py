@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import cv2
 import numpy as np
@@ -19,7 +18,7 @@ import numpy as np
 from . import waits
 from .errors import VideoError
 
-Source = Union[str, os.PathLike, int]
+Source = str | os.PathLike | int
 
 #: Refuse files larger than this (bytes) or longer than this (seconds) unless the caller raises it.
 MAX_BYTES = 4 * 1024**3

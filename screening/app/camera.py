@@ -16,6 +16,8 @@ from screening import Filmed
 from .analysis import run_analysis
 
 if TYPE_CHECKING:
+    from streamlit_webrtc.config import Translations
+
     from screening import LiveHolder
 
 log = logging.getLogger(__name__)
@@ -23,14 +25,15 @@ log = logging.getLogger(__name__)
 #: No STUN or TURN server: the browser and this server meet on this computer (or the clinic's network)
 #: with their own addresses; streamlit-webrtc's default would ask a public STUN server, which sends
 #: traffic out and fails offline.
-RTC_CONFIGURATION = {"iceServers": []}
+RTC_CONFIGURATION: dict[str, list[dict]] = {"iceServers": []}
 
-CAMERA_WORDS = {"start": "Start the camera", "stop": "Stop the camera", "select_device": "Choose the camera",
-                "media_api_not_available": "This browser cannot use a camera here: open the page as "
-                                           "http://localhost (or over HTTPS from another device).",
-                "device_ask_permission": "Allow the camera when the browser asks.",
-                "device_not_available": "No camera was found.",
-                "device_access_denied": "The camera was refused: allow it in the browser's site settings."}
+CAMERA_WORDS: Translations = {
+    "start": "Start the camera", "stop": "Stop the camera", "select_device": "Choose the camera",
+    "media_api_not_available": "This browser cannot use a camera here: open the page as "
+                               "http://localhost (or over HTTPS from another device).",
+    "device_ask_permission": "Allow the camera when the browser asks.",
+    "device_not_available": "No camera was found.",
+    "device_access_denied": "The camera was refused: allow it in the browser's site settings."}
 
 STATE_WORDS = {"checking": "Camera check", "countdown": "Get ready", "recording": "Recording the set",
                "finished": "Set finished"}

@@ -46,7 +46,8 @@ def path_chart(store, sessions, pattern: str):
     ticks = {instant[s.id]: local_time(s.recorded_at) for s in drawn}
     x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
         values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
-                             seconds=t.second) for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
+                             seconds=t.second)
+                for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
         labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
         labelAngle=-30, labelOverlap=True))
     base = alt.Chart(data).encode(x=x, y=y)
@@ -85,7 +86,8 @@ def trend_chart(store, client_name: str, pattern: str, sessions):
     ticks = {instant[sid]: local_time(of_pattern[sid].recorded_at) for sid in set(data["session"])}
     x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
         values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
-                             seconds=t.second) for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
+                             seconds=t.second)
+                for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
         labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
         labelAngle=-30, labelOverlap=True))
     return alt.Chart(data).mark_line(point=True).encode(

@@ -34,7 +34,7 @@ def client_page() -> None:
         if not clients:
             st.info("No clients yet: save a session to a client from an analysis, or add one on the Clients page.")
             return
-        who = st.selectbox("Client", [c.id for c in clients], format_func={c.id: c.name for c in clients}.get)
+        who = st.selectbox("Client", [c.id for c in clients], format_func={c.id: c.name for c in clients}.__getitem__)
     try:
         client = store.client(who)
     except StoreError as exc:
@@ -89,9 +89,9 @@ def client_page() -> None:
                 st.caption(f"Chosen for you: the two latest {pair[1].pattern} sessions (the same movement, so their "
                            "measures can be compared). Choose any other two below.")
             left, right = st.columns(2)
-            a = left.selectbox("Compare", list(options), format_func=options.get, index=newest.index(pair[0]),
+            a = left.selectbox("Compare", list(options), format_func=options.__getitem__, index=newest.index(pair[0]),
                                key=f"compare_a_{client.id}")
-            b = right.selectbox("with", list(options), format_func=options.get, index=newest.index(pair[1]),
+            b = right.selectbox("with", list(options), format_func=options.__getitem__, index=newest.index(pair[1]),
                                 key=f"compare_b_{client.id}")
             chosen = {s.id: s for s in newest}
             if chosen[a].pattern != chosen[b].pattern:

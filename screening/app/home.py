@@ -135,10 +135,11 @@ def home_result(done: tuple, filmed: Filmed, held: str | None = None) -> None:
     nxt = next((lv for lv in continuum.ladders[p.pattern] if lv.level == p.next_level), None)
     if p.verdict != "refer" and nxt is not None:
         name = short_name(nxt.name)
+        load_words = HOME_LOADS.get(p.next_load_position, "")
         # the same load position as filmed: in the words the person chose (a weight at the sides stays one)
-        same = held is not None and HOME_LOAD_CHOICES.get(held) == p.next_load_position
-        words = held if same else HOME_LOADS.get(p.next_load_position, "")
-        st.markdown(f"**Your next exercise: {name}**, {words.lower()}. "
+        if held is not None and HOME_LOAD_CHOICES.get(held) == p.next_load_position:
+            load_words = held
+        st.markdown(f"**Your next exercise: {name}**, {load_words.lower()}. "
                     f"It works on: {nxt.asks}.")
     if p.cues:
         st.markdown("**Tips for your next sets:**")

@@ -44,7 +44,8 @@ def session_page() -> None:
     if video:
         st.video(video, format="video/mp4")
     elif "key_frame" in screen.attachments:
-        st.image(screen.attachments["key_frame"], caption="The key frame: the rep with the most serious faults, at its bottom")
+        st.image(screen.attachments["key_frame"],
+                 caption="The key frame: the rep with the most serious faults, at its bottom")
     if screen.placement:
         st.markdown(f"**Next step.** {screen.placement.next_step}")
         with st.expander("Why"):

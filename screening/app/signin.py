@@ -47,14 +47,17 @@ def guard_uploads() -> None:
     runtime = Runtime.instance()
     if getattr(runtime, "_screening_signed_in", None) is not None:
         return
-    runtime._screening_signed_in = signed = set()
+    signed: set[str] = set()
+    # our own mark on Streamlit's one runtime object (read back with getattr): not one of its attributes
+    runtime._screening_signed_in = signed  # type: ignore[attr-defined]
     active = runtime.is_active_session
 
     def active_and_signed_in(session_id: str) -> bool:
         local = st.get_option("server.address") in LOCAL_ADDRESSES
         return active(session_id) and (local or session_id in signed)
 
-    runtime.is_active_session = active_and_signed_in
+    # Streamlit's check wrapped on this one runtime object: its upload route asks it
+    runtime.is_active_session = active_and_signed_in  # type: ignore[method-assign]
 
 
 def mark_signed_in() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Census:
         self.samples: list[tuple[float, list[np.ndarray]]] = []  # (time, boxes in full-frame pixels)
         self._buckets: set[int] = set()
         self._lock = threading.Lock()
-        self._lm = None
+        self._lm: Any | None = None  # MediaPipe's PoseLandmarker (untyped), made by the first count()
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -132,6 +133,7 @@ class Census:
 
             small = cv2.resize(rgb, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
         img = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        assert self._lm is not None  # count(), the only caller, made it
         return [bbox(p.image) for p in task_people(self._lm.detect(img), w, h, packed=True)]
 
     def close(self, discard: bool = False) -> None:
@@ -168,8 +170,9 @@ def apply_census(series: PoseSeries, samples: list[tuple[float, list[np.ndarray]
         else:
             target = boxes[int(np.argmax([iou(b, target) for b in boxes]))]
         i = min(int(np.searchsorted(series.time_s, t)), len(tracked) - 1)
-        if tracked[i] is not None and len(boxes) > 1:
-            ious = [iou(tracked[i], b) for b in boxes]
+        tracked_box = tracked[i]
+        if tracked_box is not None and len(boxes) > 1:
+            ious = [iou(tracked_box, b) for b in boxes]
             if boxes[int(np.argmax(ious))] is not target:
                 # between census samples nobody knows: leave out everything up to the neighbouring samples
                 wrong.append((times[j - 1] if j > 0 else -np.inf, times[j + 1] if j + 1 < len(times) else np.inf))

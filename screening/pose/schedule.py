@@ -257,7 +257,7 @@ def track(source, info: VideoInfo, backend: PoseBackend | None = None,
         if cen is not None:
             cen.close(discard=cancel.is_set())
     # a stretch's reader stops where the file breaks off; the later stretches then hold nothing
-    for k, part in enumerate(parts):
+    for part in parts:
         report.frames_read += part.report.frames_read
         if part.report.truncated_at_s is not None and report.truncated_at_s is None:
             report.truncated_at_s = part.report.truncated_at_s
