@@ -19,7 +19,8 @@ from .angles import picture_angle
 from .landmarks import LM, pair
 from .pose import PoseSeries, TrunkOutline
 from .signals import frame_step, moving_nanmedian, quiet, runs, sample_rate
-from .values import Note
+from .values import Facing, Note, Side
+from .values import View as ViewKind
 
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.3
@@ -39,9 +40,9 @@ RIGHT = [pair(part)[1] for part in ("shoulder", "hip", "knee", "ankle", "heel", 
 
 @dataclass(frozen=True)
 class View:
-    kind: str  # "side" | "front" | "oblique"
-    facing: str  # "left" | "right" | "camera" | "away"
-    near_side: str | None  # "left" | "right" | None
+    kind: ViewKind
+    facing: Facing
+    near_side: Side | None
     spread_ratio: float  # the number the kind was read from
     #: the hips' x-spread over the trunk's length, median over the clip: a second reading of how far the camera
     #: is off the side (the hips are ~0.6 trunk lengths apart: ~0 side-on, ~0.4 at 45 deg)
@@ -232,7 +233,7 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
         if kind == "front":
             # the person's left shoulder on the image's right means they face the camera
             facing = "camera" if np.nanmedian(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]) >= 0 else "away"
-            return View(kind, facing, None, ratio, hip_ratio)
+            return View(ViewKind(kind), Facing(facing), None, ratio, hip_ratio)
         # toe ahead of heel, averaged over feet (Sports2D reads facing from the feet); nose-ear as fallback
         toe_heel = np.nanmedian(np.concatenate([xy[:, LM.LEFT_FOOT_INDEX, 0] - xy[:, LM.LEFT_HEEL, 0],
                                                 xy[:, LM.RIGHT_FOOT_INDEX, 0] - xy[:, LM.RIGHT_HEEL, 0]]))
@@ -245,7 +246,7 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
         near = "left" if vis_l > vis_r else "right"
     else:  # facing image-right, the camera sees the person's right side (unless the video is mirrored)
         near = "right" if facing == "right" else "left"
-    return View(kind, facing, near, ratio, hip_ratio)
+    return View(ViewKind(kind), Facing(facing), Side(near), ratio, hip_ratio)
 
 
 # ------------------------------------------------------------------------------------------ the stage

@@ -27,7 +27,7 @@ from .present import evidence
 from .registry import fault_words, metric
 from .screen import Filmed, Screen
 from .signals import finite_or_zero
-from .values import Note
+from .values import Note, Pattern, Severity, Source, Verdict
 from .words import notes_text
 
 
@@ -60,8 +60,8 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
     cues = list(dict.fromkeys(c.cues[f.code] for f in ordered + asym if f.code in c.cues))
 
     def result(verdict: str, nl: int, nload: str, text: str) -> Placement:
-        return Placement(pattern, level, lv.name, load, verdict, text, reasons, nl, c.level(pattern, nl).name,
-                         nload, exercise_source, cues)
+        return Placement(Pattern(pattern), level, lv.name, load, Verdict(verdict), text, reasons, nl,
+                         c.level(pattern, nl).name, nload, Source(exercise_source), cues)
 
     if pain:
         reasons.append("Pain was reported: the screen stops here (score 0).")
@@ -130,7 +130,7 @@ def findings_of(screen: "Screen") -> list[Finding]:
         w = max(counted or faults, key=lambda f: abs(finite_or_zero(f.value)))
         detail = f"the worst, {_evidence(w, screen.pattern)}" if finite_or_zero(w.value) == w.value else ""
         shown = sf.clear if sf.counted else sf.seen
-        out.append(Finding(sf.code, sf.severity, tuple(screen.reps[k].index + 1 for k in shown), None, detail,
+        out.append(Finding(sf.code, Severity(sf.severity), tuple(screen.reps[k].index + 1 for k in shown), None, detail,
                            sf.counted, sf.why))
     for f in (screen.lunge.set_faults if screen.lunge else []):
         out.append(Finding("asymmetry", f.severity, (), f.leg,

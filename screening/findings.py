@@ -8,7 +8,7 @@ import numpy as np
 
 from .registry import FaultRule, metric, rules_of
 from .signals import rounded
-from .values import Note
+from .values import Note, Pattern, Severity, Side
 from .words import note_text
 
 
@@ -17,7 +17,7 @@ class Fault:
     """One fault in one rep: what, how bad, and the evidence (value against threshold, at a time)."""
 
     code: str  # result-contract.md fault codes
-    severity: str  # "minor" | "major"
+    severity: Severity
     value: float
     threshold: float
     time_s: float
@@ -42,7 +42,7 @@ class Fault:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Fault":
-        return cls(d["code"], d["severity"], d["value"], d["threshold"], d.get("time_s", 0.0), d.get("metric", ""),
+        return cls(d["code"], Severity(d["severity"]), d["value"], d["threshold"], d.get("time_s", 0.0), d.get("metric", ""),
                    d.get("source", ""), d.get("leg"), bool(d.get("possible", False)), d.get("uncertainty"))
 
 
@@ -52,7 +52,7 @@ class RepResult:
     start_s: float
     bottom_s: float
     end_s: float
-    lead_leg: str | None
+    lead_leg: Side | None
     metrics: dict[str, float | None]
     faults: list[Fault] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # in words in result.json (read back as Note.said)
@@ -71,7 +71,7 @@ class RepResult:
     @classmethod
     def from_dict(cls, d: dict) -> "RepResult":
         frames = d.get("frames")
-        return cls(d["index"], d["start_s"], d["bottom_s"], d["end_s"], d.get("lead_leg"),
+        return cls(d["index"], d["start_s"], d["bottom_s"], d["end_s"], Side(d["lead_leg"]) if d.get("lead_leg") else None,
                    {k: (float("nan") if v is None else v) for k, v in d["metrics"].items()},
                    [Fault.from_dict(f) for f in d["faults"]], [Note.said(n) for n in d.get("notes", [])],
                    (frames["start"], frames["bottom"], frames["end"]) if frames else None)
@@ -81,7 +81,7 @@ class RepResult:
 class PatternResult:
     """What one movement analysis found in one clip."""
 
-    pattern: str  # "hinge" | "lunge"
+    pattern: Pattern
     measurable: bool  # False: the view cannot show this pattern's measures
     reps: list[RepResult]
     score: int | None
@@ -105,9 +105,10 @@ def graded(code: str, value: float | None, rule: dict, metric: str, time_s: floa
     past = (lambda lim: value - lim) if above else (lambda lim: lim - value)
     source = rule.get("source", "")
     if "major" in rule and past(rule["major"]) > u:
-        return Fault(code, "major", float(value), float(rule["major"]), time_s, metric, source, None, False, uncertainty)
+        return Fault(code, Severity.MAJOR, float(value), float(rule["major"]), time_s, metric, source, None, False,
+                     uncertainty)
     if "minor" in rule and past(rule["minor"]) > 0:
-        return Fault(code, "minor", float(value), float(rule["minor"]), time_s, metric, source, None,
+        return Fault(code, Severity.MINOR, float(value), float(rule["minor"]), time_s, metric, source, None,
                      past(rule["minor"]) <= u, uncertainty)
     return None
 

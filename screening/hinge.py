@@ -42,7 +42,7 @@ from .spine import (
     spinal_flexion,
     spine_shape,
 )
-from .values import Note
+from .values import Note, Pattern
 
 BOTTOM_SHARE = 0.9  # the bottom of a rep: frames within this share of its peak trunk inclination
 #: the back outline stands for the spine only in a true side view: rendered side views read 0.1-0.2, the
@@ -287,7 +287,7 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
     floor (True: a deadlift was named; False: another level was; None: read rep by rep, :func:`from_the_floor`)."""
     notes: list[Note] = []
     if kin.view_kind != "side":
-        return PatternResult("hinge", False, [], None, [Note.of("hinge_needs_side", view=kin.view_kind)])
+        return PatternResult(Pattern.HINGE, False, [], None, [Note.of("hinge_needs_side", view=kin.view_kind)])
     t = kin.time_s
     trunk = trunk_change(kin)
     r = th["reps"]
@@ -401,5 +401,5 @@ def analyze_hinge(cs: CleanSeries, kin: Kinematics, th: dict, lift_from_floor: b
     if not reps:
         notes.append(Note.of("no_hinge_reps", prominence_deg=r["hinge_prominence_deg"]))
     judged = thresholds_for(th, average_back=reference is None, from_floor=floor)["hinge"]["lumbar_flexion"]
-    return PatternResult("hinge", True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine},
+    return PatternResult(Pattern.HINGE, True, reps, pattern_score(reps), notes, {"spinal_flexion_deg": spine},
                          extras={"lumbar_flexion": (judged["minor"], judged["major"])})

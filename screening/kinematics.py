@@ -27,7 +27,7 @@ from .angles import (
 from .clean import FRONT_ABOVE, SIDE_BELOW, CleanSeries, spread_ratio, upright_frames
 from .landmarks import LM
 from .signals import frame_step, quiet, runs
-from .values import Note
+from .values import BaselineSource, Note, View
 
 #: silhouette width across the mid-shank (shank lengths) above which the lower legs count as hidden: a leg
 #: reads 0.28-0.45 (good mornings, deadlifts with the shins clear), a plate in front of them 0.9-1.7
@@ -83,9 +83,9 @@ class Kinematics:
     values: dict[str, np.ndarray]  # name -> (N,), NaN where missing or not measurable
     baseline: dict[str, float]  # name -> standing value
     baseline_window_s: tuple[float, float] | None
-    baseline_source: str  # a values.BaselineSource ("standing at the start", "first standing frames", ...)
+    baseline_source: BaselineSource
     segments: Segments
-    view_kind: str
+    view_kind: View
     notes: list[Note] = field(default_factory=list)
 
     def change(self, name: str) -> np.ndarray:
@@ -230,7 +230,7 @@ def kinematics(cs: CleanSeries) -> Kinematics:
         notes.append(Note.of("side_measures_not_measurable", view=view.kind))
     if view.kind != "front":
         notes.append(Note.of("front_measures_not_measurable", view=view.kind))
-    return Kinematics(cs.time_s, values, baseline, window, source, seg, view.kind, notes)
+    return Kinematics(cs.time_s, values, baseline, window, BaselineSource(source), seg, view.kind, notes)
 
 
 def _run_starts(time_s: np.ndarray, mask: np.ndarray) -> list[float]:

@@ -18,7 +18,7 @@ else:  # Python 3.10
     import tomli as tomllib
 
 from .errors import ScreeningError
-from .values import Pattern, Verdict
+from .values import Pattern, Severity, Source, Verdict
 
 __all__ = ["DEFAULT_PATH", "PATTERNS", "VERDICTS", "Level", "Continuum", "load_continuum", "Finding", "Placement",
            "short_name"]
@@ -139,7 +139,7 @@ class Finding:
     reported, not acted on)."""
 
     code: str
-    severity: str
+    severity: Severity
     reps: tuple[int, ...] = ()
     leg: str | None = None
     detail: str = ""
@@ -149,17 +149,17 @@ class Finding:
 
 @dataclass
 class Placement:
-    pattern: str
+    pattern: Pattern
     level: int
     level_name: str
     load_position: str
-    verdict: str
+    verdict: Verdict
     next_step: str
     reasons: list[str]
     next_level: int
     next_level_name: str
     next_load_position: str
-    exercise_source: str  # "given" | "inferred"
+    exercise_source: Source
     cues: list[str] = field(default_factory=list)
     #: the measured verdict when the clinician changed it (a stored session's override; not in result.json)
     measured_verdict: str | None = None
@@ -175,9 +175,10 @@ class Placement:
     @classmethod
     def from_dict(cls, d: dict) -> "Placement":
         nxt = d.get("next") or {}
-        return cls(d["pattern"], int(d["level"]), d["level_name"], d["load_position"], d["verdict"], d["next_step"],
+        return cls(Pattern(d["pattern"]), int(d["level"]), d["level_name"], d["load_position"], Verdict(d["verdict"]),
+                   d["next_step"],
                    list(d.get("reasons", [])), int(nxt.get("level", d["level"])), nxt.get("level_name", d["level_name"]),
-                   nxt.get("load_position", d["load_position"]), d.get("exercise_source", "given"),
+                   nxt.get("load_position", d["load_position"]), Source(d.get("exercise_source", "given")),
                    list(d.get("cues", [])))
 
 

@@ -27,7 +27,7 @@ from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
 from .reps import segment_reps
 from .signals import frame_step, moving_nanmedian, nanmax, nanmedian, quiet, rounded, sample_rate, window_mask
-from .values import Note
+from .values import Note, Pattern, Severity, Side
 
 #: the bottom of a rep: frames where the hips are within this share of the rep's deepest drop
 BOTTOM_SHARE = 0.9
@@ -441,7 +441,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     """Reps, lead legs, per-rep metrics and faults, per-leg summaries and asymmetry, and the score."""
     notes: list[Note] = []
     if kin.view_kind not in ("side", "front", "oblique"):
-        return PatternResult("lunge", False, [], None, [Note.of("lunge_needs_side_or_front")])
+        return PatternResult(Pattern.LUNGE, False, [], None, [Note.of("lunge_needs_side_or_front")])
     oblique = kin.view_kind == "oblique"
     t = kin.time_s
     drop = hip_drop(cs, kin)
@@ -511,12 +511,13 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         faults = rep_faults(metrics, lu, rep.bottom_s, variant)
         metrics["fault_severity"] = fault_severity(metrics, lu, variant)
         if rep.ends_at_bottom:
-            faults.append(Fault("unfinished_rep", "major", rep.depth, 0.0, rep.bottom_s, "hip_drop_leg_lengths",
+            faults.append(Fault("unfinished_rep", Severity.MAJOR, rep.depth, 0.0, rep.bottom_s, "hip_drop_leg_lengths",
                                 "metrics.md Score: an unfinished rep scores 1"))
             rep_notes.append(Note.of("left_before_up"))
         if rep.starts_at_bottom:
             rep_notes.append(Note.of("starts_at_bottom"))
-        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, lead, metrics, faults, rep_notes,
+        reps.append(RepResult(rep.index, rep.start_s, rep.bottom_s, rep.end_s, Side(lead) if lead else None, metrics,
+                              faults, rep_notes,
                               frames=(rep.start_i, rep.bottom_i, rep.end_i)))
     notes += oblique_notes() if oblique else view_notes(cs.view.kind, lateral)
     extras = summarise_legs(reps, lu)
@@ -601,14 +602,14 @@ def summarise_legs(reps: list[RepResult], lu: dict) -> LungeExtras:
                 left_worse = {"rear_knee_height_shanks": a > b, "hip_drop_leg_lengths": a < b,
                               "front_knee_flexion_deg": a < b, "lateral_trunk_lean_deg": a > b}
                 worse = "left" if left_worse.get(name, abs(a) > abs(b)) else "right"
-                set_faults.append(Fault("asymmetry", "minor", pct, float(rule["minor"]), 0.0, name,
+                set_faults.append(Fault("asymmetry", Severity.MINOR, pct, float(rule["minor"]), 0.0, name,
                                         rule.get("source", ""), worse))
     return LungeExtras("split", legs, asym, set_faults)
 
 
 def lunge_result(reps: list[RepResult], notes: list[Note], extras: LungeExtras,
                  series: dict[str, np.ndarray]) -> PatternResult:
-    res = PatternResult("lunge", True, reps, pattern_score(reps, extras.set_faults), notes, series)
+    res = PatternResult(Pattern.LUNGE, True, reps, pattern_score(reps, extras.set_faults), notes, series)
     res.extras = extras
     return res
 

@@ -34,7 +34,8 @@ from .quality import out_of_picture, refusal, withheld
 from .result import atomic_path, build_screen, write_csv, write_json, write_reps_csv
 from .screen import Filmed, Measurement, PersonMeta, Screen
 from .signals import quiet, window_mask
-from .values import Note
+from .values import Note, Pattern
+from .values import Source as Given  # where a value came from (video.Source is a clip)
 from .video import ReadReport, Source, VideoInfo, probe
 from .words import SHOULDERS_SEEN, note_text, notes_text
 
@@ -351,7 +352,8 @@ def analyze_two_views(side: Source, front: Source, pattern: str = "lunge", filme
     assert f.measured is not None and f.measured.movement is not None
     merged = merge_views(s.measured.movement, f.measured.movement, th)
     screen = s.replace(
-        pattern="lunge", pattern_source="given", measurable=merged.measurable, analysis_notes=notes_text(merged.notes),
+        pattern=Pattern.LUNGE, pattern_source=Given.GIVEN, measurable=merged.measurable,
+        analysis_notes=notes_text(merged.notes),
         reps=list(merged.reps), score=merged.score, lunge=merged.extras,
         person=PersonMeta(min(s.person.detected_fraction or 0, f.person.detected_fraction or 0),
                           tuple(note_text(Note.of("from_clip", clip=role, note=Note.said(n), capital=False))

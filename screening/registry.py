@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .values import Pattern
+
 __all__ = ["Metric", "FaultRule", "METRICS", "FAULT_RULES", "FAULT_WORDS", "metric", "metrics_of",
            "rules_of", "key_metrics", "table_metrics", "fault_words", "unit_symbol", "number"]
 
@@ -30,7 +32,7 @@ class Metric:
     """One per-rep measure of a pattern."""
 
     name: str  # result-contract.md's name, the key in result.json
-    pattern: str  # "hinge" | "lunge"
+    pattern: Pattern
     views: tuple[str, ...]  # the camera views that show it
     unit: str  # "deg", "s", "leg lengths", ...; "" for a ratio or a score
     label: str  # what a physiotherapist reads
@@ -245,7 +247,7 @@ class FaultRule:
     fault. ``variants``: the lunges the rule is meant for."""
 
     code: str  # result-contract.md's fault code
-    pattern: str
+    pattern: Pattern
     metric: str
     config: str
     key: str | None = None
@@ -257,23 +259,23 @@ class FaultRule:
 SPLIT, LATERAL = ("split",), ("lateral",)
 #: every fault rule; a lunge rep gets one fault of a code at most (balance loss has two rules)
 FAULT_RULES: tuple[FaultRule, ...] = (
-    FaultRule("lumbar_flexion", "hinge", "spinal_flexion_deg", "lumbar_flexion"),
-    FaultRule("squatted_hinge", "hinge", "knee_hip_ratio", "squatted_hinge"),
-    FaultRule("short_hip_range", "hinge", "hip_flexion_deg", "short_hip_range", above=False),
-    FaultRule("no_posterior_shift", "hinge", "hip_shift_leg_lengths", "no_posterior_shift", above=False),
-    FaultRule("head_out_of_line", "hinge", "head_angle_change_deg", "head_out_of_line"),
-    FaultRule("spine_first", "hinge", "spine_lead_s", "spine_first", "lead_s", at_start=True),
-    FaultRule("hips_rise_first", "hinge", "hips_rise_deg", "hips_rise_first"),
-    FaultRule("knee_valgus", "lunge", "knee_valgus_fppa_deg", "knee_valgus"),
+    FaultRule("lumbar_flexion", Pattern.HINGE, "spinal_flexion_deg", "lumbar_flexion"),
+    FaultRule("squatted_hinge", Pattern.HINGE, "knee_hip_ratio", "squatted_hinge"),
+    FaultRule("short_hip_range", Pattern.HINGE, "hip_flexion_deg", "short_hip_range", above=False),
+    FaultRule("no_posterior_shift", Pattern.HINGE, "hip_shift_leg_lengths", "no_posterior_shift", above=False),
+    FaultRule("head_out_of_line", Pattern.HINGE, "head_angle_change_deg", "head_out_of_line"),
+    FaultRule("spine_first", Pattern.HINGE, "spine_lead_s", "spine_first", "lead_s", at_start=True),
+    FaultRule("hips_rise_first", Pattern.HINGE, "hips_rise_deg", "hips_rise_first"),
+    FaultRule("knee_valgus", Pattern.LUNGE, "knee_valgus_fppa_deg", "knee_valgus"),
     # a lateral lunge tilts the pelvis toward the working leg, pitches the trunk forward (it hinges at the
     # hips) and moves the hips sideways by design: those rules are the split lunge's
-    FaultRule("pelvic_drop", "lunge", "pelvic_obliquity_change_deg", "pelvic_drop", variants=SPLIT),
-    FaultRule("lateral_trunk_lean", "lunge", "lateral_trunk_lean_deg", "lateral_trunk_lean"),
-    FaultRule("trunk_pitch", "lunge", "trunk_pitch_change_deg", "trunk_pitch", variants=SPLIT),
-    FaultRule("shallow", "lunge", "rear_knee_height_shanks", "shallow", "minor", variants=SPLIT),
-    FaultRule("shallow", "lunge", "front_thigh_angle_deg", "shallow", "lateral_thigh_deg", variants=LATERAL),
-    FaultRule("balance_loss", "lunge", "front_foot_movement_foot_lengths", "balance_loss", "foot_lengths"),
-    FaultRule("balance_loss", "lunge", "ml_sway_hip_widths", "balance_loss", "sway_hip_widths", variants=SPLIT),
+    FaultRule("pelvic_drop", Pattern.LUNGE, "pelvic_obliquity_change_deg", "pelvic_drop", variants=SPLIT),
+    FaultRule("lateral_trunk_lean", Pattern.LUNGE, "lateral_trunk_lean_deg", "lateral_trunk_lean"),
+    FaultRule("trunk_pitch", Pattern.LUNGE, "trunk_pitch_change_deg", "trunk_pitch", variants=SPLIT),
+    FaultRule("shallow", Pattern.LUNGE, "rear_knee_height_shanks", "shallow", "minor", variants=SPLIT),
+    FaultRule("shallow", Pattern.LUNGE, "front_thigh_angle_deg", "shallow", "lateral_thigh_deg", variants=LATERAL),
+    FaultRule("balance_loss", Pattern.LUNGE, "front_foot_movement_foot_lengths", "balance_loss", "foot_lengths"),
+    FaultRule("balance_loss", Pattern.LUNGE, "ml_sway_hip_widths", "balance_loss", "sway_hip_widths", variants=SPLIT),
 )
 
 #: each fault code in a physiotherapist's words
@@ -295,7 +297,7 @@ FAULT_WORDS = {
     "unfinished_rep": "unfinished rep",
 }
 
-_BY_NAME = {(m.pattern, m.name): m for m in METRICS}
+_BY_NAME: dict[tuple[str, str], Metric] = {(m.pattern, m.name): m for m in METRICS}
 
 
 def metric(name: str, pattern: str | None = None) -> Metric:

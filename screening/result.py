@@ -20,7 +20,7 @@ from .clean import CleanSeries
 from .kinematics import Kinematics
 from .pose import PoseSeries
 from .screen import Baseline, PersonMeta, Screen, VideoMeta, ViewMeta
-from .values import Note
+from .values import Note, Pattern, Source
 from .video import VideoInfo
 from .words import notes_text
 
@@ -51,7 +51,7 @@ def build_screen(info: VideoInfo, series: PoseSeries, cs: CleanSeries, kin: Kine
         person=PersonMeta(detected, tuple(notes_text(notes)), series.people_in_view),
         view=ViewMeta(cs.view.kind, cs.view.facing, cs.view.near_side, cs.view.spread_ratio, cs.roll_deg,
                       cs.view.hip_spread_ratio),
-        pattern=pattern, pattern_source=pattern_source,
+        pattern=Pattern(pattern), pattern_source=Source(pattern_source),
         measurable=analysis.measurable if analysis is not None else None,
         analysis_notes=notes_text(analysis.notes) if analysis is not None else [],
         reps=list(analysis.reps) if analysis is not None else [],

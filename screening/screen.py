@@ -24,6 +24,7 @@ from .errors import ScreeningError
 from .findings import Fault, RepResult, SetFinding, Trend, pattern_score, set_findings, trends
 from .ladder import VERDICTS, Placement, load_continuum
 from .signals import finite_or_zero, rounded
+from .values import BaselineSource, Facing, Pattern, Side, Source, View
 
 if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy imports
     from .annotate import Recording
@@ -91,9 +92,9 @@ class PersonMeta:
 
 @dataclass(frozen=True)
 class ViewMeta:
-    kind: str = "unknown"  # "side" | "front" | "oblique"
-    facing: str | None = None
-    near_side: str | None = None
+    kind: View = View.UNKNOWN
+    facing: Facing | None = None
+    near_side: Side | None = None
     shoulder_spread_ratio: float | None = None
     camera_roll_deg: float | None = None
     hip_spread_ratio: float | None = None
@@ -106,7 +107,9 @@ class ViewMeta:
 
     @classmethod
     def from_json(cls, d: dict) -> "ViewMeta":
-        return cls(d.get("kind", "unknown"), d.get("facing"), d.get("near_side"), d.get("shoulder_spread_ratio"),
+        facing, near = d.get("facing"), d.get("near_side")
+        return cls(View(d.get("kind", "unknown")), Facing(facing) if facing else None, Side(near) if near else None,
+                   d.get("shoulder_spread_ratio"),
                    d.get("camera_roll_deg"), d.get("hip_spread_ratio"))
 
 
@@ -114,7 +117,7 @@ class ViewMeta:
 class Baseline:
     """The person's standing values the changes are measured from."""
 
-    source: str = "none"  # a values.BaselineSource ("standing at the start", "first standing frames", ...)
+    source: BaselineSource = BaselineSource.NONE
     window_s: tuple[float, float] | None = None
     values: dict[str, float] = field(default_factory=dict)
 
@@ -125,7 +128,7 @@ class Baseline:
     @classmethod
     def from_json(cls, d: dict) -> "Baseline":
         w = d.get("window_s")
-        return cls(d.get("source", "none"), tuple(w) if w else None,
+        return cls(BaselineSource(d.get("source", "none")), tuple(w) if w else None,
                    {k: (math.nan if v is None else v) for k, v in (d.get("values") or {}).items()})
 
 
@@ -159,8 +162,8 @@ class Screen:
     video: VideoMeta = field(default_factory=VideoMeta)
     person: PersonMeta = field(default_factory=PersonMeta)
     view: ViewMeta = field(default_factory=ViewMeta)
-    pattern: str = "unknown"  # "hinge" | "lunge" | "unknown"
-    pattern_source: str = "given"  # "given" | "inferred"
+    pattern: Pattern = Pattern.UNKNOWN
+    pattern_source: Source = Source.GIVEN
     measurable: bool | None = None  # None: no movement analysis ran
     analysis_notes: list[str] = field(default_factory=list)
     reps: list[RepResult] = field(default_factory=list)
@@ -280,8 +283,8 @@ class Screen:
                             placement.load_position if placement else None, pain)
             return cls(
                 video=VideoMeta.from_json(d["video"]), person=PersonMeta.from_json(d["person"]),
-                view=ViewMeta.from_json(d["view"]), pattern=d["pattern"],
-                pattern_source=d.get("pattern_source", "given"), measurable=d.get("measurable"),
+                view=ViewMeta.from_json(d["view"]), pattern=Pattern(d["pattern"]),
+                pattern_source=Source(d.get("pattern_source", "given")), measurable=d.get("measurable"),
                 analysis_notes=list(d.get("analysis_notes", [])), reps=reps, score=score, lunge=lunge,
                 filmed=filmed, placement=placement, placement_notes=list(d.get("placement_notes", [])),
                 baseline=Baseline.from_json(d.get("baseline") or {}), pose_backend=d.get("pose_backend", ""),

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .errors import ScreeningError
 from .ladder import VERDICTS
+from .values import Verdict
 
 __all__ = ["Store", "StoreError", "Client", "Session", "default_store_path", "clean_name", "name_key",
            "shown_text", "SCHEMA_VERSION", "MIGRATIONS", "KEY_MEASURES", "VERDICTS", "NAME_MAX_CHARS"]
@@ -487,7 +488,7 @@ class Store:
             p.reasons.insert(0, f"{OVERRIDE_REASON} to {session.override_verdict.upper()} on "
                                 f"{(session.override_at or '')[:10]} (measured: {p.verdict.upper()}): "
                                 f"{session.override_reason}")
-            p.measured_verdict, p.verdict = p.verdict, session.override_verdict
+            p.measured_verdict, p.verdict = p.verdict, Verdict(session.override_verdict)
         return screen
 
     def file(self, session_id: int, kind: str) -> bytes | None:
