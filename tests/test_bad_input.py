@@ -33,7 +33,7 @@ def frames_of(clip: Path = CLIP):
 
 def write_video(path: Path, frames, fps=30, codec="libx264", times=None, pix_fmt="yuv420p", container_options=None,
                 codec_options=None):
-    from tests.test_video_input import write_clip
+    from tests.support_clips import write_clip
 
     return write_clip(path, frames, fps, times=times, codec=codec, pix_fmt=pix_fmt, options=container_options,
                       codec_options=codec_options)

@@ -27,7 +27,7 @@ import pytest
 
 from screening.landmarks import LM
 from screening.live import CHECK_WINDOW, camera_check
-from tests.test_live import H, W, Clock, FakeBackend, standing
+from tests.support_live import H, W, Clock, FakeBackend, standing
 
 REPO = Path(__file__).resolve().parents[1]
 _CACHE: dict = {}
@@ -71,7 +71,7 @@ class Home:
     def __init__(self, monkeypatch, tmp_path, pattern: str):
         from streamlit.testing.v1 import AppTest
 
-        from tests.test_records_issue26 import _run_page
+        from tests.support_records import _run_page
 
         self.camera = Camera()
         monkeypatch.setitem(sys.modules, "streamlit_webrtc", self.camera.module)

@@ -17,8 +17,7 @@ import pytest
 
 from screening import live
 from screening.live import COUNT_THREAD, LiveSession
-from tests.test_app_browser import server  # noqa: F401 - the page, on a server of this module's own
-from tests.test_live import FakeBackend
+from tests.support_live import FakeBackend
 
 W, H = 320, 240
 
@@ -236,9 +235,9 @@ def test_renewing_the_holder_deletes_the_last_set_and_makes_nothing_new():
 
 # ------------------------------------------------------------------------------------------------ the page
 @pytest.mark.browser
-def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):  # noqa: F811
+def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):
     """Every visit to the live or home page used to leave an empty set folder (and a thread) behind."""
-    from tests.test_live_browser import Camera
+    from tests.support_browser import Camera
 
     cam = Camera(Path("/dev/null"))
     try:
@@ -253,10 +252,9 @@ def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):  # n
 
 
 @pytest.mark.browser
-def test_closing_the_tab_mid_set_deletes_the_recording(server, tmp_path):  # noqa: F811
+def test_closing_the_tab_mid_set_deletes_the_recording(server, tmp_path):
     """A set recording when its tab is closed: the recording is gone within seconds, not at the server's end."""
-    from tests.test_live_browser import Camera, _y4m
-    from tests.test_app_browser import REPO
+    from tests.support_browser import REPO, Camera, _y4m
 
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_path / "hinge.y4m"))
     try:

@@ -127,7 +127,7 @@ def test_served_beyond_this_computer_the_page_asks_for_the_password(tmp_path):
     """Started on an address other than localhost (127.0.0.2 stands in for the clinic's network address):
     closed while no password is set; then the sign-in form, a wrong password refused, the right one opens
     the pages."""
-    from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
+    from tests.support_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
 
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing")

@@ -168,7 +168,7 @@ def test_nowva_lunge_lead_leg_with_the_labels_as_tracked_and_swapped(nowva_serie
     """nowva_lunge (32 s, real MediaPipe): every rep's lead leg as read off the frames, from the series as
     tracked and with the tracker's leg labels swapped for the whole clip. At most one rep of 11 may miss
     (unknown or wrong): one bottom can fall on a tracking glitch of a real clip; none does today."""
-    from test_lunge_real import NOWVA_LUNGE_LEAD
+    from tests.support_clips import NOWVA_LUNGE_LEAD
 
     for series in (nowva_series, swap_leg_labels(nowva_series)):
         res = analyse(series)

@@ -11,43 +11,7 @@ import pytest
 from screening import cli
 from screening.errors import VideoError
 from screening.video import VideoWriter, _opencv_converts, keyframe_times, probe, read_frames
-
-
-def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
-    """An asymmetric test picture: red block top-left, green bar along the bottom, a moving dot."""
-    img = np.full((h, w, 3), 40, np.uint8)
-    img[: h // 4, : w // 3] = (230, 30, 30)
-    img[-h // 8:, :] = (30, 200, 30)
-    img[h // 2 - 8: h // 2 + 8, (i * 7) % (w - 16): (i * 7) % (w - 16) + 16] = 255
-    return img
-
-
-def write_clip(path, frames, fps=30.0, rotation=None, times=None, codec="libx264", pix_fmt="yuv420p",
-               options=None, codec_options=None):
-    """Write RGB frames (H.264 unless ``codec`` says otherwise); ``rotation`` stores a display rotation
-    (counter-clockwise degrees); ``times`` the frames' own timestamps; ``options`` the container's,
-    ``codec_options`` the encoder's."""
-    h, w = frames[0].shape[:2]
-    c = av.open(str(path), "w", options=options or {})
-    s = c.add_stream(codec, rate=int(fps))
-    s.width, s.height, s.pix_fmt = w, h, pix_fmt
-    if codec_options:
-        s.options = dict(codec_options)
-    if rotation:
-        s.set_display_rotation(rotation)
-    from fractions import Fraction
-
-    s.codec_context.time_base = Fraction(1, 1000)
-    for i, f in enumerate(frames):
-        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
-        vf.pts = int(round((times[i] if times is not None else i / fps) * 1000))
-        vf.time_base = Fraction(1, 1000)
-        for p in s.encode(vf):
-            c.mux(p)
-    for p in s.encode():
-        c.mux(p)
-    c.close()
-    return path
+from tests.support_clips import pattern_frame, write_clip
 
 
 @pytest.mark.parametrize("rotation", [90, 270])
