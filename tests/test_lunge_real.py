@@ -20,8 +20,6 @@ import pytest
 from screening import cli
 from tests.support_clips import NOWVA_LUNGE_LEAD
 
-pytestmark = pytest.mark.real_video
-
 
 def analyse(shared, name, tmp_path, capsys, *extra) -> dict:
     code = cli.main(["analyze", str(shared / name), "--out", str(tmp_path), "--no-video", "--quiet", *extra])
@@ -31,6 +29,7 @@ def analyse(shared, name, tmp_path, capsys, *extra) -> dict:
     return json.loads((tmp_path / "result.json").read_text())
 
 
+@pytest.mark.real_video
 def test_split_squat_from_the_side(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "nowva_lunge.mp4", tmp_path, capsys)
     assert r["pattern"] == "lunge" and r["pattern_source"] == "inferred"
@@ -50,6 +49,7 @@ def test_split_squat_from_the_side(shared_videos, tmp_path, capsys):
     assert r["lunge"]["legs"]["right"]["reps"] == 11 and "left" not in r["lunge"]["legs"]
 
 
+@pytest.mark.real_video
 def test_lateral_lunge_from_the_front(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "nowva_side_lunge.mp4", tmp_path, capsys)
     assert r["pattern"] == "lunge"
@@ -65,6 +65,7 @@ def test_lateral_lunge_from_the_front(shared_videos, tmp_path, capsys):
         assert rep["metrics"]["lateral_trunk_lean_deg"] > 0
 
 
+@pytest.mark.rendered
 def test_two_views_of_one_set_merge_into_one_result(repo, tmp_path, capsys):
     """`--side A --front B`: each clip analysed into its own folder, one merged result with the side
     view's depth and the front view's valgus, valid against the JSON Schema."""

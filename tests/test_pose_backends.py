@@ -359,6 +359,7 @@ def _feed(backend, frames) -> np.ndarray:
     return np.array(out)
 
 
+@pytest.mark.rendered
 def test_landmarks_follow_a_jump_at_once(repo):
     """MediaPipe's Tasks graph smooths one tracked pose's landmarks in video mode (a One Euro filter, no option to
     stop it); the backend's clock makes that filter a no-op. A picture shifted 40 px: the landmarks follow within
@@ -373,6 +374,7 @@ def test_landmarks_follow_a_jump_at_once(repo):
     assert jump[0] > 38, np.round(jump, 1)
 
 
+@pytest.mark.rendered
 def test_visibility_drops_at_once_when_the_legs_are_hidden(repo):
     """... and their visibility with a low-pass filter (0.1 of each new reading), which the backend undoes: the
     ankles hidden, their visibility falls at that frame (the graph's own output takes 6 frames to pass 0.5)."""
@@ -384,6 +386,7 @@ def test_visibility_drops_at_once_when_the_legs_are_hidden(repo):
     assert vis[5] > 0.5 and vis[6] < 0.2, np.round(vis, 3)
 
 
+@pytest.mark.rendered
 def test_visibility_after_frames_without_anybody(repo):
     """The graph's visibility filter is fed nothing where nobody is found and carries its state across the gap:
     the first reading after it is undone with the last one before (read as given: 0.60 where 0.06 was seen)."""

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "hinge_side_clean_a.mp4"
 
 
+@pytest.mark.rendered
 def test_blurred_faces_in_the_key_frame_and_the_file_name_only(tmp_path):
     outs = {}
     for blur in (False, True):

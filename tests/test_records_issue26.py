@@ -127,6 +127,7 @@ def store_of_three(tmp_path, results) -> tuple[Path, list[int]]:
 
 
 # -------------------------------------------------------------- point 7: a session without a verdict
+@pytest.mark.rendered
 def test_a_session_without_a_verdict_keeps_the_exercise_it_was_filmed_at(tmp_path, capsys):
     db = tmp_path / "clinic.db"
     code = cli.main(["analyze", str(CLIPS / "hinge_oblique45_clean.mp4"), "--out", str(tmp_path / "out"), "--quiet",
@@ -142,6 +143,7 @@ def test_a_session_without_a_verdict_keeps_the_exercise_it_was_filmed_at(tmp_pat
     assert "hinge level 4 (Romanian deadlift), bear hug  NO VERDICT" in line
 
 
+@pytest.mark.rendered
 def test_a_session_without_a_verdict_is_on_the_path_in_grey(monkeypatch, store_of_three):
     db, ids = store_of_three
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -156,6 +158,7 @@ def test_a_session_without_a_verdict_is_on_the_path_in_grey(monkeypatch, store_o
 
 
 # -------------------------------------------------------------- point 7: the charts' date axis
+@pytest.mark.rendered
 def test_the_charts_date_axis_reads_as_the_tables_do(monkeypatch, store_of_three):
     db, ids = store_of_three
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -189,6 +192,7 @@ def hinge_hinge_lunge(tmp_path, results) -> tuple[Path, list[int]]:
     return db, ids
 
 
+@pytest.mark.rendered
 def test_compare_offers_the_two_latest_sessions_of_one_movement_and_says_so(monkeypatch, hinge_hinge_lunge):
     db, (hinge_1, hinge_2, lunge) = hinge_hinge_lunge
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -200,6 +204,7 @@ def test_compare_offers_the_two_latest_sessions_of_one_movement_and_says_so(monk
     assert f"compare?a={hinge_1}&b={hinge_2}" in link
 
 
+@pytest.mark.rendered
 def test_comparing_two_movements_says_their_measures_cannot_be_compared(monkeypatch, hinge_hinge_lunge):
     db, (_, hinge_2, lunge) = hinge_hinge_lunge
     at = page(monkeypatch, db, "compare_page", a=hinge_2, b=lunge)
@@ -243,10 +248,12 @@ def test_an_exercise_that_names_no_level_exactly_is_refused_before_any_analysis(
     assert all(key in err for key in keys), err  # the list of valid keys
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("argv", [["--exercise", "split_squat"], ["--exercise", "Split Squat"],
                                   ["--exercise", "SPLIT-SQUAT"], ["--exercise", "rdl"], ["--exercise", "RDL"],
                                   ["--exercise", "Romanian deadlift (load in the hands, knees soft)"],
                                   ["--exercise", "4", "--pattern", "hinge"], ["--exercise", "lateral_lunge"]])
+@pytest.mark.rendered
 def test_a_levels_key_number_or_full_name_in_any_case_is_taken(tmp_path, capsys, no_analysis, argv):
     code = cli.main(["analyze", str(CLIPS / "hinge_side_clean_a.mp4"), "--out", str(tmp_path / "out"), "--quiet",
                      "--no-video", *argv])
@@ -254,6 +261,7 @@ def test_a_levels_key_number_or_full_name_in_any_case_is_taken(tmp_path, capsys,
 
 
 # -------------------------------------------------------------- point 9: no deprecated Streamlit call
+@pytest.mark.rendered
 def test_the_records_pages_and_the_spoken_cue_make_no_deprecated_streamlit_call(monkeypatch, store_of_three,
                                                                                  deprecations):
     db, ids = store_of_three

@@ -58,6 +58,7 @@ def test_names_that_differ_only_in_case_or_unicode_form_are_one_client(tmp_path,
     assert store.client(second).id == made.id and len(store.clients()) == 1
 
 
+@pytest.mark.rendered
 def test_a_session_saved_under_another_case_goes_to_that_client_and_says_so(tmp_path, screen, capsys, result):
     db = tmp_path / "s.db"
     store = Store(db)
@@ -70,6 +71,7 @@ def test_a_session_saved_under_another_case_goes_to_that_client_and_says_so(tmp_
     assert code == 0 and out.startswith("Émile Durand: 2 session(s)")
 
 
+@pytest.mark.rendered
 def test_delete_by_another_case_erases_only_the_one_client_it_names(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     store = Store(db)
@@ -115,6 +117,7 @@ def test_an_older_store_holding_look_alike_names_keeps_both_records_apart(tmp_pa
 
 
 # -------------------------------------------------------------- 2. ids never reused
+@pytest.mark.rendered
 def test_ids_of_deleted_clients_and_sessions_are_never_given_again(tmp_path, screen):
     store = Store(tmp_path / "s.db")
     first = store.save_session("Ada Lovelace", screen)
@@ -133,6 +136,7 @@ def test_ids_of_deleted_clients_and_sessions_are_never_given_again(tmp_path, scr
     assert store.session(second).clinician_notes == "" and store.session(second).override_verdict is None
 
 
+@pytest.mark.rendered
 def test_ids_are_not_reused_after_an_upgrade_either(tmp_path, screen):
     db = tmp_path / "old.db"
     old_store(db, ["One", "Two"])
@@ -142,6 +146,7 @@ def test_ids_are_not_reused_after_an_upgrade_either(tmp_path, screen):
 
 
 # -------------------------------------------------------------- 4. backups cannot destroy the store
+@pytest.mark.rendered
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
 def test_a_backup_onto_the_stores_own_files_is_refused(tmp_path, screen, capsys, suffix):
     db = tmp_path / "s.db"
@@ -154,6 +159,7 @@ def test_a_backup_onto_the_stores_own_files_is_refused(tmp_path, screen, capsys,
 
 
 # -------------------------------------------------------------- 5. private to the user on disk
+@pytest.mark.rendered
 def test_the_store_its_folder_backups_and_exports_are_private(tmp_path, screen, capsys):
     old = os.umask(0o022)  # the usual umask: files 0644 and folders 0755 unless the tool says otherwise
     try:
@@ -193,6 +199,7 @@ def test_a_name_that_cannot_be_seen_typed_or_stored_is_refused_before_the_analys
     assert "\x1b" not in err and "\x00" not in err
 
 
+@pytest.mark.rendered
 def test_a_long_cjk_name_exports(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     Store(db).save_session("漢" * NAME_MAX_CHARS, screen)
@@ -208,6 +215,7 @@ def test_names_from_an_older_store_reach_the_terminal_harmless(tmp_path, capsys)
 
 
 # -------------------------------------------------------------- 6. what cannot be done: exit 2 and what to do
+@pytest.mark.rendered
 def test_export_onto_a_file_or_a_dangling_link_says_what_to_do(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     Store(db).save_session("Ada Lovelace", screen)
@@ -237,6 +245,7 @@ def test_a_store_that_cannot_be_written_says_what_to_do(tmp_path, capsys):
     assert code == 2 and "what to do:" in err and "Traceback" not in err
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e308"])
 def test_a_result_holding_impossible_numbers_is_refused(tmp_path, result, capsys, value):
     text = result.read_text()

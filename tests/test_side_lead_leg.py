@@ -142,7 +142,7 @@ def test_reps_without_a_leg_stay_out_of_the_legs_means_and_asymmetry():
 
 
 # ------------------------------------------------------------------------------ real MediaPipe
-@pytest.mark.real_video
+@pytest.mark.rendered
 @pytest.mark.parametrize("name", SIDE_LUNGES)
 @pytest.mark.slow
 def test_rendered_side_lunges_lead_leg_with_the_labels_as_tracked_and_swapped(name):

@@ -73,7 +73,7 @@ def test_the_spine_first_timing_states_its_error(evaluated):
     assert metric("spine_lead_s", "hinge").uncertainty == pytest.approx(evaluated["spine_lead"]["mae_s"], abs=0.01)
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_the_table_is_what_the_tool_reads_today(reps):
     """Four clips measured again with real MediaPipe: their rows of the table, to a fraction of a degree."""
     clips = {c["clip"]: c for c in bench_spine.clips()}

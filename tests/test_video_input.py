@@ -89,6 +89,7 @@ def test_scaled_decoding_matches_swscale_rgb(shared_videos, clip):
     assert diff.mean() < 3.0 and np.percentile(diff, 99) <= 6, (diff.mean(), np.percentile(diff, 99))
 
 
+@pytest.mark.real_video
 def test_rotated_real_clip_measures_like_the_original(tmp_path, shared_videos):
     """A real person filmed 'sideways' with a rotation flag gives the same angles as the upright clip."""
     from screening import analyze
