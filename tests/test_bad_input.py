@@ -197,6 +197,7 @@ OUT_PROBLEMS = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", list(OUT_PROBLEMS))
 def test_an_unusable_output_folder_is_refused_before_any_tracking(kind, tmp_path, capsys):
     if kind == "output is a file":
@@ -234,6 +235,7 @@ OPTION_PROBLEMS = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", list(OPTION_PROBLEMS))
 def test_bad_options_are_refused_before_any_tracking(kind, tmp_path, capsys):
     extra, toml, words = OPTION_PROBLEMS[kind]

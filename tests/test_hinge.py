@@ -17,6 +17,8 @@ from screening.landmarks import LM
 from screening.registry import metrics_of, rules_of
 from tests.support_bodies import series_of, side_frame
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 TH = load_thresholds()
 
 

@@ -164,6 +164,7 @@ def test_at_home_a_side_on_lunge_is_told_to_face_the_camera(home):
     assert front.check.ok and front.check.view == "front", front.check
 
 
+@pytest.mark.fast
 def test_the_clinicians_live_page_still_measures_a_lunge_from_either_view():
     both = [camera_check(np.repeat(standing(v)[None], CHECK_WINDOW, axis=0), W, H, "lunge", 120.0)
             for v in ("side", "front")]
@@ -222,6 +223,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("pattern", ["hinge", "lunge"])
 def test_the_set_up_drawings_labels_overlap_nothing(pattern):
     """The lunge's drawing had "2-3 m" over "you face this way" and over the arrow, and "you" under it."""

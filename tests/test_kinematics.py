@@ -15,6 +15,8 @@ from screening.kinematics import ANGLES, angle_def, kinematics
 from screening.pose import PoseSeries
 from tests.support_bodies import H, IDX, W, series_of, side_frame, side_pose
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 
 def hinge_clip(facing: int, near="right", bottom=None) -> PoseSeries:
     bottom = BOTTOM if bottom is None else bottom

@@ -18,12 +18,14 @@ def check(pts: np.ndarray, pattern: str = "hinge", brightness: float = 120.0):
     return camera_check(np.repeat(pts[None], CHECK_WINDOW, axis=0), W, H, pattern, brightness)
 
 
+@pytest.mark.fast
 def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
     c = check(standing("side"))
     assert c.ok and c.advice == () and c.view == "side"
     assert "back" in c.view_note
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("case, pts, pattern, brightness, words", [
     ("nobody", np.full((33, 3), np.nan), "hinge", 120, "Step into the picture"),
     ("feet cut off", standing(top=40, height=470), "hinge", 120, "your feet are out of the picture"),
@@ -36,12 +38,14 @@ def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
     ("dark", standing(), "hinge", 20, "More light"),
     ("the tracker guessing", standing(visibility=0.3), "lunge", 120, "More light"),
 ])
+@pytest.mark.fast
 def test_the_check_refuses_with_the_instruction_that_fixes_it(case, pts, pattern, brightness, words):
     c = check(pts, pattern, brightness)
     assert not c.ok, case
     assert any(words in a for a in c.advice), (case, c.advice)
 
 
+@pytest.mark.fast
 def test_a_lunge_passes_from_the_front_or_the_side_and_says_what_each_view_shows():
     front, side = check(standing("front"), "lunge"), check(standing("side"), "lunge")
     assert front.ok and side.ok
@@ -49,6 +53,7 @@ def test_a_lunge_passes_from_the_front_or_the_side_and_says_what_each_view_shows
     assert "depth" in side.view_note
 
 
+@pytest.mark.fast
 def test_the_check_waits_for_the_person_to_stand_still():
     bent = standing("side")
     bent[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 0] += 150  # trunk pitched well forward: hinging
@@ -108,6 +113,7 @@ def _leftovers() -> list[str]:
     return sorted(p.name for p in Path(tempfile.gettempdir()).glob("screening-live-*"))
 
 
+@pytest.mark.fast
 def test_a_session_never_closed_leaves_nothing_behind():
     """Its count thread still running: the thread must not keep the set (and its recording) alive."""
     import gc
@@ -156,6 +162,7 @@ def test_the_live_count_is_the_count_of_the_analysis_on_a_real_clip(shared_video
     assert live >= 7  # the clip has 10-11 reps; the check and the countdown take the first 5-9 s
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("roll", [-15.0, -6.0, 8.0, 20.0])
 def test_the_level_check_reads_the_cameras_roll_from_a_standing_body(roll):
     """The tilt the check reports is the picture's roll of a straight standing body (a constructed body

@@ -73,6 +73,7 @@ def _nothing_left():
         (_folders() - before, set(_threads()) - threads)
 
 
+@pytest.mark.fast
 def test_a_set_makes_no_folder_and_starts_no_thread_before_its_first_frame():
     before, threads = _folders(), len(_threads())
     s = LiveSession("lunge", backend=FakeBackend())
@@ -189,6 +190,7 @@ def _video_frame(t: float):
     return frame
 
 
+@pytest.mark.fast
 def test_the_pages_holder_makes_nothing_until_the_camera_sends_a_frame():
     from screening.live import LiveHolder
 
@@ -204,6 +206,7 @@ def test_the_pages_holder_makes_nothing_until_the_camera_sends_a_frame():
     assert not holder.session._folder.exists()
 
 
+@pytest.mark.fast
 def test_dropping_the_pages_holder_deletes_its_set():
     """The tab's Streamlit session dropping the holder (without closing it) ends its set."""
     from screening.live import LiveHolder
@@ -217,6 +220,7 @@ def test_dropping_the_pages_holder_deletes_its_set():
     assert _until(lambda: not folder.exists() and not thread.is_alive(), 2.0)
 
 
+@pytest.mark.fast
 def test_renewing_the_holder_deletes_the_last_set_and_makes_nothing_new():
     from screening.live import LiveHolder
 

@@ -39,6 +39,7 @@ MAX_MEAN_REFERENCE_PX = 2.0
 
 
 # --------------------------------------------------------------------------------------------- the bundle
+@pytest.mark.fast
 def test_the_shipped_bundle_is_the_one_built_and_recorded():
     manifest = json.loads(pose.BUNDLE_MANIFEST.read_text())
     data = pose.BUNDLE_PATH.read_bytes()
@@ -54,6 +55,7 @@ def test_the_shipped_bundle_is_the_one_built_and_recorded():
     assert pose.shipped_bundle() == pose.BUNDLE_PATH
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("damage", ["flipped-byte", "missing"])
 def test_a_damaged_or_missing_bundle_raises_model_error(tmp_path, monkeypatch, damage):
     bad = tmp_path / pose.BUNDLE_PATH.name
@@ -285,6 +287,7 @@ class _Sink:
         self.aborted = True
 
 
+@pytest.mark.fast
 def test_a_stopped_tracking_throws_its_parts_away_unflushed(tmp_path, monkeypatch):
     """Ctrl-C (here raised by one stretch's graph) stops every stretch at its next frame; each stretch's
     recording is aborted (its encoder not flushed: a flush of the frames the encoder holds delayed the

@@ -48,6 +48,7 @@ def test_blurred_faces_in_the_key_frame_and_the_file_name_only(tmp_path):
     assert r["video"]["path"] == CLIP.name  # the name, not the folder it came from
 
 
+@pytest.mark.fast
 def test_the_head_is_pixelated_in_coarse_blocks_and_the_rest_untouched():
     from screening.annotate import blur_face, face_circle
     from screening.landmarks import LM

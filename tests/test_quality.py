@@ -12,6 +12,8 @@ from screening.quality import DARK_BELOW, out_of_picture, picture_brightness
 
 from tests.support_bodies import H, W, series_of, side_frame
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 
 def test_brightness_is_read_over_the_picture_not_its_black_bars():
     # a portrait phone clip put in a 16:9 frame: bars left and right, a well-lit picture between

@@ -47,9 +47,11 @@ def mode(path: Path) -> int:
 
 
 # -------------------------------------------------------------- 1. one identity per client
+@pytest.mark.fast
 @pytest.mark.parametrize("first, second", [("Émile Durand", "émile durand"), ("Anna Straße", "ANNA STRASSE"),
                                            ("Émile Durand", unicodedata.normalize("NFD", "Émile Durand")),
                                            ("Zoë Ångström", "ZOË ÅNGSTRÖM")])
+@pytest.mark.fast
 def test_names_that_differ_only_in_case_or_unicode_form_are_one_client(tmp_path, first, second):
     store = Store(tmp_path / "s.db")
     made = store.add_client(first)
@@ -102,6 +104,7 @@ def old_store(path: Path, names: list[str], version: int = 2) -> None:
     con.close()
 
 
+@pytest.mark.fast
 def test_an_older_store_holding_look_alike_names_keeps_both_records_apart(tmp_path):
     """Two records an older version let in ('Émile Durand' and 'émile durand', a name with a zero-width space):
     the upgrade keeps every row and id, names the later look-alike by its id, and drops the invisible character."""
@@ -178,6 +181,7 @@ def test_the_store_its_folder_backups_and_exports_are_private(tmp_path, screen, 
         os.umask(old)
 
 
+@pytest.mark.fast
 def test_an_older_store_readable_by_others_is_made_private_on_opening(tmp_path):
     db = tmp_path / "old.db"
     old_store(db, ["One"])
@@ -187,9 +191,11 @@ def test_an_older_store_readable_by_others_is_made_private_on_opening(tmp_path):
 
 
 # -------------------------------------------------------------- 6. names that can be seen and typed
+@pytest.mark.fast
 @pytest.mark.parametrize("name, why", [("Eve\x1b[2J", "U+001B"), ("Nul\x00l", "U+0000"), ("Zero\u200bWidth", "U+200B"),
                                        ("Right\u202eto left", "U+202E"), ("x" * (NAME_MAX_CHARS + 1), "too long"),
                                        ("漢" * (NAME_MAX_CHARS + 1), "too long")])
+@pytest.mark.fast
 def test_a_name_that_cannot_be_seen_typed_or_stored_is_refused_before_the_analysis(tmp_path, capsys, name, why):
     db = tmp_path / "s.db"
     t0 = time.monotonic()
@@ -207,6 +213,7 @@ def test_a_long_cjk_name_exports(tmp_path, screen, capsys):
     assert code == 0 and len(list((tmp_path / "e").iterdir())) == 1
 
 
+@pytest.mark.fast
 def test_names_from_an_older_store_reach_the_terminal_harmless(tmp_path, capsys):
     db = tmp_path / "old.db"
     old_store(db, ["Eve\x1b[2J Mallory"])
@@ -226,6 +233,7 @@ def test_export_onto_a_file_or_a_dangling_link_says_what_to_do(tmp_path, screen,
         assert code == 2 and "what to do: Give a folder" in err, err
 
 
+@pytest.mark.fast
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_store_folder_says_what_to_do(tmp_path, capsys):
     folder = tmp_path / "ro"
@@ -238,6 +246,7 @@ def test_a_read_only_store_folder_says_what_to_do(tmp_path, capsys):
         folder.chmod(0o700)
 
 
+@pytest.mark.fast
 def test_a_store_that_cannot_be_written_says_what_to_do(tmp_path, capsys):
     """As root, too: the store's path runs through a file, which no permission can make a folder."""
     (tmp_path / "plain").write_text("x")
@@ -260,6 +269,7 @@ def test_a_result_holding_impossible_numbers_is_refused(tmp_path, result, capsys
     assert len(err) < 600  # no 300-digit angle
 
 
+@pytest.mark.fast
 def test_name_key_is_the_unicode_caseless_match():
     assert name_key("Straße") == name_key("STRASSE") == "strasse"
     assert name_key("  Émile\tDurand ") == name_key(unicodedata.normalize("NFD", "émile durand"))

@@ -181,6 +181,7 @@ def test_a_pdf_table_wider_than_the_page_is_split_not_endless():
     assert max(b[2] for b in boxes) <= width - MARGIN * 72 / 25.4 + 1
 
 
+@pytest.mark.fast
 def test_a_pdf_table_of_long_sentences_wraps_inside_the_page():
     """Two columns, the second a long sentence (what changed between sessions, a fault's cue): the second
     column's cells wrap onto more lines, every line ends inside the margin, and every word is set."""
@@ -241,6 +242,7 @@ def test_the_key_frame_says_its_faults_in_units_not_in_raw_numbers(analysed):
                for s in DRAWN), DRAWN
 
 
+@pytest.mark.fast
 def test_every_source_is_named_in_words_not_as_a_file():
     """Every source a report can cite (each measure's, its accuracy's, each threshold's) is said as its
     published source or as the tool's own measurement, never as one of the repository's files."""

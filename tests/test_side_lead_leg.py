@@ -66,6 +66,7 @@ def check_same_reps(swapped, plain, truth_legs):
 
 
 # ------------------------------------------------------------------------------ the true joints (no MediaPipe)
+@pytest.mark.fast
 @pytest.mark.parametrize("name", SIDE_LUNGES)
 def test_lead_leg_does_not_follow_swapped_labels_on_the_true_joints(name):
     """The rendered clips' exact joints, their legs' labels swapped for the whole clip: the same person's
@@ -91,6 +92,7 @@ def feet(left_x: float, right_x: float, left_floor: float, right_floor: float, n
     return xy
 
 
+@pytest.mark.fast
 def test_side_lead_rule_on_hand_made_frames():
     shank = 100.0
     # facing image-right (the person's right is the near side): the front foot (labelled left, at x 400)
@@ -110,6 +112,7 @@ def test_side_lead_rule_on_hand_made_frames():
     assert side_lead(np.full((5, 33, 2), np.nan), +1, shank) == SideLead(None, None, "unknown")
 
 
+@pytest.mark.fast
 def test_a_rep_whose_leg_is_unknown_is_measured_but_left_out_of_the_per_leg_table(monkeypatch):
     """The feet read as level (the near-foot reading switched off) and the tracker's labels swapped half-way
     through the second rep's bottom (the glitch filter, which would drop the frames round the swap, switched
@@ -130,6 +133,7 @@ def test_a_rep_whose_leg_is_unknown_is_measured_but_left_out_of_the_per_leg_tabl
     assert res.extras.asymmetry_pct == {}
 
 
+@pytest.mark.fast
 def test_reps_without_a_leg_stay_out_of_the_legs_means_and_asymmetry():
     def rep(i, lead, depth):
         m = {x.name: np.nan for x in REP_METRICS} | {"hip_drop_leg_lengths": depth}

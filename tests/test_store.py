@@ -129,6 +129,7 @@ def test_delete_erases_the_client_and_leaves_nothing_in_the_files(store_with_two
     assert NAME.encode() not in raw and key_frame[200:264] not in raw
 
 
+@pytest.mark.fast
 def test_a_file_made_by_an_older_version_is_upgraded_in_place(tmp_path):
     old = tmp_path / "v1.db"
     con = sqlite3.connect(old)
@@ -153,6 +154,7 @@ def _fingerprint(path: Path) -> tuple:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", ["text", "png", "other program's database", "damaged store", "newer store"])
 def test_a_file_that_is_not_this_tools_store_is_refused_and_not_touched(tmp_path, kind):
     path = tmp_path / "given.db"
@@ -184,6 +186,7 @@ def test_a_file_that_is_not_this_tools_store_is_refused_and_not_touched(tmp_path
     assert not list(tmp_path.glob("given.db-wal"))
 
 
+@pytest.mark.fast
 def test_the_command_line_refuses_a_foreign_store_before_tracking(tmp_path, repo, capsys):
     path = tmp_path / "notes.txt"
     path.write_text("not a database")
