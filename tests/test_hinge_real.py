@@ -64,7 +64,6 @@ def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, caps
 @pytest.mark.real_video
 @pytest.mark.parametrize("clip", ["jeffchen_good.mp4", "jeffchen_bad.mp4", "jeffchen_nico_unblocked.mp4",
                                   "jeffchen_nico_blocked.mp4", "bichraix_deadlift_bad014.mp4"])
-@pytest.mark.real_video
 def test_each_deadlift_is_one_pull(shared_videos, tmp_path, capsys, clip):
     r = analyse(shared_videos, clip, tmp_path, capsys)
     assert r["pattern"] == "hinge"

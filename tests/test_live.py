@@ -38,7 +38,6 @@ def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
     ("dark", standing(), "hinge", 20, "More light"),
     ("the tracker guessing", standing(visibility=0.3), "lunge", 120, "More light"),
 ])
-@pytest.mark.fast
 def test_the_check_refuses_with_the_instruction_that_fixes_it(case, pts, pattern, brightness, words):
     c = check(pts, pattern, brightness)
     assert not c.ok, case

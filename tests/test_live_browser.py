@@ -12,6 +12,7 @@ from tests.support_browser import REPO, VIDEOS, WEBRTC_FRAME, Camera, _y4m
 
 pytestmark = pytest.mark.browser
 
+
 @pytest.fixture
 def tmp_y4m(tmp_path):
     return tmp_path

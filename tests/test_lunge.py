@@ -32,7 +32,6 @@ def from_truth(name: str):
 @pytest.mark.fast
 @pytest.mark.parametrize("name", ["lunge_front_alternating", "lunge_front_pelvic_drop", "lunge_front_trunk_lean",
                                   "lunge_side_split_shallow", "lunge_side_forward_clean", "lunge_side_reverse_clean"])
-@pytest.mark.fast
 def test_true_joints_give_the_true_reps_legs_and_metrics(name):
     t, cs, kin, res = from_truth(name)
     assert res.measurable and res.extras.variant == "split"

@@ -253,7 +253,6 @@ def test_an_exercise_that_names_no_level_exactly_is_refused_before_any_analysis(
                                   ["--exercise", "SPLIT-SQUAT"], ["--exercise", "rdl"], ["--exercise", "RDL"],
                                   ["--exercise", "Romanian deadlift (load in the hands, knees soft)"],
                                   ["--exercise", "4", "--pattern", "hinge"], ["--exercise", "lateral_lunge"]])
-@pytest.mark.rendered
 def test_a_levels_key_number_or_full_name_in_any_case_is_taken(tmp_path, capsys, no_analysis, argv):
     code = cli.main(["analyze", str(CLIPS / "hinge_side_clean_a.mp4"), "--out", str(tmp_path / "out"), "--quiet",
                      "--no-video", *argv])

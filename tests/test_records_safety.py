@@ -51,7 +51,6 @@ def mode(path: Path) -> int:
 @pytest.mark.parametrize("first, second", [("Émile Durand", "émile durand"), ("Anna Straße", "ANNA STRASSE"),
                                            ("Émile Durand", unicodedata.normalize("NFD", "Émile Durand")),
                                            ("Zoë Ångström", "ZOË ÅNGSTRÖM")])
-@pytest.mark.fast
 def test_names_that_differ_only_in_case_or_unicode_form_are_one_client(tmp_path, first, second):
     store = Store(tmp_path / "s.db")
     made = store.add_client(first)
@@ -195,7 +194,6 @@ def test_an_older_store_readable_by_others_is_made_private_on_opening(tmp_path):
 @pytest.mark.parametrize("name, why", [("Eve\x1b[2J", "U+001B"), ("Nul\x00l", "U+0000"), ("Zero\u200bWidth", "U+200B"),
                                        ("Right\u202eto left", "U+202E"), ("x" * (NAME_MAX_CHARS + 1), "too long"),
                                        ("漢" * (NAME_MAX_CHARS + 1), "too long")])
-@pytest.mark.fast
 def test_a_name_that_cannot_be_seen_typed_or_stored_is_refused_before_the_analysis(tmp_path, capsys, name, why):
     db = tmp_path / "s.db"
     t0 = time.monotonic()
