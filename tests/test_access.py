@@ -11,6 +11,8 @@ import pytest
 
 from screening import access
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 RIGHT, WRONG = "front-desk-2026", "not-it-at-all"
 T0 = 1_800_000_000.0  # a wall-clock time; the tests move it by hand
 

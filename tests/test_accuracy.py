@@ -98,7 +98,7 @@ def lunge_scores():
     return metrics, clips
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_views_are_read_right(hinge_scores, lunge_scores):
     for c in hinge_scores[2] + lunge_scores[1]:
         assert c["view_read"] == c["view_true"], c
@@ -106,7 +106,7 @@ def test_views_are_read_right(hinge_scores, lunge_scores):
         assert c["detected"] > 0.95, c
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
     """Issue 3's targets: MAE <= 3 and p95 <= 6 deg. Trunk inclination meets them. Hip and knee flexion
     miss them by a little (whole corpus: 3.3 / 7.2 and 3.2 / 7.3; bench/accuracy.md): most of their error
@@ -126,7 +126,7 @@ def test_side_view_angles_against_the_true_joint_centres(hinge_scores):
     assert m["head_angle_deg@change:side"]["mae"] <= 4.5, m["head_angle_deg@change:side"]
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_hip_and_knee_error_is_mostly_a_constant_of_each_clip(hinge_scores):
     """What keeps hip and knee flexion off issue 3's targets: with each clip's own constant error taken away,
     what is left meets them (MAE <= 3, p95 <= 6), and the constants' sign follows the rendered body's sex
@@ -140,13 +140,13 @@ def test_hip_and_knee_error_is_mostly_a_constant_of_each_clip(hinge_scores):
         assert sex["female"] - sex["male"] >= 2.0, (name, sex)
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_front_leg_fppa_in_the_picture(lunge_scores):
     m, _ = lunge_scores
     assert m["knee_valgus_fppa_deg@image:front"]["mae"] <= 4.0, m["knee_valgus_fppa_deg@image:front"]
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_hinge_rep_counts_are_exact(hinge_scores):
     names = hinge_scores[0]
     for n in names:
@@ -154,7 +154,7 @@ def test_hinge_rep_counts_are_exact(hinge_scores):
         assert len(got) == len(accuracy.load_truth(n)["reps"]), n
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_hinge_faults_on_the_rendered_corpus(hinge_scores):
     """lumbar_flexion sensitivity and specificity >= 0.8 (issue 15: the spine estimate is fitted for bodies
     it has not seen, held-out MAE 5.4 deg, and a fault within that of its threshold is only possible, which
@@ -175,7 +175,7 @@ def test_hinge_faults_on_the_rendered_corpus(hinge_scores):
     assert sf["possible"] >= sf["tp"] + sf["fn"] >= 2, sf  # every spine-first rep at least said as possible
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_spinal_flexion_on_the_main_corpus(hinge_scores):
     """The shipped estimate (screening/spine.py) per rep at the bottom on the main corpus's side hinges
     (part of its fitting half; the held-out bodies are tests/test_spine_set.py's): r >= 0.75, MAE <= 8 deg
@@ -198,7 +198,7 @@ def test_spinal_flexion_on_the_main_corpus(hinge_scores):
     assert np.mean(np.abs(est - true)) <= 8.0
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_hip_spine_ratio_against_the_truth(hinge_scores):
     """hip_spine_ratio (0 all spine .. 1 all hip) against the truth's pelvis tilt / (pelvis tilt + spinal
     flexion) at each rep's bottom: within 0.13 on average, 0.4 at worst (the ratio carries the spine
@@ -218,7 +218,7 @@ def test_hip_spine_ratio_against_the_truth(hinge_scores):
     assert np.mean(errors) <= 0.13 and np.max(errors) <= 0.4, errors
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_pattern_auto_tells_a_hinge_from_a_lunge(hinge_scores, lunge_scores):
     side_lunges = _clips("lunge", "side")
     accuracy.analyse_clips(side_lunges)
@@ -234,7 +234,7 @@ def lunge_reps():
     return accuracy.lunge_table(_clips("lunge", "front") + _clips("lunge", "side"))
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_lunge_reps_and_lead_legs(lunge_reps):
     """Issue 5: rep counts exact on every lunge clip; the lead leg right on >= 98% of reps."""
     t = lunge_reps
@@ -243,7 +243,7 @@ def test_lunge_reps_and_lead_legs(lunge_reps):
     assert t["lead_leg_accuracy"] >= 0.98, t["clips"]
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_lunge_metrics_against_the_truth(lunge_reps):
     """Per rep, against the same definitions applied to the true joint centres (the exact 3D angle for
     front knee flexion and trunk pitch). Issue 5: FPPA MAE <= 4 deg."""
@@ -256,7 +256,7 @@ def test_lunge_metrics_against_the_truth(lunge_reps):
         assert m[name]["mae"] <= bound, (name, m[name])
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_lunge_faults_on_the_rendered_corpus(lunge_reps):
     """knee_valgus (> 10 deg, judged by the true FPPA where the tool reads it: since issue 15 its largest
     over the rep wherever half the thigh is seen) specificity >= 0.9, sensitivity >= 0.6: MediaPipe reads
@@ -272,7 +272,7 @@ def test_lunge_faults_on_the_rendered_corpus(lunge_reps):
         assert f[code]["specificity"] >= 0.9, (code, f[code])
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_the_exercise_is_read_from_the_rendered_movement(hinge_scores, lunge_reps):
     """The continuum level inferred from each rendered clip against the motion it was rendered with: from
     the side a split squat keeps its feet, a reverse lunge steps back, a forward lunge steps forward; every
@@ -297,7 +297,7 @@ def test_the_exercise_is_read_from_the_rendered_movement(hinge_scores, lunge_rep
     assert seen >= 6
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_every_clips_screen_survives_result_json(hinge_scores, lunge_reps):
     """Every rendered clip's Screen, written as result.json and read back, is the same Screen: the same
     JSON again, valid against the schema, reps keeping their frame indices."""

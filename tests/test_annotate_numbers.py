@@ -10,7 +10,7 @@ import pytest
 from screening import analyze, write_outputs
 from screening import annotate
 
-pytestmark = pytest.mark.real_video
+pytestmark = pytest.mark.rendered
 
 
 def test_a_hinges_video_labels_are_the_tables_change_from_standing(repo, tmp_path, monkeypatch):

@@ -2,7 +2,8 @@
 
 Needs: ``apt-get install -y chromium chromium-driver`` and ``pip install playwright`` (never
 ``playwright install``: the system Chromium is used). Locally the tests skip, with the reason, when the
-browser, Playwright or ../shared/videos is missing; with CI=true they fail instead.
+browser, Playwright or ../shared/videos is missing; with CI=true they fail instead. The server, browser and
+page fixtures are in tests/support_browser.py (registered by tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -16,153 +17,15 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-VIDEOS = REPO.parent / "shared" / "videos"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    # Without these Chromium keeps calling Google services, which floods a closed network.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ANALYSIS_TIMEOUT_MS = 180_000
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally; fail on CI, which always has the browser and the videos."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    port: int
-    tmpdir: Path  # the server's TMPDIR: what the page leaves behind is seen here
-    log_path: Path
-    store: Path  # the clients' store the page uses (SCREENING_STORE): never the user's own
-
-    def leftovers(self) -> list[Path]:
-        return sorted(self.tmpdir.rglob("*"))
-
-
-@pytest.fixture(scope="module")
-def server(request, tmp_path_factory):
-    """``streamlit run app.py`` from the project's folder, as the README says, on a free port and with a
-    TMPDIR of its own; stopped when the module's tests are done. Only the port and headless mode are given
-    on the command line: everything else (localhost only, no usage statistics, no deploy button) must come
-    from the project's .streamlit/config.toml."""
-    port = _free_port()
-    base = tmp_path_factory.mktemp("streamlit")
-    tmpdir = base / "tmp"
-    tmpdir.mkdir()
-    log_path = base / "server.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
-         "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "TMPDIR": str(tmpdir), "SCREENING_STORE": str(base / "store" / "clinic.db")},
-    )
-
-    def stop():
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-    request.addfinalizer(stop)
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with code {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return Server(url, port, tmpdir, log_path, base / "store" / "clinic.db")
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not answer on {url} within 60 s:\n{log_path.read_text(errors='replace')}")
-        time.sleep(0.5)
-
-
-@pytest.fixture(scope="module")
-def app_url(server) -> str:
-    return server.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is missing: pip install playwright")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(app_url)
-    pg.locator('[data-testid="stFileUploader"] input[type="file"]').wait_for(state="attached")
-    yield pg
-    context.close()
-
-
-def _upload(page, path: Path) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-
-
-def _body_text(page) -> str:
-    return page.locator("body").inner_text()
-
-
-def _assert_video_plays(page, timeout_s: float = 30) -> None:
-    """The browser fetched and decoded the annotated video (H.264): it knows the picture size."""
-    state = {}
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        state = page.evaluate(
-            """() => { const v = document.querySelector('video');
-                       return {width: v.videoWidth, error: v.error && v.error.message, src: v.src}; }""")
-        if state["width"] > 0 or state["error"]:
-            break
-        page.wait_for_timeout(250)
-    assert state.get("width", 0) > 0, (
-        f"the browser cannot play the annotated video: {state}. If the server log shows \"Expected ASGI "
-        f"message 'http.response.start'\", Streamlit's /media route is broken by the installed Starlette "
-        f"(streamlit 1.60 needs starlette<1.5)."
-    )
-
+from tests.support_browser import (ANALYSIS_TIMEOUT_MS, REPO, VIDEOS, _assert_video_plays, _body_text, _is_local,
+                                   _unavailable, _upload, _wait_idle)
 
 def test_upload_shows_video_summary_and_chart(page, tmp_path):
     clip = VIDEOS / "jeffchen_good.mp4"
@@ -300,11 +163,6 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def _is_local(url: str) -> bool:
-    parts = urllib.parse.urlparse(url)
-    return parts.scheme in ("data", "blob") or parts.hostname in ("localhost", "127.0.0.1", "::1")
-
-
 def _cli_seconds(clip: Path, out: Path) -> float:
     """Wall time of ``screening analyze CLIP --out DIR`` (a new process, as a user runs it)."""
     t0 = time.monotonic()
@@ -313,14 +171,6 @@ def _cli_seconds(clip: Path, out: Path) -> float:
     seconds = time.monotonic() - t0
     assert proc.returncode == 0, proc.stderr
     return seconds
-
-
-def _wait_idle(page, timeout_ms: int = 60_000) -> None:
-    """Until the script's run has ended and no element of the previous run is left on the page (a
-    download button of the previous run still offers the previous run's data)."""
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
-                 && !document.querySelector('[data-stale="true"]')""", timeout=timeout_ms)
 
 
 def _page_seconds(page, clip: Path) -> float:

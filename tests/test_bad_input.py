@@ -33,7 +33,7 @@ def frames_of(clip: Path = CLIP):
 
 def write_video(path: Path, frames, fps=30, codec="libx264", times=None, pix_fmt="yuv420p", container_options=None,
                 codec_options=None):
-    from tests.test_video_input import write_clip
+    from tests.support_clips import write_clip
 
     return write_clip(path, frames, fps, times=times, codec=codec, pix_fmt=pix_fmt, options=container_options,
                       codec_options=codec_options)
@@ -154,6 +154,7 @@ def _run(args, capsys, kind: str = "", done: str = "analysed"):
     return code, captured.err
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("kind", list(REFUSED))
 def test_refused_with_what_to_do_and_the_earlier_result_intact(kind, inputs, earlier, tmp_path, capsys):
     out = tmp_path / "out"
@@ -167,6 +168,7 @@ def test_refused_with_what_to_do_and_the_earlier_result_intact(kind, inputs, ear
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging folder left
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("kind", list(ANALYSED))
 def test_odd_but_readable_input_is_analysed_and_replaces_the_earlier_result_whole(kind, inputs, earlier, tmp_path, capsys):
     out = tmp_path / "out"
@@ -195,6 +197,7 @@ OUT_PROBLEMS = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", list(OUT_PROBLEMS))
 def test_an_unusable_output_folder_is_refused_before_any_tracking(kind, tmp_path, capsys):
     if kind == "output is a file":
@@ -232,6 +235,7 @@ OPTION_PROBLEMS = {
 }
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", list(OPTION_PROBLEMS))
 def test_bad_options_are_refused_before_any_tracking(kind, tmp_path, capsys):
     extra, toml, words = OPTION_PROBLEMS[kind]
@@ -269,6 +273,7 @@ REPORT_REFUSED = {"newer schema": "schema_version 99", "cut JSON": "not valid JS
                   "reps not a list": "not a result", "level 99": "level 99", "huge": "too large"}
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("kind", list(REPORT_REFUSED))
 def test_report_refuses_a_result_it_cannot_trust(kind, earlier, tmp_path, capsys):
     path = _result_variants(earlier, tmp_path)[kind]
@@ -277,6 +282,7 @@ def test_report_refuses_a_result_it_cannot_trust(kind, earlier, tmp_path, capsys
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("target", ["/etc/passwd", "/dev/zero", "../../../../etc/hostname"])
 def test_report_reads_only_files_inside_the_results_own_folder(target, earlier, tmp_path, capsys):
     d = tmp_path / "res"
@@ -294,6 +300,7 @@ def test_report_reads_only_files_inside_the_results_own_folder(target, earlier, 
 WORKER_KILL_AT = (0.8, 2.5, 4.5, 6.5)
 
 
+@pytest.mark.rendered
 def test_a_run_killed_at_any_moment_leaves_the_earlier_result_whole(earlier, tmp_path):
     """`screening analyze` into a folder holding an older result, SIGKILLed at several moments (tracking,
     writing): the folder then holds the older result exactly, or the new one whole; nothing of the killed
@@ -323,6 +330,7 @@ def test_a_run_killed_at_any_moment_leaves_the_earlier_result_whole(earlier, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tmp"]
 
 
+@pytest.mark.rendered
 @pytest.mark.real_video
 @pytest.mark.parametrize("at", [3.0, 9.0, 15.0])
 def test_ctrl_c_stops_within_two_seconds_and_leaves_nothing(at, shared_videos, earlier, tmp_path):

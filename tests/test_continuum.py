@@ -11,6 +11,8 @@ from screening.findings import RepResult
 from screening.lunge import LungeExtras
 from screening.screen import Filmed, Screen
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 C = load_continuum()
 LOADS = ["unloaded", "bear_hug", "front_loaded", "offset", "overhead"]
 

@@ -9,7 +9,7 @@ from bench import faults
 from screening.hinge import KNEE_HIP_HIDDEN_UNCERTAINTY
 from screening.registry import metric
 
-pytestmark = pytest.mark.real_video
+pytestmark = pytest.mark.rendered
 
 CLIPS = ["faults_f0_hips_first_00", "faults_f0_hips_first_45", "faults_f2_hips_first_45",
          "faults_f2_squat_55", "faults_f4_squat_55", "faults_f6_squat_40"]

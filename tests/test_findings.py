@@ -13,6 +13,8 @@ from screening.present import fault_text
 from screening.result import SCHEMA_PATH
 from screening.screen import PersonMeta, Screen, VideoMeta, ViewMeta
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 RULE = {"minor": 10.0, "major": 15.0, "source": "metrics.md Lunge; Herrington 2014"}
 
 

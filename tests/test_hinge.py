@@ -15,7 +15,9 @@ from screening.hinge import (SPINE_MAX_DEG, analyze_hinge, ankle_rise, bottom_fr
 from screening.kinematics import kinematics
 from screening.landmarks import LM
 from screening.registry import metrics_of, rules_of
-from test_kinematics import series_of, side_frame
+from tests.support_bodies import series_of, side_frame
+
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
 
 TH = load_thresholds()
 

@@ -19,8 +19,6 @@ import pytest
 
 from screening import cli
 
-pytestmark = pytest.mark.real_video
-
 
 def analyse(shared, name, tmp_path, capsys) -> dict:
     code = cli.main(["analyze", str(shared / name), "--out", str(tmp_path), "--no-video", "--quiet"])
@@ -33,6 +31,7 @@ def bottoms(result: dict) -> np.ndarray:
     return np.array([r["bottom_s"] for r in result["reps"]])
 
 
+@pytest.mark.real_video
 def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "tomnotch_good_mornings.mp4", tmp_path, capsys)
     assert r["pattern"] == "hinge" and r["pattern_source"] == "inferred"
@@ -48,6 +47,7 @@ def test_good_mornings_five_reps_at_the_right_times(shared_videos, tmp_path, cap
     assert any("not measured in any rep" in n for n in r["placement_notes"])
 
 
+@pytest.mark.real_video
 def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "tomnotch_one_legged_dead_lift.mp4", tmp_path, capsys)
     assert r["pattern"] == "hinge"
@@ -61,6 +61,7 @@ def test_single_leg_rdl_six_reps_despite_close_ups(shared_videos, tmp_path, caps
     assert r["placement"]["level"] == 6 and r["placement"]["exercise_source"] == "inferred"
 
 
+@pytest.mark.real_video
 @pytest.mark.parametrize("clip", ["jeffchen_good.mp4", "jeffchen_bad.mp4", "jeffchen_nico_unblocked.mp4",
                                   "jeffchen_nico_blocked.mp4", "bichraix_deadlift_bad014.mp4"])
 def test_each_deadlift_is_one_pull(shared_videos, tmp_path, capsys, clip):
@@ -71,6 +72,7 @@ def test_each_deadlift_is_one_pull(shared_videos, tmp_path, capsys, clip):
         assert r["placement"]["level"] == 3 and r["placement"]["exercise_source"] == "inferred"
 
 
+@pytest.mark.real_video
 def test_a_front_oblique_swing_is_not_measured_as_a_hinge(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "kovi_kettlebell_swings.mp4", tmp_path, capsys)
     assert r["view"]["kind"] == "oblique"
@@ -83,6 +85,7 @@ def test_a_front_oblique_swing_is_not_measured_as_a_hinge(shared_videos, tmp_pat
     assert any("measured from the side" in n for n in r2["analysis_notes"])
 
 
+@pytest.mark.real_video
 def test_legs_hidden_behind_the_plate_are_said_not_invented(shared_videos, tmp_path, capsys):
     """jeffchen_nico_blocked: the plate hides knees, shins and feet for the first 3.5 s, yet MediaPipe gives
     them visibility ~0.9. The silhouette across the shins (over a shank length wide: the plate) tells; the
@@ -96,6 +99,7 @@ def test_legs_hidden_behind_the_plate_are_said_not_invented(shared_videos, tmp_p
     assert not any(f["code"] == "squatted_hinge" and not f.get("possible") for f in rep["faults"])
 
 
+@pytest.mark.real_video
 def test_clear_legs_are_not_called_hidden(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "tomnotch_good_mornings.mp4", tmp_path, capsys)
     assert not any("in front of the lower legs" in n for n in r["person"]["notes"])
@@ -104,6 +108,7 @@ def test_clear_legs_are_not_called_hidden(shared_videos, tmp_path, capsys):
     assert any("filmed at an angle" in n for n in r["analysis_notes"])
 
 
+@pytest.mark.rendered
 def test_rhythm_plot_beside_the_result(tmp_path, capsys):
     """A rendered side-view hinge (sample_videos/, 30 deg of spinal flexion): the plot is written, named in
     result.json, and is a real picture."""

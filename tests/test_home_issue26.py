@@ -26,7 +26,7 @@ import pytest
 
 from screening.landmarks import LM
 from screening.live import CHECK_WINDOW, camera_check
-from tests.test_live import H, W, Clock, FakeBackend, standing
+from tests.support_live import H, W, Clock, FakeBackend, standing
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ class Home:
     def __init__(self, monkeypatch, tmp_path, pattern: str):
         from streamlit.testing.v1 import AppTest
 
-        from tests.test_records_issue26 import _run_page
+        from tests.support_records import _run_page
 
         self.camera = Camera()
         monkeypatch.setitem(sys.modules, "streamlit_webrtc", self.camera.module)
@@ -157,6 +157,7 @@ def test_at_home_a_side_on_lunge_is_told_to_face_the_camera(home):
     assert front.check.ok and front.check.view == "front", front.check
 
 
+@pytest.mark.fast
 def test_the_clinicians_live_page_still_measures_a_lunge_from_either_view():
     both = [camera_check(np.repeat(standing(v)[None], CHECK_WINDOW, axis=0), W, H, "lunge", 120.0)
             for v in ("side", "front")]
@@ -215,6 +216,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("pattern", ["hinge", "lunge"])
 def test_the_set_up_drawings_labels_overlap_nothing(pattern):
     """The lunge's drawing had "2-3 m" over "you face this way" and over the arrow, and "you" under it."""

@@ -11,50 +11,21 @@ import pytest
 
 from screening.landmarks import LM
 from screening.live import CHECK_WINDOW, LiveSession, camera_check
-from screening.pose import Person
-
-W, H = 640, 480
-
-
-def standing(view: str = "side", height: float = 380, top: float = 50, x: float = 320, lean_deg: float = 0.0,
-             visibility: float = 0.95) -> np.ndarray:
-    """(33, 3) landmarks of a person standing upright: head at ``top``, heels ``height`` px below."""
-    pts = np.full((33, 3), np.nan)
-    half = 55 if view == "front" else 3  # half the shoulder (and hip) spread in the picture
-    rows = {  # fraction of the height from the top of the head
-        LM.NOSE: 0.06, LM.LEFT_EYE: 0.05, LM.RIGHT_EYE: 0.05, LM.LEFT_EAR: 0.06, LM.RIGHT_EAR: 0.06,
-        LM.LEFT_SHOULDER: 0.18, LM.RIGHT_SHOULDER: 0.18, LM.LEFT_ELBOW: 0.36, LM.RIGHT_ELBOW: 0.36,
-        LM.LEFT_WRIST: 0.5, LM.RIGHT_WRIST: 0.5, LM.LEFT_HIP: 0.5, LM.RIGHT_HIP: 0.5,
-        LM.LEFT_KNEE: 0.73, LM.RIGHT_KNEE: 0.73, LM.LEFT_ANKLE: 0.96, LM.RIGHT_ANKLE: 0.96,
-        LM.LEFT_HEEL: 0.99, LM.RIGHT_HEEL: 0.99, LM.LEFT_FOOT_INDEX: 1.0, LM.RIGHT_FOOT_INDEX: 1.0,
-    }
-    for i, f in rows.items():
-        side = -1 if "LEFT" in LM(i).name else 1 if "RIGHT" in LM(i).name else 0
-        pts[i] = (x + side * (half if i >= LM.LEFT_SHOULDER else half / 4), top + f * height, visibility)
-    for i in range(33):  # the face's and hands' other points, near their neighbours
-        if np.isnan(pts[i, 0]):
-            pts[i] = pts[LM.NOSE] if i < LM.LEFT_SHOULDER else pts[LM.LEFT_WRIST if i % 2 else LM.RIGHT_WRIST]
-    if view == "side":  # toes ahead of the heels
-        pts[[LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 0] += 40
-    if lean_deg:  # the whole picture turned about the feet: a camera that is not level
-        a = np.radians(lean_deg)
-        foot = np.array([x, top + height])
-        d = pts[:, :2] - foot
-        pts[:, 0] = foot[0] + d[:, 0] * np.cos(a) - d[:, 1] * np.sin(a)
-        pts[:, 1] = foot[1] + d[:, 0] * np.sin(a) + d[:, 1] * np.cos(a)
-    return pts
+from tests.support_live import H, W, Clock, FakeBackend, standing
 
 
 def check(pts: np.ndarray, pattern: str = "hinge", brightness: float = 120.0):
     return camera_check(np.repeat(pts[None], CHECK_WINDOW, axis=0), W, H, pattern, brightness)
 
 
+@pytest.mark.fast
 def test_a_well_framed_side_view_passes_for_a_hinge_and_says_what_it_shows():
     c = check(standing("side"))
     assert c.ok and c.advice == () and c.view == "side"
     assert "back" in c.view_note
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("case, pts, pattern, brightness, words", [
     ("nobody", np.full((33, 3), np.nan), "hinge", 120, "Step into the picture"),
     ("feet cut off", standing(top=40, height=470), "hinge", 120, "your feet are out of the picture"),
@@ -73,6 +44,7 @@ def test_the_check_refuses_with_the_instruction_that_fixes_it(case, pts, pattern
     assert any(words in a for a in c.advice), (case, c.advice)
 
 
+@pytest.mark.fast
 def test_a_lunge_passes_from_the_front_or_the_side_and_says_what_each_view_shows():
     front, side = check(standing("front"), "lunge"), check(standing("side"), "lunge")
     assert front.ok and side.ok
@@ -80,34 +52,12 @@ def test_a_lunge_passes_from_the_front_or_the_side_and_says_what_each_view_shows
     assert "depth" in side.view_note
 
 
+@pytest.mark.fast
 def test_the_check_waits_for_the_person_to_stand_still():
     bent = standing("side")
     bent[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 0] += 150  # trunk pitched well forward: hinging
     c = check(bent)
     assert not c.ok and any("Stand tall" in a for a in c.advice)
-
-
-class FakeBackend:
-    """Stands in for MediaPipe: the person the test says is in each frame."""
-
-    name = "fake"
-
-    def __init__(self):
-        self.person: np.ndarray | None = standing("side")
-
-    def process(self, rgb, time_s):
-        return [] if self.person is None else [Person(self.person.copy(), None)]
-
-    def close(self):
-        pass
-
-
-class Clock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
 
 
 def test_a_set_goes_from_the_check_through_the_countdown_to_a_recording_that_is_deleted_with_it():
@@ -162,6 +112,7 @@ def _leftovers() -> list[str]:
     return sorted(p.name for p in Path(tempfile.gettempdir()).glob("screening-live-*"))
 
 
+@pytest.mark.fast
 def test_a_session_never_closed_leaves_nothing_behind():
     """Its count thread still running: the thread must not keep the set (and its recording) alive."""
     import gc
@@ -210,6 +161,7 @@ def test_the_live_count_is_the_count_of_the_analysis_on_a_real_clip(shared_video
     assert live >= 7  # the clip has 10-11 reps; the check and the countdown take the first 5-9 s
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("roll", [-15.0, -6.0, 8.0, 20.0])
 def test_the_level_check_reads_the_cameras_roll_from_a_standing_body(roll):
     """The tilt the check reports is the picture's roll of a straight standing body (a constructed body

@@ -3,143 +3,14 @@ made from a real clip in ../shared/videos or a rendered one in sample_videos/): 
 count against the analysis, the result after the set, and nothing reaching beyond the local server."""
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, REPO, VIDEOS, _is_local, _unavailable, server  # noqa: F401
+from tests.support_browser import REPO, VIDEOS, WEBRTC_FRAME, Camera, _y4m
 
 pytestmark = pytest.mark.browser
-
-WEBRTC_FRAME = "iframe[title='streamlit_webrtc.component.webrtc_streamer']"
-#: Recorded in every frame before the page's own scripts: each RTCPeerConnection's configuration and the
-#: ICE candidates it gathers (a server-reflexive or relay candidate means a STUN or TURN server was asked),
-#: and what the page gives the speech synthesis.
-SPY = """
-window.__rtc = [];
-window.__spoken = [];
-if (window.RTCPeerConnection) {
-  const Orig = window.RTCPeerConnection;
-  window.RTCPeerConnection = function (config) {
-    const pc = new Orig(config);
-    const rec = {config: JSON.parse(JSON.stringify(config || null)), candidates: []};
-    window.top.__rtc = window.top.__rtc || [];
-    window.top.__rtc.push(rec);
-    pc.addEventListener('icecandidate', (e) => { if (e.candidate) rec.candidates.push(e.candidate.candidate); });
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Orig.prototype;
-}
-if (window.speechSynthesis) {
-  window.speechSynthesis.speak = (u) => { (window.top.__spoken = window.top.__spoken || []).push(u.text); };
-}
-"""
-
-
-def _y4m(clip: Path, out: Path, **kw) -> Path:
-    from bench.live import write_y4m
-
-    if not clip.exists():
-        _unavailable(f"{clip} is missing (the shared test videos live in ../shared/videos)")
-    return write_y4m(clip, out, **kw)
-
-
-class Camera:
-    """A Chromium whose camera plays ``y4m`` (looped), with the spy in every frame and every request noted."""
-
-    def __init__(self, y4m: Path):
-        if not CHROMIUM.exists():
-            _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            _unavailable("the playwright Python package is missing: pip install playwright")
-        self._pw = sync_playwright().start()
-        self.browser = self._pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                                  f"--use-file-for-fake-video-capture={y4m}"])
-        self.context = self.browser.new_context(viewport={"width": 1280, "height": 1600})
-        self.context.add_init_script(SPY)
-        self.requests: list[str] = []
-        self.console: list[str] = []  # the browser's errors and warnings: what a missing component said
-        self.page = self.context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}")
-                     if m.type in ("error", "warning") and not m.text.startswith("Unrecognized feature") else None)
-        self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
-        self.page.on("response", lambda r: self.console.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        self.page.set_default_timeout(30_000)
-
-    def open(self, url: str) -> None:
-        self.page.goto(url)
-        self.page.get_by_role("button", name=re.compile("finished|Finish the set")).wait_for()
-
-    def start(self, server=None) -> None:
-        """Press the camera component's start button. The component must be on the page from its first load:
-        in about 1 load in 30 it never came while a fragment redrew the status on a timer during the load
-        (Streamlit 1.60); the page now redraws the status on a timer only while the camera plays. When it is
-        missing, the message gives the page's frames and DOM, the browser's errors and the server log's end."""
-        button = self.page.frame_locator(WEBRTC_FRAME).get_by_role("button", name="Start the camera")
-        try:
-            button.click(timeout=30_000)
-        except Exception as exc:  # say what the page showed instead
-            frames = [f.url for f in self.page.frames]
-            dom = self.page.evaluate("""() => ({
-                iframes: Array.from(document.querySelectorAll('iframe')).map(f => (f.title || '') + ' ' + (f.src || '').slice(0, 80)),
-                containers: Array.from(document.querySelectorAll('[data-testid="stElementContainer"]')).map(e => e.innerText.slice(0, 40)),
-                running: !!document.querySelector('[data-testid="stStatusWidget"]'),
-            })""")
-            log = server.log_path.read_text(errors="replace")[-1500:] if server is not None else ""
-            raise AssertionError(f"no camera start button after 30 s. The page's frames: {frames}; its DOM: {dom}; "
-                                 f"the browser said: {self.console[-10:]}; the server log ends: {log!r}") from exc
-
-    def status(self) -> str:
-        box = self.page.locator('[class*="st-key-"][class*="_status"]').first
-        return box.inner_text() if box.count() else ""
-
-    def wait_status(self, pattern: str, timeout_s: float) -> str:
-        deadline = time.monotonic() + timeout_s
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.status()
-            if re.search(pattern, text):
-                return text
-            self.page.wait_for_timeout(500)
-        raise AssertionError(f"the live status never showed {pattern!r} in {timeout_s} s; last: {text!r}")
-
-    def reps(self) -> int:
-        m = re.search(r"Repetitions\s+(\d+)", self.status())
-        return int(m.group(1)) if m else 0
-
-    def body(self) -> str:
-        return self.page.locator("body").inner_text()
-
-    def shot(self, name: str) -> None:
-        """A screenshot into $LIVE_SCREENSHOTS (for looking at the page by eye), when set."""
-        folder = os.environ.get("LIVE_SCREENSHOTS")
-        if folder:
-            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-        self.browser.close()
-        self._pw.stop()
-
-    def assert_local(self) -> None:
-        """Every request went to the local server, and WebRTC was given no STUN or TURN server and
-        gathered only this machine's own addresses."""
-        outside = [u for u in self.requests if not _is_local(u)]
-        assert not outside, f"requests beyond the local server: {outside}"
-        rtc = self.page.evaluate("() => window.__rtc")
-        assert rtc, "no RTCPeerConnection was made"
-        for pc in rtc:
-            assert pc["config"] is not None and pc["config"].get("iceServers") == [], pc["config"]
-            kinds = {re.search(r" typ (\w+)", c).group(1) for c in pc["candidates"] if " typ " in c}
-            assert kinds <= {"host"}, f"ICE candidates other than this machine's own: {pc['candidates']}"
 
 
 @pytest.fixture
@@ -147,7 +18,7 @@ def tmp_y4m(tmp_path):
     return tmp_path
 
 
-def test_live_set_on_a_real_clip_counts_what_the_analysis_finds(server, tmp_y4m):  # noqa: F811
+def test_live_set_on_a_real_clip_counts_what_the_analysis_finds(server, tmp_y4m):
     """nowva_lunge (reverse lunges filmed from the side) as the camera: the check passes, the set is recorded,
     the reps counted live are the reps the analysis of the recording finds, a cue is spoken when sound is on,
     the result is shown as for an upload, and nothing leaves the machine."""
@@ -194,7 +65,7 @@ def test_live_set_on_a_real_clip_counts_what_the_analysis_finds(server, tmp_y4m)
         cam.close()
 
 
-def test_the_check_refuses_a_camera_that_cuts_off_the_feet(server, tmp_y4m):  # noqa: F811
+def test_the_check_refuses_a_camera_that_cuts_off_the_feet(server, tmp_y4m):
     """A rendered side-on hinge with the bottom fifth of the picture cut away: the check says to step back
     because the feet are out of the picture, and the set does not start."""
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "cut.y4m", keep_top=0.8))
@@ -213,7 +84,7 @@ def test_the_check_refuses_a_camera_that_cuts_off_the_feet(server, tmp_y4m):  # 
         cam.close()
 
 
-def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m):  # noqa: F811
+def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m):
     """The home flow on a rendered side-on hinge (looped): the movement and the exercise in plain words, no
     pain, the camera check, the set, and the result with the next exercise described, in plain words."""
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "hinge.y4m"))
@@ -249,7 +120,7 @@ def test_self_screen_at_home_from_the_check_to_the_next_exercise(server, tmp_y4m
 
 
 @pytest.mark.slow
-def test_self_screen_at_home_stops_the_camera_after_the_set_until_another_is_asked_for(server, tmp_y4m):  # noqa: F811
+def test_self_screen_at_home_stops_the_camera_after_the_set_until_another_is_asked_for(server, tmp_y4m):
     """Issue 26: after "I have finished" the camera went on, and a new check and countdown started above the
     result. Now the camera component leaves the page (the browser stops the camera) and nothing live is
     drawn above the result, which is in view; "Do another set", under the result, brings the camera back."""
@@ -291,7 +162,7 @@ def test_self_screen_at_home_stops_the_camera_after_the_set_until_another_is_ask
         cam.close()
 
 
-def test_self_screen_stops_when_the_movement_hurts(server, tmp_y4m):  # noqa: F811
+def test_self_screen_stops_when_the_movement_hurts(server, tmp_y4m):
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_y4m / "pain.y4m", seconds=1))
     try:
         cam.page.goto(server.url + "/home")

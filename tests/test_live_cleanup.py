@@ -17,8 +17,7 @@ import pytest
 
 from screening import live
 from screening.live import COUNT_THREAD, LiveSession
-from tests.test_app_browser import server  # noqa: F401 - the page, on a server of this module's own
-from tests.test_live import FakeBackend
+from tests.support_live import FakeBackend
 
 W, H = 320, 240
 
@@ -74,6 +73,7 @@ def _nothing_left():
         (_folders() - before, set(_threads()) - threads)
 
 
+@pytest.mark.fast
 def test_a_set_makes_no_folder_and_starts_no_thread_before_its_first_frame():
     before, threads = _folders(), len(_threads())
     s = LiveSession("lunge", backend=FakeBackend())
@@ -190,6 +190,7 @@ def _video_frame(t: float):
     return frame
 
 
+@pytest.mark.fast
 def test_the_pages_holder_makes_nothing_until_the_camera_sends_a_frame():
     from screening.live import LiveHolder
 
@@ -205,6 +206,7 @@ def test_the_pages_holder_makes_nothing_until_the_camera_sends_a_frame():
     assert not holder.session._folder.exists()
 
 
+@pytest.mark.fast
 def test_dropping_the_pages_holder_deletes_its_set():
     """The tab's Streamlit session dropping the holder (without closing it) ends its set."""
     from screening.live import LiveHolder
@@ -218,6 +220,7 @@ def test_dropping_the_pages_holder_deletes_its_set():
     assert _until(lambda: not folder.exists() and not thread.is_alive(), 2.0)
 
 
+@pytest.mark.fast
 def test_renewing_the_holder_deletes_the_last_set_and_makes_nothing_new():
     from screening.live import LiveHolder
 
@@ -236,9 +239,9 @@ def test_renewing_the_holder_deletes_the_last_set_and_makes_nothing_new():
 
 # ------------------------------------------------------------------------------------------------ the page
 @pytest.mark.browser
-def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):  # noqa: F811
+def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):
     """Every visit to the live or home page used to leave an empty set folder (and a thread) behind."""
-    from tests.test_live_browser import Camera
+    from tests.support_browser import Camera
 
     cam = Camera(Path("/dev/null"))
     try:
@@ -253,10 +256,9 @@ def test_visiting_the_live_pages_without_the_camera_leaves_nothing(server):  # n
 
 
 @pytest.mark.browser
-def test_closing_the_tab_mid_set_deletes_the_recording(server, tmp_path):  # noqa: F811
+def test_closing_the_tab_mid_set_deletes_the_recording(server, tmp_path):
     """A set recording when its tab is closed: the recording is gone within seconds, not at the server's end."""
-    from tests.test_live_browser import Camera, _y4m
-    from tests.test_app_browser import REPO
+    from tests.support_browser import REPO, Camera, _y4m
 
     cam = Camera(_y4m(REPO / "sample_videos" / "hinge_side_clean_a.mp4", tmp_path / "hinge.y4m"))
     try:

@@ -30,6 +30,7 @@ def from_truth(name: str):
     return t, cs, kin, analyze_lunge(cs, kin, TH)
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("name", ["lunge_front_alternating", "lunge_front_pelvic_drop", "lunge_front_trunk_lean",
                                   "lunge_side_split_shallow", "lunge_side_forward_clean", "lunge_side_reverse_clean"])
 def test_true_joints_give_the_true_reps_legs_and_metrics(name):
@@ -75,6 +76,7 @@ def rep(i: int, lead: str, **metrics) -> RepResult:
     return RepResult(i, i * 3.0, i * 3.0 + 1, i * 3.0 + 2, lead, full, rep_faults(full, TH["lunge"], i * 3.0 + 1))
 
 
+@pytest.mark.fast
 def test_asymmetry_names_the_worse_leg_and_ignores_differences_within_noise():
     reps = [rep(0, "left", rear_knee_height_shanks=0.30, knee_valgus_fppa_deg=2.0),
             rep(1, "right", rear_knee_height_shanks=0.45, knee_valgus_fppa_deg=4.0),
@@ -92,6 +94,7 @@ def test_asymmetry_names_the_worse_leg_and_ignores_differences_within_noise():
     assert summarise_legs(reps[::2], TH["lunge"]).set_faults == []
 
 
+@pytest.mark.fast
 def test_thresholds_come_from_the_configuration_file():
     m = {x.name: np.nan for x in REP_METRICS} | {"knee_valgus_fppa_deg": 12.0}
     (f,) = rep_faults(m, TH["lunge"], 1.0)
@@ -105,6 +108,7 @@ def test_thresholds_come_from_the_configuration_file():
     assert rep_faults({**m, "knee_valgus_fppa_deg": 8.0}, TH["lunge"], 1.0) == []
 
 
+@pytest.mark.fast
 def test_two_views_merge_each_measure_from_the_view_that_shows_it():
     _, _, _, side = from_truth("lunge_side_split_clean")
     _, _, _, front = from_truth("lunge_front_clean_left")

@@ -18,21 +18,7 @@ import numpy as np
 import pytest
 
 from screening import cli
-
-pytestmark = pytest.mark.real_video
-
-#: nowva_lunge, (each rep's bottom, s -> the person's leg in front). Read off the frames by eye (issue 26
-#: asked whether the legs alternate): contact sheets every 0.4-0.8 s over the whole clip and every 0.1 s from
-#: 2.0 to 4.6 s show both shoes on the same spots of the mat throughout, the rear one image-left on its toes,
-#: the front one flat: a split squat that never changes legs, so the frames at 1.63 and 4.63 s have the same
-#: leg in front (they differ only in where the dumbbells hang). That leg is the near one: 2x crops of the
-#: bottoms and of standing (3.0 s) show the front shoe's sole ~20 px (full size) lower in the picture than
-#: the rear shoe's toe, i.e. nearer a camera above the floor. A person facing image-right turns their right
-#: side to the camera (the overlay's timer and percentage read the right way round: the video is not
-#: mirrored): the right leg, every rep.
-NOWVA_LUNGE_LEAD = [(1.8, "right"), (4.67, "right"), (7.47, "right"), (10.47, "right"), (13.33, "right"),
-                    (16.53, "right"), (19.6, "right"), (22.6, "right"), (25.4, "right"), (28.33, "right"),
-                    (31.2, "right")]
+from tests.support_clips import NOWVA_LUNGE_LEAD
 
 
 def analyse(shared, name, tmp_path, capsys, *extra) -> dict:
@@ -43,6 +29,7 @@ def analyse(shared, name, tmp_path, capsys, *extra) -> dict:
     return json.loads((tmp_path / "result.json").read_text())
 
 
+@pytest.mark.real_video
 def test_split_squat_from_the_side(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "nowva_lunge.mp4", tmp_path, capsys)
     assert r["pattern"] == "lunge" and r["pattern_source"] == "inferred"
@@ -62,6 +49,7 @@ def test_split_squat_from_the_side(shared_videos, tmp_path, capsys):
     assert r["lunge"]["legs"]["right"]["reps"] == 11 and "left" not in r["lunge"]["legs"]
 
 
+@pytest.mark.real_video
 def test_lateral_lunge_from_the_front(shared_videos, tmp_path, capsys):
     r = analyse(shared_videos, "nowva_side_lunge.mp4", tmp_path, capsys)
     assert r["pattern"] == "lunge"
@@ -77,6 +65,7 @@ def test_lateral_lunge_from_the_front(shared_videos, tmp_path, capsys):
         assert rep["metrics"]["lateral_trunk_lean_deg"] > 0
 
 
+@pytest.mark.rendered
 def test_two_views_of_one_set_merge_into_one_result(repo, tmp_path, capsys):
     """`--side A --front B`: each clip analysed into its own folder, one merged result with the side
     view's depth and the front view's valgus, valid against the JSON Schema."""

@@ -40,6 +40,7 @@ MAX_MEAN_REFERENCE_PX = 2.0
 
 
 # --------------------------------------------------------------------------------------------- the bundle
+@pytest.mark.fast
 def test_the_shipped_bundle_is_the_one_built_and_recorded():
     manifest = json.loads(pose.BUNDLE_MANIFEST.read_text())
     data = pose.BUNDLE_PATH.read_bytes()
@@ -55,6 +56,7 @@ def test_the_shipped_bundle_is_the_one_built_and_recorded():
     assert pose.shipped_bundle() == pose.BUNDLE_PATH
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("damage", ["flipped-byte", "missing"])
 def test_a_damaged_or_missing_bundle_raises_model_error(tmp_path, monkeypatch, damage):
     bad = tmp_path / pose.BUNDLE_PATH.name
@@ -286,6 +288,7 @@ class _Sink:
         self.aborted = True
 
 
+@pytest.mark.fast
 def test_a_stopped_tracking_throws_its_parts_away_unflushed(tmp_path, monkeypatch):
     """Ctrl-C (here raised by one stretch's graph) stops every stretch at its next frame; each stretch's
     recording is aborted (its encoder not flushed: a flush of the frames the encoder holds delayed the
@@ -360,6 +363,7 @@ def _feed(backend, frames) -> np.ndarray:
     return np.array(out)
 
 
+@pytest.mark.rendered
 def test_landmarks_follow_a_jump_at_once(repo):
     """MediaPipe's Tasks graph smooths one tracked pose's landmarks in video mode (a One Euro filter, no option to
     stop it); the backend's clock makes that filter a no-op. A picture shifted 40 px: the landmarks follow within
@@ -374,6 +378,7 @@ def test_landmarks_follow_a_jump_at_once(repo):
     assert jump[0] > 38, np.round(jump, 1)
 
 
+@pytest.mark.rendered
 def test_visibility_drops_at_once_when_the_legs_are_hidden(repo):
     """... and their visibility with a low-pass filter (0.1 of each new reading), which the backend undoes: the
     ankles hidden, their visibility falls at that frame (the graph's own output takes 6 frames to pass 0.5)."""
@@ -385,6 +390,7 @@ def test_visibility_drops_at_once_when_the_legs_are_hidden(repo):
     assert vis[5] > 0.5 and vis[6] < 0.2, np.round(vis, 3)
 
 
+@pytest.mark.rendered
 def test_visibility_after_frames_without_anybody(repo):
     """The graph's visibility filter is fed nothing where nobody is found and carries its state across the gap:
     the first reading after it is undone with the last one before (read as given: 0.60 where 0.06 was seen)."""

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "sample_videos" / "hinge_side_clean_a.mp4"
 
 
+@pytest.mark.rendered
 def test_blurred_faces_in_the_key_frame_and_the_file_name_only(tmp_path):
     outs = {}
     for blur in (False, True):
@@ -47,6 +48,7 @@ def test_blurred_faces_in_the_key_frame_and_the_file_name_only(tmp_path):
     assert r["video"]["path"] == CLIP.name  # the name, not the folder it came from
 
 
+@pytest.mark.fast
 def test_the_head_is_pixelated_in_coarse_blocks_and_the_rest_untouched():
     from screening.annotate import blur_face, face_circle
     from screening.landmarks import LM
@@ -127,7 +129,7 @@ def test_served_beyond_this_computer_the_page_asks_for_the_password(tmp_path):
     """Started on an address other than localhost (127.0.0.2 stands in for the clinic's network address):
     closed while no password is set; then the sign-in form, a wrong password refused, the right one opens
     the pages."""
-    from tests.test_app_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
+    from tests.support_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
 
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing")

@@ -11,6 +11,8 @@ import pytest
 from screening.present import chart_series
 from screening.progress import Cancelled, ProgressValue, run_with_progress
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 
 def test_progress_from_worker_threads_is_shown_only_on_the_callers_thread():
     caller = threading.current_thread()

@@ -10,7 +10,9 @@ from screening.clean import clean, detect_view, upright_frames
 from screening.findings import RepResult
 from screening.quality import DARK_BELOW, out_of_picture, picture_brightness
 
-from test_kinematics import H, W, series_of, side_frame
+from tests.support_bodies import H, W, series_of, side_frame
+
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
 
 
 def test_brightness_is_read_over_the_picture_not_its_black_bars():

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app_browser import (ANALYSIS_TIMEOUT_MS, REPO, _body_text, _is_local, _upload, _wait_idle,  # noqa: F401
-                                    browser, server)
+from tests.support_browser import ANALYSIS_TIMEOUT_MS, REPO, _body_text, _is_local, _upload, _wait_idle
 
 pytestmark = pytest.mark.browser
 NAME = "Ottoline Breckenridge-Vale"
@@ -55,7 +54,7 @@ def _rows(db: Path, sql: str) -> int:
         con.close()
 
 
-def test_a_clients_path_override_compare_and_delete(browser, server):  # noqa: F811
+def test_a_clients_path_override_compare_and_delete(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 1800})
     page = context.new_page()
     page.set_default_timeout(30_000)

@@ -28,51 +28,16 @@ import pytest
 from screening import cli
 from screening.continuum import load_continuum
 from screening.present import local_time
-from screening.screen import Filmed, Screen
+from screening.screen import Filmed
 from screening.store import Store
-
-REPO = Path(__file__).resolve().parents[1]
-CLIPS = REPO / "sample_videos"
-NAME = "Wilhelmina Ashgrove-Teague"  # a name no other file here contains
-#: three sessions seconds apart, as a clinic films a set again at once (Vega then ticks seconds: ":50 :55")
-TIMES = ("2024-12-06T17:30:50+00:00", "2024-12-06T17:30:55+00:00", "2024-12-06T17:31:05+00:00")
+from tests.support_records import CLIPS, NAME, REPO, TIMES, _run_page, _screen
 
 pytestmark = pytest.mark.slow  # the slow tier (pyproject.toml)
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict[str, Path]:
-    """Real analyses (MediaPipe on rendered clips), their result.json: a clean side-on hinge (placed), a hinge
-    filmed at 45 degrees (nothing can be scored: no verdict) and a side-on split squat (a lunge)."""
-    base = tmp_path_factory.mktemp("analyses")
-    out = {}
-    for key, clip, exercise in (("hinge", "hinge_side_clean_a.mp4", "rdl"),
-                                ("unplaced", "hinge_oblique45_clean.mp4", "rdl"),
-                                ("lunge", "lunge_side_split_clean.mp4", "split_squat")):
-        assert cli.main(["analyze", str(CLIPS / clip), "--out", str(base / key), "--quiet", "--no-video",
-                         "--exercise", exercise]) == 0
-        out[key] = base / key / "result.json"
-    return out
-
-
-def _screen(path: Path, when: str, filmed: Filmed | None = None) -> Screen:
-    """The analysed Screen as the page or the command line holds it when saving (what was filmed included)."""
-    screen = Screen.from_json(json.loads(path.read_text())).replace(analysed_at=when)
-    return screen.replace(filmed=filmed) if filmed is not None else screen
-
-
-# -------------------------------------------------------------- the page's functions, in Streamlit's test runner
 #: the module of screening.app that holds each page function the tests run
 WHERE = {"clients_page": "clients", "client_page": "client", "session_page": "session", "compare_page": "compare",
          "home_page": "home", "speak": "camera"}
-
-
-def _run_page(module: str, page: str, *args) -> None:
-    """One of the page's functions (``page`` of screening.app.``module``), without app.py's main() (nor the
-    process-wide set-up: fd 2 and the allocator stay the test's). Runs inside AppTest: self-contained."""
-    import importlib
-
-    getattr(importlib.import_module(f"screening.app.{module}"), page)(*args)
 
 
 class Deprecations(logging.Handler):
@@ -167,6 +132,7 @@ def store_of_three(tmp_path, results) -> tuple[Path, list[int]]:
 
 
 # -------------------------------------------------------------- point 7: a session without a verdict
+@pytest.mark.rendered
 def test_a_session_without_a_verdict_keeps_the_exercise_it_was_filmed_at(tmp_path, capsys):
     db = tmp_path / "clinic.db"
     code = cli.main(["analyze", str(CLIPS / "hinge_oblique45_clean.mp4"), "--out", str(tmp_path / "out"), "--quiet",
@@ -182,6 +148,7 @@ def test_a_session_without_a_verdict_keeps_the_exercise_it_was_filmed_at(tmp_pat
     assert "hinge level 4 (Romanian deadlift), bear hug  NO VERDICT" in line
 
 
+@pytest.mark.rendered
 def test_a_session_without_a_verdict_is_on_the_path_in_grey(monkeypatch, store_of_three):
     db, ids = store_of_three
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -196,6 +163,7 @@ def test_a_session_without_a_verdict_is_on_the_path_in_grey(monkeypatch, store_o
 
 
 # -------------------------------------------------------------- point 7: the charts' date axis
+@pytest.mark.rendered
 def test_the_charts_date_axis_reads_as_the_tables_do(monkeypatch, store_of_three):
     db, ids = store_of_three
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -229,6 +197,7 @@ def hinge_hinge_lunge(tmp_path, results) -> tuple[Path, list[int]]:
     return db, ids
 
 
+@pytest.mark.rendered
 def test_compare_offers_the_two_latest_sessions_of_one_movement_and_says_so(monkeypatch, hinge_hinge_lunge):
     db, (hinge_1, hinge_2, lunge) = hinge_hinge_lunge
     at = page(monkeypatch, db, "client_page", id=Store(db).client(NAME).id)
@@ -240,6 +209,7 @@ def test_compare_offers_the_two_latest_sessions_of_one_movement_and_says_so(monk
     assert f"compare?a={hinge_1}&b={hinge_2}" in link
 
 
+@pytest.mark.rendered
 def test_comparing_two_movements_says_their_measures_cannot_be_compared(monkeypatch, hinge_hinge_lunge):
     db, (_, hinge_2, lunge) = hinge_hinge_lunge
     at = page(monkeypatch, db, "compare_page", a=hinge_2, b=lunge)
@@ -283,6 +253,7 @@ def test_an_exercise_that_names_no_level_exactly_is_refused_before_any_analysis(
     assert all(key in err for key in keys), err  # the list of valid keys
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("argv", [["--exercise", "split_squat"], ["--exercise", "Split Squat"],
                                   ["--exercise", "SPLIT-SQUAT"], ["--exercise", "rdl"], ["--exercise", "RDL"],
                                   ["--exercise", "Romanian deadlift (load in the hands, knees soft)"],
@@ -294,6 +265,7 @@ def test_a_levels_key_number_or_full_name_in_any_case_is_taken(tmp_path, capsys,
 
 
 # -------------------------------------------------------------- point 9: no deprecated Streamlit call
+@pytest.mark.rendered
 def test_the_records_pages_and_the_spoken_cue_make_no_deprecated_streamlit_call(monkeypatch, store_of_three,
                                                                                  deprecations):
     db, ids = store_of_three

@@ -12,8 +12,8 @@ import pytest
 from screening.present import local_time
 from screening.screen import Filmed
 from screening.store import Store
-from tests.test_app_browser import _body_text, _wait_idle, browser, server  # noqa: F401
-from tests.test_records_issue26 import NAME, TIMES, _screen, results  # noqa: F401
+from tests.support_browser import _body_text, _wait_idle
+from tests.support_records import NAME, TIMES, _screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: the split squat, filmed after the three hinges: the latest session, of another movement
@@ -24,7 +24,7 @@ def _svg_texts(chart) -> list[str]:
     return chart.evaluate("e => Array.from(e.querySelectorAll('svg text')).map(t => t.textContent)")
 
 
-def test_the_path_its_dates_compare_and_a_quiet_server_log(browser, server, results):  # noqa: F811
+def test_the_path_its_dates_compare_and_a_quiet_server_log(browser, server, results):
     store = Store(server.store)  # the store the page was started with (SCREENING_STORE)
     ids = [store.save_session(NAME, _screen(results["hinge"], TIMES[0])),
            store.save_session(NAME, _screen(results["unplaced"], TIMES[1], Filmed("rdl", None, False))),

@@ -47,6 +47,7 @@ def mode(path: Path) -> int:
 
 
 # -------------------------------------------------------------- 1. one identity per client
+@pytest.mark.fast
 @pytest.mark.parametrize("first, second", [("Émile Durand", "émile durand"), ("Anna Straße", "ANNA STRASSE"),
                                            ("Émile Durand", unicodedata.normalize("NFD", "Émile Durand")),
                                            ("Zoë Ångström", "ZOË ÅNGSTRÖM")])
@@ -58,6 +59,7 @@ def test_names_that_differ_only_in_case_or_unicode_form_are_one_client(tmp_path,
     assert store.client(second).id == made.id and len(store.clients()) == 1
 
 
+@pytest.mark.rendered
 def test_a_session_saved_under_another_case_goes_to_that_client_and_says_so(tmp_path, screen, capsys, result):
     db = tmp_path / "s.db"
     store = Store(db)
@@ -70,6 +72,7 @@ def test_a_session_saved_under_another_case_goes_to_that_client_and_says_so(tmp_
     assert code == 0 and out.startswith("Émile Durand: 2 session(s)")
 
 
+@pytest.mark.rendered
 def test_delete_by_another_case_erases_only_the_one_client_it_names(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     store = Store(db)
@@ -100,6 +103,7 @@ def old_store(path: Path, names: list[str], version: int = 2) -> None:
     con.close()
 
 
+@pytest.mark.fast
 def test_an_older_store_holding_look_alike_names_keeps_both_records_apart(tmp_path):
     """Two records an older version let in ('Émile Durand' and 'émile durand', a name with a zero-width space):
     the upgrade keeps every row and id, names the later look-alike by its id, and drops the invisible character."""
@@ -115,6 +119,7 @@ def test_an_older_store_holding_look_alike_names_keeps_both_records_apart(tmp_pa
 
 
 # -------------------------------------------------------------- 2. ids never reused
+@pytest.mark.rendered
 def test_ids_of_deleted_clients_and_sessions_are_never_given_again(tmp_path, screen):
     store = Store(tmp_path / "s.db")
     first = store.save_session("Ada Lovelace", screen)
@@ -133,6 +138,7 @@ def test_ids_of_deleted_clients_and_sessions_are_never_given_again(tmp_path, scr
     assert store.session(second).clinician_notes == "" and store.session(second).override_verdict is None
 
 
+@pytest.mark.rendered
 def test_ids_are_not_reused_after_an_upgrade_either(tmp_path, screen):
     db = tmp_path / "old.db"
     old_store(db, ["One", "Two"])
@@ -142,6 +148,7 @@ def test_ids_are_not_reused_after_an_upgrade_either(tmp_path, screen):
 
 
 # -------------------------------------------------------------- 4. backups cannot destroy the store
+@pytest.mark.rendered
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
 def test_a_backup_onto_the_stores_own_files_is_refused(tmp_path, screen, capsys, suffix):
     db = tmp_path / "s.db"
@@ -154,6 +161,7 @@ def test_a_backup_onto_the_stores_own_files_is_refused(tmp_path, screen, capsys,
 
 
 # -------------------------------------------------------------- 5. private to the user on disk
+@pytest.mark.rendered
 def test_the_store_its_folder_backups_and_exports_are_private(tmp_path, screen, capsys):
     old = os.umask(0o022)  # the usual umask: files 0644 and folders 0755 unless the tool says otherwise
     try:
@@ -172,6 +180,7 @@ def test_the_store_its_folder_backups_and_exports_are_private(tmp_path, screen, 
         os.umask(old)
 
 
+@pytest.mark.fast
 def test_an_older_store_readable_by_others_is_made_private_on_opening(tmp_path):
     db = tmp_path / "old.db"
     old_store(db, ["One"])
@@ -181,6 +190,7 @@ def test_an_older_store_readable_by_others_is_made_private_on_opening(tmp_path):
 
 
 # -------------------------------------------------------------- 6. names that can be seen and typed
+@pytest.mark.fast
 @pytest.mark.parametrize("name, why", [("Eve\x1b[2J", "U+001B"), ("Nul\x00l", "U+0000"), ("Zero\u200bWidth", "U+200B"),
                                        ("Right\u202eto left", "U+202E"), ("x" * (NAME_MAX_CHARS + 1), "too long"),
                                        ("漢" * (NAME_MAX_CHARS + 1), "too long")])
@@ -193,6 +203,7 @@ def test_a_name_that_cannot_be_seen_typed_or_stored_is_refused_before_the_analys
     assert "\x1b" not in err and "\x00" not in err
 
 
+@pytest.mark.rendered
 def test_a_long_cjk_name_exports(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     Store(db).save_session("漢" * NAME_MAX_CHARS, screen)
@@ -200,6 +211,7 @@ def test_a_long_cjk_name_exports(tmp_path, screen, capsys):
     assert code == 0 and len(list((tmp_path / "e").iterdir())) == 1
 
 
+@pytest.mark.fast
 def test_names_from_an_older_store_reach_the_terminal_harmless(tmp_path, capsys):
     db = tmp_path / "old.db"
     old_store(db, ["Eve\x1b[2J Mallory"])
@@ -208,6 +220,7 @@ def test_names_from_an_older_store_reach_the_terminal_harmless(tmp_path, capsys)
 
 
 # -------------------------------------------------------------- 6. what cannot be done: exit 2 and what to do
+@pytest.mark.rendered
 def test_export_onto_a_file_or_a_dangling_link_says_what_to_do(tmp_path, screen, capsys):
     db = tmp_path / "s.db"
     Store(db).save_session("Ada Lovelace", screen)
@@ -218,6 +231,7 @@ def test_export_onto_a_file_or_a_dangling_link_says_what_to_do(tmp_path, screen,
         assert code == 2 and "what to do: Give a folder" in err, err
 
 
+@pytest.mark.fast
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_store_folder_says_what_to_do(tmp_path, capsys):
     folder = tmp_path / "ro"
@@ -230,6 +244,7 @@ def test_a_read_only_store_folder_says_what_to_do(tmp_path, capsys):
         folder.chmod(0o700)
 
 
+@pytest.mark.fast
 def test_a_store_that_cannot_be_written_says_what_to_do(tmp_path, capsys):
     """As root, too: the store's path runs through a file, which no permission can make a folder."""
     (tmp_path / "plain").write_text("x")
@@ -237,6 +252,7 @@ def test_a_store_that_cannot_be_written_says_what_to_do(tmp_path, capsys):
     assert code == 2 and "what to do:" in err and "Traceback" not in err
 
 
+@pytest.mark.rendered
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e308"])
 def test_a_result_holding_impossible_numbers_is_refused(tmp_path, result, capsys, value):
     text = result.read_text()
@@ -251,6 +267,7 @@ def test_a_result_holding_impossible_numbers_is_refused(tmp_path, result, capsys
     assert len(err) < 600  # no 300-digit angle
 
 
+@pytest.mark.fast
 def test_name_key_is_the_unicode_caseless_match():
     assert name_key("Straße") == name_key("STRASSE") == "strasse"
     assert name_key("  Émile\tDurand ") == name_key(unicodedata.normalize("NFD", "émile durand"))

@@ -8,6 +8,8 @@ import pytest
 from screening.registry import METRICS, metric, number
 from screening.present import Table
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 
 @pytest.mark.parametrize("name, pattern, value, shown", [
     ("front_foot_movement_foot_lengths", "lunge", 0.16, "16% of foot length"),

@@ -68,6 +68,7 @@ def report_of(stored, out) -> tuple[str, set[str]]:
     return local_time("2026-09-01T10:00:00+00:00", False), made
 
 
+@pytest.mark.rendered
 def test_html_report_has_the_position_next_step_evidence_and_key_frame(analysed, tmp_path, capsys):
     result = json.loads((analysed / "result.json").read_text())
     p = result["placement"]
@@ -95,6 +96,7 @@ def test_html_report_has_the_position_next_step_evidence_and_key_frame(analysed,
     assert "What the measures mean" in page and "frontal plane projection angle" in page  # definitions on demand
 
 
+@pytest.mark.rendered
 def test_pdf_report_is_a_real_pdf_whose_pages_are_not_blank(analysed, tmp_path, capsys):
     pdfium = pytest.importorskip("pypdfium2")
     out = tmp_path / "report.pdf"
@@ -112,6 +114,7 @@ def test_pdf_report_is_a_real_pdf_whose_pages_are_not_blank(analysed, tmp_path, 
     assert max(inked) > 0.05, "no page carries a picture (the ladder, the key frame)"
 
 
+@pytest.mark.rendered
 def test_several_sessions_draw_the_path_and_export_csv(analysed, tmp_path, capsys):
     """Three sessions of one person: the report draws the path along the ladder, oldest first; the CSV has
     every rep of every session."""
@@ -139,6 +142,7 @@ def test_several_sessions_draw_the_path_and_export_csv(analysed, tmp_path, capsy
     assert rows[0]["placement"].startswith("lunge level 1")  # oldest first
 
 
+@pytest.mark.rendered
 def test_bad_input_gets_a_message_not_a_traceback(analysed, tmp_path, capsys):
     junk = tmp_path / "junk.json"
     junk.write_text("{not json")
@@ -177,6 +181,7 @@ def test_a_pdf_table_wider_than_the_page_is_split_not_endless():
     assert max(b[2] for b in boxes) <= width - MARGIN * 72 / 25.4 + 1
 
 
+@pytest.mark.fast
 def test_a_pdf_table_of_long_sentences_wraps_inside_the_page():
     """Two columns, the second a long sentence (what changed between sessions, a fault's cue): the second
     column's cells wrap onto more lines, every line ends inside the margin, and every word is set."""
@@ -194,6 +199,7 @@ def test_a_pdf_table_of_long_sentences_wraps_inside_the_page():
     assert words.split().count("repetitions") == 1 and sentence in words and "no fault" in words
 
 
+@pytest.mark.rendered
 def test_pdf_report_is_real_text_naming_the_client_the_clinician_and_the_dates(stored, tmp_path, capsys):
     """Issue 26: the PDF's words are text a reader can search, copy and hear (not pictures of text), with the
     client's and the clinician's names (not ASCII) and the dates, the verdict first, sources named as
@@ -214,6 +220,7 @@ def test_pdf_report_is_real_text_naming_the_client_the_clinician_and_the_dates(s
     assert re.search(r"knee valgus \(FPPA\) 1[34]° \(limit 10°", text), text
 
 
+@pytest.mark.rendered
 def test_html_report_names_the_client_the_clinician_the_dates_and_no_files(stored, tmp_path, capsys):
     out = tmp_path / "report.html"
     session, made = report_of(stored, out)
@@ -226,6 +233,7 @@ def test_html_report_names_the_client_the_clinician_the_dates_and_no_files(store
     assert re.search(r"knee valgus \(FPPA\) 1[34]° \(limit 10°", page)
 
 
+@pytest.mark.rendered
 def test_the_key_frame_says_its_faults_in_units_not_in_raw_numbers(analysed):
     """The key frame's label read "77.57 vs 20.00": now the measure, its value and its limit in units."""
     assert DRAWN, "the analysis drew nothing"
@@ -234,6 +242,7 @@ def test_the_key_frame_says_its_faults_in_units_not_in_raw_numbers(analysed):
                for s in DRAWN), DRAWN
 
 
+@pytest.mark.fast
 def test_every_source_is_named_in_words_not_as_a_file():
     """Every source a report can cite (each measure's, its accuracy's, each threshold's) is said as its
     published source or as the tool's own measurement, never as one of the repository's files."""

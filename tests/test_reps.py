@@ -6,6 +6,8 @@ import pytest
 
 from screening.reps import segment_reps
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 FPS = 30.0
 
 

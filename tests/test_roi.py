@@ -28,6 +28,7 @@ def legacy():
 
 
 # ------------------------------------------------------------------------------------------ no MediaPipe
+@pytest.mark.fast
 def test_the_filter_is_the_legacy_graphs(legacy):
     """The legacy graph's own filtered points, from its unfiltered ones: the same to 0.001 px on every frame
     (measured 5e-5); with beta 1 (the value an older note gave) they are px off within 3 frames."""
@@ -40,6 +41,7 @@ def test_the_filter_is_the_legacy_graphs(legacy):
     assert np.abs(other - legacy["auxf"])[:4].max() > 1.0
 
 
+@pytest.mark.fast
 def test_the_crop_follows_the_filtered_points_as_the_legacy_graph_cut_it(legacy):
     """Frame i+1's crop from frame i's filtered points: centre, side and rotation as the legacy graph's."""
     for points, rect in zip(legacy["auxf"][:-1], legacy["rect"][1:]):
@@ -48,6 +50,7 @@ def test_the_crop_follows_the_filtered_points_as_the_legacy_graph_cut_it(legacy)
         assert abs(math.remainder(r.rotation - rect[3], 2 * math.pi)) < 1e-5
 
 
+@pytest.mark.fast
 def test_a_filter_reset_starts_from_the_next_reading():
     f = roi.AlignmentFilter()
     f.apply(np.array([[100.0, 100.0], [100.0, 20.0]]))
@@ -56,6 +59,7 @@ def test_a_filter_reset_starts_from_the_next_reading():
     assert np.allclose(f.apply(moved), moved)
 
 
+@pytest.mark.fast
 def test_crop_and_back_are_inverse():
     r = roi.Roi(320.0, 240.0, 300.0, 0.7)
     pts = np.array([[10.0, 20.0], [128.0, 128.0], [250.0, 3.0]])
@@ -69,6 +73,7 @@ def test_crop_and_back_are_inverse():
     assert not roi.Roi(float("nan"), 1.0, 10.0, 0.0).usable() and not roi.Roi(1.0, 1.0, 0.5, 0.0).usable()
 
 
+@pytest.mark.fast
 def test_a_mask_laid_back_on_the_frame_lands_where_the_crop_was():
     r = roi.Roi(200.0, 150.0, 128.0, 0.0)
     mask = np.zeros((256, 256), np.float32)

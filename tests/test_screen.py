@@ -15,6 +15,8 @@ from screening.lunge import LegSummary, LungeExtras
 from screening.result import SCHEMA_PATH
 from screening.screen import Baseline, Filmed, PersonMeta, Screen, VideoMeta, ViewMeta, load_screen
 
+pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
+
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 
 

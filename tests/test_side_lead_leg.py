@@ -65,6 +65,7 @@ def check_same_reps(swapped, plain, truth_legs):
 
 
 # ------------------------------------------------------------------------------ the true joints (no MediaPipe)
+@pytest.mark.fast
 @pytest.mark.parametrize("name", SIDE_LUNGES)
 def test_lead_leg_does_not_follow_swapped_labels_on_the_true_joints(name):
     """The rendered clips' exact joints, their legs' labels swapped for the whole clip: the same person's
@@ -90,6 +91,7 @@ def feet(left_x: float, right_x: float, left_floor: float, right_floor: float, n
     return xy
 
 
+@pytest.mark.fast
 def test_side_lead_rule_on_hand_made_frames():
     shank = 100.0
     # facing image-right (the person's right is the near side): the front foot (labelled left, at x 400)
@@ -109,6 +111,7 @@ def test_side_lead_rule_on_hand_made_frames():
     assert side_lead(np.full((5, 33, 2), np.nan), +1, shank) == SideLead(None, None, "unknown")
 
 
+@pytest.mark.fast
 def test_a_rep_whose_leg_is_unknown_is_measured_but_left_out_of_the_per_leg_table(monkeypatch):
     """The feet read as level (the near-foot reading switched off) and the tracker's labels swapped half-way
     through the second rep's bottom (the glitch filter, which would drop the frames round the swap, switched
@@ -129,6 +132,7 @@ def test_a_rep_whose_leg_is_unknown_is_measured_but_left_out_of_the_per_leg_tabl
     assert res.extras.asymmetry_pct == {}
 
 
+@pytest.mark.fast
 def test_reps_without_a_leg_stay_out_of_the_legs_means_and_asymmetry():
     def rep(i, lead, depth):
         m = {x.name: np.nan for x in REP_METRICS} | {"hip_drop_leg_lengths": depth}
@@ -141,7 +145,7 @@ def test_reps_without_a_leg_stay_out_of_the_legs_means_and_asymmetry():
 
 
 # ------------------------------------------------------------------------------ real MediaPipe
-@pytest.mark.real_video
+@pytest.mark.rendered
 @pytest.mark.parametrize("name", SIDE_LUNGES)
 @pytest.mark.slow
 def test_rendered_side_lunges_lead_leg_with_the_labels_as_tracked_and_swapped(name):
@@ -167,7 +171,7 @@ def test_nowva_lunge_lead_leg_with_the_labels_as_tracked_and_swapped(nowva_serie
     """nowva_lunge (32 s, real MediaPipe): every rep's lead leg as read off the frames, from the series as
     tracked and with the tracker's leg labels swapped for the whole clip. At most one rep of 11 may miss
     (unknown or wrong): one bottom can fall on a tracking glitch of a real clip; none does today."""
-    from test_lunge_real import NOWVA_LUNGE_LEAD
+    from tests.support_clips import NOWVA_LUNGE_LEAD
 
     for series in (nowva_series, swap_leg_labels(nowva_series)):
         res = analyse(series)

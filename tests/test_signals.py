@@ -23,6 +23,7 @@ def _naive(x, h):
     return med, mad
 
 
+@pytest.mark.fast
 def test_equals_the_median_taken_sample_by_sample_across_blocks_and_gaps():
     rng = np.random.default_rng(3)
     n = 2 * MOVING_BLOCK_ROWS + 77  # three blocks, the last one short

@@ -26,6 +26,7 @@ def evaluated(reps) -> dict:
     return bench_spine.evaluate(reps)
 
 
+@pytest.mark.fast
 def test_the_population_is_wide_and_whole_bodies_are_held_out(reps):
     bodies = {r["body"] for r in reps}
     assert len(bodies) >= 70 and len(reps) >= 280
@@ -36,11 +37,13 @@ def test_the_population_is_wide_and_whole_bodies_are_held_out(reps):
     assert sum(bool(r["spine_w"]) and len(r["spine_w"]) == 5 for r in reps) >= 30  # bends from spine05 up
 
 
+@pytest.mark.fast
 def test_the_shipped_map_is_the_fit_on_the_population(evaluated):
     np.testing.assert_allclose(evaluated["coef"], spine.COEF, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(evaluated["reference_default"], spine.REFERENCE_DEFAULT, atol=0.01)
 
 
+@pytest.mark.fast
 def test_reading_against_the_persons_own_back_beats_the_other_two(evaluated):
     """The choice of bench/spine.md, on bodies held out: the person's own upright back in the map lowers the
     error below reading the back as it is and below its plain change from upright."""
@@ -50,6 +53,7 @@ def test_reading_against_the_persons_own_back_beats_the_other_two(evaluated):
     assert own < e["change from upright"]["without_bar"]["mae"]
 
 
+@pytest.mark.fast
 def test_held_out_bodies_within_the_measures_stated_error(evaluated):
     own, avg = evaluated["shipped"]["own_back"], evaluated["shipped"]["average_back"]
     # 6.00 deg on mediapipe 0.10.21's legacy tracker, 6.13 on the Tasks path that replaced it (issue 27: the same
@@ -64,16 +68,18 @@ def test_held_out_bodies_within_the_measures_stated_error(evaluated):
         assert s["mae"] <= 1.5 * own["mae"] + 1.0, (tag, s)
 
 
+@pytest.mark.fast
 def test_a_load_over_the_hips_is_seen_and_read_against_the_average_back(evaluated):
     flagged = evaluated["shipped"]["load_flagged"]
     assert flagged["with_bar"] >= 0.95 and flagged["without_bar"] <= 0.05
 
 
+@pytest.mark.fast
 def test_the_spine_first_timing_states_its_error(evaluated):
     assert metric("spine_lead_s", "hinge").uncertainty == pytest.approx(evaluated["spine_lead"]["mae_s"], abs=0.01)
 
 
-@pytest.mark.real_video
+@pytest.mark.rendered
 def test_the_table_is_what_the_tool_reads_today(reps):
     """Four clips measured again with real MediaPipe: their rows of the table, to a fraction of a degree."""
     clips = {c["clip"]: c for c in bench_spine.clips()}

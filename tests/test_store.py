@@ -38,6 +38,7 @@ def store_with_two_sessions(tmp_path_factory, repo):
     return db, base
 
 
+@pytest.mark.rendered
 def test_two_analyses_make_two_dated_points_on_the_clients_path(store_with_two_sessions, capsys):
     db, _ = store_with_two_sessions
     store = Store(db)
@@ -69,6 +70,7 @@ def test_two_analyses_make_two_dated_points_on_the_clients_path(store_with_two_s
     assert NAME in capsys.readouterr().out
 
 
+@pytest.mark.rendered
 def test_an_override_is_kept_with_its_reason_and_shown_as_one(store_with_two_sessions, tmp_path, capsys):
     db, _ = store_with_two_sessions
     copy = Store(db).backup(tmp_path / "copy.db")  # the online backup: a store of its own
@@ -94,6 +96,7 @@ def test_an_override_is_kept_with_its_reason_and_shown_as_one(store_with_two_ses
     assert html.count("<img") >= 1
 
 
+@pytest.mark.rendered
 def test_export_is_readable_without_the_tool(store_with_two_sessions, tmp_path):
     db, _ = store_with_two_sessions
     assert cli.main(["export", NAME, "--out", str(tmp_path), "--store", str(db)]) == 0
@@ -108,6 +111,7 @@ def test_export_is_readable_without_the_tool(store_with_two_sessions, tmp_path):
     assert (folder / doc["sessions"][1]["folder"] / "annotated.mp4").exists()
 
 
+@pytest.mark.rendered
 def test_delete_erases_the_client_and_leaves_nothing_in_the_files(store_with_two_sessions, tmp_path, capsys):
     db, _ = store_with_two_sessions
     copy = Store(db).backup(tmp_path / "to_delete.db")
@@ -125,6 +129,7 @@ def test_delete_erases_the_client_and_leaves_nothing_in_the_files(store_with_two
     assert NAME.encode() not in raw and key_frame[200:264] not in raw
 
 
+@pytest.mark.fast
 def test_a_file_made_by_an_older_version_is_upgraded_in_place(tmp_path):
     old = tmp_path / "v1.db"
     con = sqlite3.connect(old)
@@ -149,6 +154,7 @@ def _fingerprint(path: Path) -> tuple:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("kind", ["text", "png", "other program's database", "damaged store", "newer store"])
 def test_a_file_that_is_not_this_tools_store_is_refused_and_not_touched(tmp_path, kind):
     path = tmp_path / "given.db"
@@ -180,6 +186,7 @@ def test_a_file_that_is_not_this_tools_store_is_refused_and_not_touched(tmp_path
     assert not list(tmp_path.glob("given.db-wal"))
 
 
+@pytest.mark.fast
 def test_the_command_line_refuses_a_foreign_store_before_tracking(tmp_path, repo, capsys):
     path = tmp_path / "notes.txt"
     path.write_text("not a database")
@@ -206,6 +213,7 @@ while True:
 """
 
 
+@pytest.mark.rendered
 def test_a_save_killed_at_any_moment_leaves_the_store_consistent(store_with_two_sessions, tmp_path):
     """A process saving sessions in a loop is SIGKILLed at random moments, eight times: each time the store
     passes SQLite's integrity check, holds every session the process reported saved (and at most the one
@@ -236,6 +244,7 @@ def test_a_save_killed_at_any_moment_leaves_the_store_consistent(store_with_two_
     assert reported >= 8
 
 
+@pytest.mark.rendered
 def test_two_saves_at_once_both_succeed(store_with_two_sessions, tmp_path):
     """Two tabs saving at the same moment: two threads, ten saves each, into one store."""
     db, _ = store_with_two_sessions

@@ -11,45 +11,10 @@ import pytest
 from screening import cli
 from screening.errors import VideoError
 from screening.video import VideoWriter, _opencv_converts, keyframe_times, probe, read_frames
+from tests.support_clips import pattern_frame, write_clip
 
 
-def pattern_frame(h: int, w: int, i: int = 0) -> np.ndarray:
-    """An asymmetric test picture: red block top-left, green bar along the bottom, a moving dot."""
-    img = np.full((h, w, 3), 40, np.uint8)
-    img[: h // 4, : w // 3] = (230, 30, 30)
-    img[-h // 8:, :] = (30, 200, 30)
-    img[h // 2 - 8: h // 2 + 8, (i * 7) % (w - 16): (i * 7) % (w - 16) + 16] = 255
-    return img
-
-
-def write_clip(path, frames, fps=30.0, rotation=None, times=None, codec="libx264", pix_fmt="yuv420p",
-               options=None, codec_options=None):
-    """Write RGB frames (H.264 unless ``codec`` says otherwise); ``rotation`` stores a display rotation
-    (counter-clockwise degrees); ``times`` the frames' own timestamps; ``options`` the container's,
-    ``codec_options`` the encoder's."""
-    h, w = frames[0].shape[:2]
-    c = av.open(str(path), "w", options=options or {})
-    s = c.add_stream(codec, rate=int(fps))
-    s.width, s.height, s.pix_fmt = w, h, pix_fmt
-    if codec_options:
-        s.options = dict(codec_options)
-    if rotation:
-        s.set_display_rotation(rotation)
-    from fractions import Fraction
-
-    s.codec_context.time_base = Fraction(1, 1000)
-    for i, f in enumerate(frames):
-        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
-        vf.pts = int(round((times[i] if times is not None else i / fps) * 1000))
-        vf.time_base = Fraction(1, 1000)
-        for p in s.encode(vf):
-            c.mux(p)
-    for p in s.encode():
-        c.mux(p)
-    c.close()
-    return path
-
-
+@pytest.mark.fast
 @pytest.mark.parametrize("rotation", [90, 270])
 def test_portrait_phone_clip_comes_out_upright(tmp_path, rotation):
     upright = [pattern_frame(640, 368, i) for i in range(12)]
@@ -65,6 +30,7 @@ def test_portrait_phone_clip_comes_out_upright(tmp_path, rotation):
         assert np.abs(got.rgb.astype(int) - want).mean() < 6
 
 
+@pytest.mark.fast
 def test_variable_frame_rate_timestamps_are_kept(tmp_path):
     times = np.cumsum([0.0] + [0.033, 0.041, 0.025, 0.050, 0.033, 0.033, 0.060, 0.020, 0.033])
     path = write_clip(tmp_path / "vfr.mp4", [pattern_frame(240, 320, i) for i in range(10)], times=times)
@@ -72,6 +38,7 @@ def test_variable_frame_rate_timestamps_are_kept(tmp_path):
     np.testing.assert_allclose(got, times - times[0], atol=0.0015)
 
 
+@pytest.mark.fast
 def test_frames_are_scaled_while_decoding(tmp_path):
     path = write_clip(tmp_path / "big.mp4", [pattern_frame(720, 1280, i) for i in range(3)])
     f = next(read_frames(path, max_side=640))
@@ -81,6 +48,7 @@ def test_frames_are_scaled_while_decoding(tmp_path):
 COLOURS = [(230, 30, 30), (30, 200, 30), (40, 60, 220), (240, 240, 240), (20, 20, 20), (200, 160, 40)]
 
 
+@pytest.mark.fast
 def test_colours_survive_writing_and_reading(tmp_path):
     """The writer's RGB -> YUV and the reader's YUV -> RGB (OpenCV's, for BT.601 video-range frames) are each
     other's inverse: flat patches of saturated colour come back within a few levels, at full size and scaled
@@ -99,6 +67,7 @@ def test_colours_survive_writing_and_reading(tmp_path):
             assert np.abs(patch.mean(0) - c).max() <= 4, (max_side, c, patch.mean(0))
 
 
+@pytest.mark.fast
 def test_only_bt601_video_range_goes_through_opencv():
     """OpenCV's conversion knows one matrix (BT.601) and one range (video): frames marked otherwise (BT.709,
     as most phones mark theirs; full range) go through swscale, which follows the marking."""
@@ -125,6 +94,7 @@ def test_scaled_decoding_matches_swscale_rgb(shared_videos, clip):
     assert diff.mean() < 3.0 and np.percentile(diff, 99) <= 6, (diff.mean(), np.percentile(diff, 99))
 
 
+@pytest.mark.real_video
 def test_rotated_real_clip_measures_like_the_original(tmp_path, shared_videos):
     """A real person filmed 'sideways' with a rotation flag gives the same angles as the upright clip."""
     from screening import analyze
@@ -156,6 +126,7 @@ def assert_refused(code, err, phrase):
     assert "Traceback" not in err
 
 
+@pytest.mark.fast
 def test_text_file_renamed_mp4(tmp_path, capsys):
     bad = tmp_path / "notes.mp4"
     bad.write_text("this is a shopping list, not a video\n" * 20)
@@ -163,16 +134,19 @@ def test_text_file_renamed_mp4(tmp_path, capsys):
     assert not (tmp_path / "o" / "result.json").exists()
 
 
+@pytest.mark.fast
 def test_empty_file(tmp_path, capsys):
     bad = tmp_path / "empty.mp4"
     bad.write_bytes(b"")
     assert_refused(*run_cli([bad, "--out", tmp_path / "o"], capsys), "is empty")
 
 
+@pytest.mark.fast
 def test_missing_file(tmp_path, capsys):
     assert_refused(*run_cli([tmp_path / "nope.mp4"], capsys), "does not exist")
 
 
+@pytest.mark.fast
 def test_truncated_mp4_without_its_index(tmp_path, capsys):
     clip = write_clip(tmp_path / "whole.mp4", [pattern_frame(240, 320, i) for i in range(60)])
     data = clip.read_bytes()
@@ -181,6 +155,7 @@ def test_truncated_mp4_without_its_index(tmp_path, capsys):
     assert_refused(*run_cli([cut, "--out", tmp_path / "o"], capsys), "could not be read as a video")
 
 
+@pytest.mark.fast
 def test_audio_only_file(tmp_path, capsys):
     path = tmp_path / "voice.mp4"
     c = av.open(str(path), "w")
@@ -203,6 +178,7 @@ def test_video_without_a_person(tmp_path, capsys):
     assert not (tmp_path / "o" / "result.json").exists()
 
 
+@pytest.mark.fast
 def test_too_long_and_too_big_are_refused(tmp_path, capsys):
     clip = write_clip(tmp_path / "clip.mp4", [pattern_frame(240, 320, i) for i in range(90)])
     assert_refused(*run_cli([clip, "--max-duration", "1"], capsys), "lasts 3 s, over the 1 s limit")
@@ -247,6 +223,7 @@ def test_help_reads_well():
 
 
 # --------------------------------------------------------------------------------------------- stretches
+@pytest.mark.fast
 def test_consecutive_stretches_read_every_frame_once(tmp_path):
     """Parallel tracking reads a file in stretches: together they must be the whole file, frame for
     frame, whether a stretch starts on a keyframe or between two (keyframes here every 12 frames)."""
@@ -273,6 +250,7 @@ def test_consecutive_stretches_read_every_frame_once(tmp_path):
         assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(parts, whole))
 
 
+@pytest.mark.fast
 def test_text_sprites_draw_what_puttext_draws():
     """The annotated video pastes its labels from sprites drawn once: the picture is the one two
     anti-aliased putText calls (black outline, then the colour) give, to within rounding, also where the
@@ -294,6 +272,7 @@ def test_text_sprites_draw_what_puttext_draws():
     assert cv2.FONT_HERSHEY_SIMPLEX == 0  # the font both draw with
 
 
+@pytest.mark.fast
 def test_a_stopped_annotated_video_drops_its_queued_frames(tmp_path, monkeypatch):
     """The annotated video is encoded on its own thread behind a queue; a stopped run (abort) does not
     encode the frames still queued, nor flush the encoder; a finished one (close) encodes every frame."""

@@ -54,6 +54,7 @@ def test_a_ctrl_c_on_a_worker_thread_ends_the_main_threads_wait(kind):
     assert float(out.stdout.split()[-1]) < 0.3 + 0.5, out.stdout
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("drop", [False, True])
 def test_finish_ends_a_worker_with_or_without_its_queue(drop):
     """``finish`` hands the worker its end marker and waits for it; with ``drop`` the items still queued
