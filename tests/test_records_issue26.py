@@ -30,7 +30,7 @@ from screening.continuum import load_continuum
 from screening.present import local_time
 from screening.screen import Filmed
 from screening.store import Store
-from tests.support_records import CLIPS, NAME, REPO, TIMES, _run_page, _screen
+from tests.support_records import CLIPS, NAME, TIMES, _run_page, _screen
 
 pytestmark = pytest.mark.slow  # the slow tier (pyproject.toml)
 

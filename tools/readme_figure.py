@@ -1,4 +1,4 @@
-"""Make docs/output.png, the README's picture of what `screening analyze` measures.
+"""Make docs/output.png, the picture of what `screening analyze` measures (docs/how-it-measures.md).
 
     python tools/readme_figure.py ../shared/videos/tomnotch_good_mornings.mp4
 
