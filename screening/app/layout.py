@@ -13,6 +13,8 @@ VIDEO_TYPES = ["mp4", "mov", "m4v", "avi", "webm", "mkv"]
 
 #: server addresses that serve this computer only
 LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")
+#: the box each verdict is shown in (Streamlit's success / warning / error), the same on every page
+VERDICT_STYLE = {"progress": "success", "hold": "warning", "regress": "error", "refer": "error"}
 
 
 def md(text: str) -> str:

@@ -26,7 +26,7 @@ from screening import (
 )
 
 from .analysis import CACHE_SIZE, judged_for
-from .layout import clinician_name, load_name, say_error, table_frame
+from .layout import VERDICT_STYLE, clinician_name, load_name, say_error, table_frame
 from .store import chosen_client, save_to_client
 
 
@@ -105,7 +105,7 @@ def show_verdict(screen: Screen) -> None:
     step; without a verdict, why there is none and what to do. Everything else comes after it."""
     p = screen.placement
     if p:
-        say = {"progress": st.success, "hold": st.warning, "regress": st.error, "refer": st.error}[p.verdict]
+        say = getattr(st, VERDICT_STYLE[p.verdict])
         lines = [f"### {p.verdict.upper()}",
                  f"{p.pattern.capitalize()} level {p.level} ({short_name(p.level_name)}), "
                  f"{load_name(p.load_position)}" + (" (exercise inferred from the movement)"

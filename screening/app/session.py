@@ -5,11 +5,9 @@ import streamlit as st
 
 from screening import VERDICTS, StoreError, local_time, sentence
 
-from .layout import clinician_name, load_name, md, say_error
+from .layout import VERDICT_STYLE, clinician_name, load_name, md, say_error
 from .result import reports, show_notes, show_reps, show_summary
 from .store import exercise_text, get_store
-
-VERDICT_STYLE = {"progress": "success", "hold": "warning", "regress": "error", "refer": "error"}
 
 
 def _session_header(store, s) -> None:
