@@ -20,6 +20,17 @@ def angles_frame(angles: dict, view: str | None, standing: dict | None = None) -
     return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
 
 
+
+def session_axis(alt, ticks: dict[int, str]):
+    """The date axis of a client's charts: one tick per session (its instant in ms -> its local time, as the
+    tables write it; Vega's own time ticks read ":50 :55 06:31")."""
+    return alt.X("date:T", title="session (local time)", axis=alt.Axis(
+        values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
+                             seconds=t.second)
+                for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
+        labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
+        labelAngle=-30, labelOverlap=True))
+
 def path_chart(store, sessions, pattern: str):
     """The client's path on the pattern's ladder: a dated point per session at the exercise it was filmed at,
     coloured by the verdict (grey: no verdict, as when nothing could be scored). The date axis is marked at the
@@ -44,12 +55,7 @@ def path_chart(store, sessions, pattern: str):
               axis=alt.Axis(values=list(names), labelExpr=label, labelLimit=260))
     # one tick per session, labelled as the tables write its time (Vega's own time ticks read ":50 :55 06:31")
     ticks = {instant[s.id]: local_time(s.recorded_at) for s in drawn}
-    x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
-        values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
-                             seconds=t.second)
-                for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
-        labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
-        labelAngle=-30, labelOverlap=True))
+    x = session_axis(alt, ticks)
     base = alt.Chart(data).encode(x=x, y=y)
     colours = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
     points = base.mark_point(size=140, filled=True).encode(
@@ -84,12 +90,7 @@ def trend_chart(store, client_name: str, pattern: str, sessions):
     data = pd.DataFrame(rows)
     by_leg = pattern == "lunge"
     ticks = {instant[sid]: local_time(of_pattern[sid].recorded_at) for sid in set(data["session"])}
-    x = alt.X("date:T", title="session (local time)", axis=alt.Axis(
-        values=[alt.DateTime(utc=True, year=t.year, month=t.month, date=t.day, hours=t.hour, minutes=t.minute,
-                             seconds=t.second)
-                for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
-        labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
-        labelAngle=-30, labelOverlap=True))
+    x = session_axis(alt, ticks)
     return alt.Chart(data).mark_line(point=True).encode(
         x=x, y=alt.Y("value:Q", title=None),
         color=alt.Color("leg:N", title="leg") if by_leg else alt.value("#1f6fb4"),
