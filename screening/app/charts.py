@@ -20,7 +20,6 @@ def angles_frame(angles: dict, view: str | None, standing: dict | None = None) -
     return frame, {label: meaning for label, (_, meaning) in series.items() if meaning}
 
 
-
 def session_axis(alt, ticks: dict[int, str]):
     """The date axis of a client's charts: one tick per session (its instant in ms -> its local time, as the
     tables write it; Vega's own time ticks read ":50 :55 06:31")."""
@@ -30,6 +29,7 @@ def session_axis(alt, ticks: dict[int, str]):
                 for t in (datetime.fromtimestamp(k / 1000, timezone.utc) for k in sorted(ticks))],
         labelExpr=json.dumps({str(k): v for k, v in ticks.items()}) + "[toString(time(datum.value))]",
         labelAngle=-30, labelOverlap=True))
+
 
 def path_chart(store, sessions, pattern: str):
     """The client's path on the pattern's ladder: a dated point per session at the exercise it was filmed at,
