@@ -246,10 +246,6 @@ def infer_exercise(c: Continuum, screen: "Screen") -> tuple[Level, str] | None:
 
 
 #: why a hinge with no spinal flexion in any rep gets no verdict
-NO_SPINE = ("No continuum placement: spinal flexion, and with it hip-spine dissociation, was not measured in "
-            "any rep (the spine is read from the back's outline, in a true side view only), and it is what a "
-            "hinge's verdict turns on: a verdict from the rest would leave it out. Film exactly side-on, the "
-            "camera at hip height, for a verdict.")
 
 
 def spine_measured(screen: "Screen") -> bool:
@@ -259,26 +255,25 @@ def spine_measured(screen: "Screen") -> bool:
 
 
 def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
-                  c: Continuum | None = None) -> tuple[Placement | None, list[str]]:
+                  c: Continuum | None = None) -> tuple[Placement | None, list[Note]]:
     """A screen's placement on the continuum (or None) for what was filmed, and notes saying what was
     assumed or why there is none. ``filmed.exercise``: the level filmed (a key, number or name of the
     pattern's ladder), None infers it from the movement; ``filmed.load``: the load position, None takes
-    "unloaded"; ``filmed.pain`` refers."""
+    "unloaded"; ``filmed.pain`` refers. The notes are coded (:func:`screening.words.note_text` says them)."""
 
     filmed = filmed or Filmed()
     c = c or load_continuum()
     pattern = screen.pattern
     notes: list[Note] = []
     if pattern not in c.ladders:
-        return None, ["No continuum placement: the movement was not recognised as a hinge or a lunge."]
+        return None, [Note.of("unplaced_pattern")]
     if filmed.exercise is not None:
         level, source = c.find(pattern, filmed.exercise), "given"
     else:
         inferred = infer_exercise(c, screen)
         if inferred is None:
             if not filmed.pain:
-                return None, ["No continuum placement: no repetition was measured. Name the exercise filmed "
-                              "to place the person anyway."]
+                return None, [Note.of("unplaced_no_reps")]
             level, source = c.level(pattern, 0), "inferred"
         else:
             level, why = inferred
@@ -291,12 +286,12 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
         load_pos = c.load(filmed.load)
     score = 0 if filmed.pain else screen.score
     if score is None:
-        return None, notes_text(notes) + ["No continuum placement: no repetition could be scored."]
+        return None, [*notes, Note.of("unplaced_no_score")]
     if not filmed.pain and pattern == "hinge" and not spine_measured(screen):
-        return None, notes_text(notes) + [NO_SPINE]
+        return None, [*notes, Note.of("unplaced_no_spine")]
     placement = place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source)
     placement.reasons.extend(trend_words(t, pattern) for t in screen.trends())
-    return placement, notes_text(notes)
+    return placement, notes
 
 
 def trend_words(t, pattern: str) -> str:
@@ -313,4 +308,4 @@ def placed(screen: "Screen", filmed: "Filmed | None" = None, c: Continuum | None
 
     filmed = filmed or Filmed()
     placement, notes = placement_for(screen, filmed, c)
-    return screen.replace(filmed=filmed, placement=placement, placement_notes=notes)
+    return screen.replace(filmed=filmed, placement=placement, placement_notes=notes_text(notes))

@@ -216,6 +216,15 @@ NOTE_WORDS: dict[str, Words] = {
     "exercise_inferred": lambda why: (f"The exercise was inferred from the movement: {why}. Name the exercise "
                                       "filmed if it was another."),
     "load_not_given": lambda load: f"The load position was not given: taken as {load}.",
+    "unplaced_pattern": lambda: "No continuum placement: the movement was not recognised as a hinge or a lunge.",
+    "unplaced_no_reps": lambda: ("No continuum placement: no repetition was measured. Name the exercise filmed "
+                                 "to place the person anyway."),
+    "unplaced_no_score": lambda: "No continuum placement: no repetition could be scored.",
+    "unplaced_no_spine": lambda: (
+        "No continuum placement: spinal flexion, and with it hip-spine dissociation, was not measured in "
+        "any rep (the spine is read from the back's outline, in a true side view only), and it is what a "
+        "hinge's verdict turns on: a verdict from the rest would leave it out. Film exactly side-on, the "
+        "camera at hip height, for a verdict."),
     # motion capture (bench.mocap)
     "mocap_holds": lambda hold_s: (f"Motion capture (UI-PRMD): {hold_s:g} s holds of the first and last frame were "
                                    "added for the standing baseline."),

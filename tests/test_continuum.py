@@ -10,6 +10,7 @@ from screening.errors import ScreeningError
 from screening.findings import RepResult
 from screening.lunge import LungeExtras
 from screening.screen import Filmed, Screen
+from screening.words import notes_text
 
 pytestmark = pytest.mark.fast  # the fast tier: no MediaPipe, no browser, no clip, no process
 
@@ -145,7 +146,9 @@ def test_placement_from_a_result_says_what_it_assumed():
                                              "threshold": 10.0, "metric": "lateral_trunk_lean_deg"}]}]}
     p, notes = placement_for(screen_of(result))
     assert (p.level, p.load_position, p.verdict, p.exercise_source) == (5, "unloaded", "hold", "inferred")
-    assert any("inferred" in n for n in notes) and any("load position was not given" in n for n in notes)
+    assert [n.code for n in notes] == ["exercise_inferred", "load_not_given"]
+    assert any("inferred" in n for n in notes_text(notes)) and any("load position was not given" in n
+                                                                   for n in notes_text(notes))
     p, notes = placement_for(screen_of(result), Filmed("lateral_lunge", "offset"))
     assert (p.exercise_source, p.load_position) == ("given", "offset") and not notes
     assert placement_for(screen_of({"pattern": "lunge", "reps": [], "score": None}))[0] is None
@@ -159,7 +162,8 @@ def test_a_hinge_with_no_spine_reading_gets_no_verdict():
     still refers."""
     unread = {"pattern": "hinge", "score": 3, "reps": [rep(knee_hip_ratio=0.2, spinal_flexion_deg=None)] * 3}
     p, notes = placement_for(screen_of(unread))
-    assert p is None and any("not measured in any rep" in n and "side-on" in n for n in notes)
+    assert p is None and notes[-1].code == "unplaced_no_spine"
+    assert any("not measured in any rep" in n and "side-on" in n for n in notes_text(notes))
     read = {**unread, "reps": unread["reps"][:2] + [rep(knee_hip_ratio=0.2, spinal_flexion_deg=4.0)]}
     assert placement_for(screen_of(read))[0].verdict == "progress"
     assert placement_for(screen_of(unread), Filmed(pain=True))[0].verdict == "refer"
