@@ -7,6 +7,7 @@ so that a Screen (:mod:`screening.screen`) can hold and check a placement withou
 """
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -116,6 +117,17 @@ def _exercise_text(name: str) -> str:
 
 
 def load_continuum(path: str | Path | None = None) -> Continuum:
+    """The continuum of ``path`` (a copy of screening/data/continuum.toml), or the shipped one: read once a
+    process, as every surface names levels and load positions from it (a page draws it row by row)."""
+    return _shipped() if path is None else _read(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> Continuum:
+    return _read(None)
+
+
+def _read(path: str | Path | None) -> Continuum:
     try:
         with open(path or DEFAULT_PATH, "rb") as f:
             data = tomllib.load(f)
