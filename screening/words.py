@@ -8,8 +8,8 @@ result.json does).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
+from .registry import metric
 from .values import Note
 
 __all__ = ["NOTE_WORDS", "SHOULDERS_SEEN", "note_text", "notes_text"]
@@ -51,8 +51,6 @@ def _spine_average_back(cause: str, average: float, own: float) -> str:
 
 
 def _lunge_view_hidden(measures: tuple, view: str, lateral: bool) -> str:
-    from .registry import metric
-
     why = (f"not measurable from a {view} view" if not lateral else
            f"not measurable in a lateral lunge from a {view} view, or not defined for it")
     other = "front" if view == "side" else "side"
@@ -245,8 +243,3 @@ def note_text(note: Note | str) -> str:
 def notes_text(notes: Iterable[Note | str]) -> list[str]:
     """Each note in words, in order."""
     return [note_text(n) for n in notes]
-
-
-def _article(view: Any) -> str:
-    """'an oblique view', 'a side view'."""
-    return "an" if str(view)[:1] in "aeiou" else "a"
