@@ -24,7 +24,7 @@ from .errors import ScreeningError
 from .findings import Fault, RepResult, SetFinding, Trend, pattern_score, set_findings, trends
 from .ladder import VERDICTS, Placement, load_continuum
 from .signals import finite_or_zero, rounded
-from .values import BaselineSource, Facing, Pattern, Side, Source, View
+from .values import BaselineSource, Facing, Note, Pattern, Side, Source, View
 
 if TYPE_CHECKING:  # only for the annotations: the measurement stages are heavy imports
     from .annotate import Recording
@@ -147,7 +147,7 @@ class Measurement:
     recording: "Recording | None" = None  # the frames, scaled, for the annotated video
     #: the Screen's analysis notes as coded notes (the Screen holds their words): what a merge of two clips
     #: decides by (whether a clip's score was withheld)
-    analysis_notes: tuple = ()
+    analysis_notes: tuple[Note, ...] = ()
 
     @property
     def angles(self) -> dict:
