@@ -31,6 +31,14 @@ LOWPASS_ORDER = 4
 #: shoulder x-spread over shoulder-hip height, median over upright frames (metrics.md, "View")
 SIDE_BELOW = 0.5
 FRONT_ABOVE = 0.7
+#: ... but the ratio depends on the build as well as the camera: a tall, narrow-shouldered body filmed square
+#: on reads 0.69-0.70 (rendered front-view lunges, bench/front_lunge.md: 3 of 36 bodies, cameras 3-7 deg off
+#: square, were called oblique and their valgus went unread). Between FRONT_SQUARE_ABOVE and FRONT_ABOVE the
+#: face decides: the nose's offset from the ears' middle, over the ears' spread, is ~0.55 tan(yaw) (0.05 at
+#: 5 deg, 0.2 at 20 deg, 0.55 at 45 deg) whatever the build; a face within FACE_SQUARE_MAX of centre, over the
+#: upright frames, is a front view
+FRONT_SQUARE_ABOVE = 0.6
+FACE_SQUARE_MAX = 0.2
 
 HIPS, SHOULDERS = list(pair("hip")), list(pair("shoulder"))
 #: the landmarks of each side of the body, shoulder to toe (the near side is the better seen)
@@ -220,6 +228,16 @@ def _x_spread(xy: np.ndarray, pair_: list[LM]) -> np.ndarray:
         return np.abs(xy[:, pair_[0], 0] - xy[:, pair_[1], 0]) / np.hypot(d[:, 0], d[:, 1])
 
 
+def face_turn(xy: np.ndarray) -> float:
+    """The face's turn from the camera: the nose's x offset from the ears' middle over the ears' x spread,
+    median over the frames ``xy`` (0 square on, ~0.55 tan(yaw) turned; NaN where the face is not seen)."""
+    with quiet(), np.errstate(all="ignore"):
+        ears = xy[:, [LM.LEFT_EAR, LM.RIGHT_EAR], 0]
+        spread = np.abs(ears[:, 0] - ears[:, 1])
+        off = (xy[:, LM.NOSE, 0] - ears.mean(axis=1)) / np.where(spread > 0, spread, np.nan)
+        return float(np.nanmedian(off)) if len(xy) else float("nan")
+
+
 def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> View:
     tracked = int(np.isfinite(xy[:, HIPS + SHOULDERS, 0]).any(axis=1).sum())
     with quiet():
@@ -229,6 +247,10 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
             ratio = float(np.nanmedian(spread_ratio(xy, over_trunk_length=True))) if len(xy) else float("nan")
         hip_ratio = float(np.nanmedian(_x_spread(xy, HIPS))) if len(xy) else float("nan")
     kind = view_kind(ratio)
+    if kind == "oblique" and ratio > FRONT_SQUARE_ABOVE:
+        face = face_turn(xy[upright] if upright.any() else xy)
+        if np.isfinite(face) and abs(face) < FACE_SQUARE_MAX:
+            kind = "front"
     with quiet():
         if kind == "front":
             # the person's left shoulder on the image's right means they face the camera

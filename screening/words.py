@@ -155,8 +155,11 @@ NOTE_WORDS: dict[str, Words] = {
     "lead_leg_relabelled": lambda labelled, leg: (
         f"The tracker labelled the leg in front {labelled}; from the side it can swap left and "
         f"right, so the leg was told by which foot is nearer the camera: the {leg} leg."),
-    "fppa_unread": lambda: ("Knee valgus (FPPA) could not be read: the front thigh was not seen at half its "
-                            "length or more in this rep."),
+    "fppa_unread": lambda: ("Knee valgus (FPPA) could not be read at the bottom of this rep: the front thigh "
+                            "pointed at the camera (seen at under half its length). It is not read as none: "
+                            "film from chest height, or from further back, to see it."),
+    "fppa_above_bottom": lambda: ("Knee valgus (FPPA) was read above the bottom of this rep, where the front "
+                                  "thigh could still be seen: at the bottom it is at least this."),
     "left_before_up": lambda: "The person left the view (or the view changed) before this rep came back up.",
     "starts_at_bottom": lambda: "The clip starts at the bottom of this rep: its descent is not seen.",
     "no_lunge_reps": lambda prominence_leg_lengths: (

@@ -12,7 +12,8 @@ from screening.clean import clean
 from screening.config import load_thresholds
 from screening.findings import RepResult
 from screening.kinematics import kinematics
-from screening.lunge import (LUNGE_HIP_LINE_OFFSET_DEG, REP_METRICS, analyze_lunge, merge_views, rep_faults,
+from screening import lunge as lunge_module
+from screening.lunge import (REP_METRICS, analyze_lunge, merge_views, rep_faults,
                              summarise_legs)
 from screening.values import Note
 
@@ -33,7 +34,11 @@ def from_truth(name: str):
 @pytest.mark.fast
 @pytest.mark.parametrize("name", ["lunge_front_alternating", "lunge_front_pelvic_drop", "lunge_front_trunk_lean",
                                   "lunge_side_split_shallow", "lunge_side_forward_clean", "lunge_side_reverse_clean"])
-def test_true_joints_give_the_true_reps_legs_and_metrics(name):
+def test_true_joints_give_the_true_reps_legs_and_metrics(name, monkeypatch):
+    # true joint centres need none of the corrections for MediaPipe's landmarks (its hip off the joint, its
+    # valgus read small): off, the FPPA is the truth's by the tool's own definitions
+    monkeypatch.setattr(lunge_module, "HIP_LANDMARK_OFFSET", ((0.0,) * 3, (0.0,) * 3))
+    monkeypatch.setattr(lunge_module, "FPPA_SCALE", (1.0, 0.0))
     t, cs, kin, res = from_truth(name)
     assert res.measurable and res.extras.variant == "split"
     assert len(res.reps) == len(t["reps"])
@@ -45,8 +50,13 @@ def test_true_joints_give_the_true_reps_legs_and_metrics(name):
         m = rep.metrics
         assert m["hip_drop_leg_lengths"] == pytest.approx(true["hip_drop_leg_lengths"], abs=0.03)
         if t["view"] == "front":
-            assert m["knee_valgus_fppa_deg"] == pytest.approx(true["knee_valgus_fppa_deg"] + 2.5, abs=1.5)  # + offset
-            assert m["pelvic_obliquity_change_deg"] + LUNGE_HIP_LINE_OFFSET_DEG == pytest.approx(
+            if any(n.code == "fppa_unread" for n in rep.notes):
+                # the thigh pointed at the camera at the bottom: unread, not none
+                seen = lunge_module.thigh_seen(cs, kin, rep.lead_leg)[rep.frames[1]]
+                assert seen < lunge_module.THIGH_SEEN_MIN and not np.isfinite(m["knee_valgus_fppa_deg"])
+            else:
+                assert m["knee_valgus_fppa_deg"] == pytest.approx(true["knee_valgus_fppa_deg"], abs=1.0)
+            assert m["pelvic_obliquity_change_deg"] + lunge_module.LUNGE_HIP_LINE_OFFSET_DEG == pytest.approx(
                 true["pelvic_obliquity_change_deg"], abs=1.5)
             assert m["lateral_trunk_lean_deg"] == pytest.approx(true["lateral_trunk_lean_deg"], abs=1.5)
             assert m["rear_knee_height_shanks"] is None or not np.isfinite(m["rear_knee_height_shanks"])
@@ -100,9 +110,9 @@ def test_thresholds_come_from_the_configuration_file():
     (f,) = rep_faults(m, TH["lunge"], 1.0)
     assert (f.code, f.severity, f.threshold) == ("knee_valgus", "minor", 10.0)
     stricter = {**TH["lunge"], "knee_valgus": {**TH["lunge"]["knee_valgus"], "minor": 6.0, "major": 11.0}}
-    (f,) = rep_faults({**m, "knee_valgus_fppa_deg": 14.0}, stricter, 1.0)
+    (f,) = rep_faults({**m, "knee_valgus_fppa_deg": 14.5}, stricter, 1.0)
     assert (f.severity, f.threshold) == ("major", 11.0)
-    # past the major threshold by less than FPPA's measured error (2.3 deg): minor, not major
+    # past the major threshold by less than FPPA's measured error (3.0 deg): minor, not major
     (f,) = rep_faults(m, stricter, 1.0)
     assert (f.severity, f.threshold, f.possible) == ("minor", 6.0, False)
     assert rep_faults({**m, "knee_valgus_fppa_deg": 8.0}, TH["lunge"], 1.0) == []
@@ -116,12 +126,12 @@ def test_two_views_merge_each_measure_from_the_view_that_shows_it():
     assert len(merged.reps) == 2 and [r.lead_leg for r in merged.reps] == ["left", "left"]
     for r, s, f in zip(merged.reps, side.reps, front.reps):
         assert r.metrics["rear_knee_height_shanks"] == s.metrics["rear_knee_height_shanks"]
-        assert r.metrics["knee_valgus_fppa_deg"] == f.metrics["knee_valgus_fppa_deg"]
+        assert r.metrics["pelvic_obliquity_change_deg"] == f.metrics["pelvic_obliquity_change_deg"]
         assert r.bottom_s == s.bottom_s  # the side clip's time axis
     # a front clip that missed the first rep: paired by order and lead leg, the unpaired rep says so
     front.reps = front.reps[1:]
     merged = merge_views(side, front, TH)
     assert len(merged.reps) == 2
-    assert not np.isfinite(merged.reps[0].metrics["knee_valgus_fppa_deg"])
+    assert not np.isfinite(merged.reps[0].metrics["pelvic_obliquity_change_deg"])
     assert Note.of("one_clip_only", clip="side") in merged.reps[0].notes
-    assert merged.reps[1].metrics["knee_valgus_fppa_deg"] == front.reps[0].metrics["knee_valgus_fppa_deg"]
+    assert merged.reps[1].metrics["pelvic_obliquity_change_deg"] == front.reps[0].metrics["pelvic_obliquity_change_deg"]

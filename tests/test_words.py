@@ -136,8 +136,10 @@ def test_the_lunge_names_what_a_view_hides_by_the_registry_labels():
 def test_a_rep_writes_its_notes_in_words_and_reads_them_back_as_said():
     rep = RepResult(0, 0.0, 1.0, 2.0, "left", {}, [], [Note.of("fppa_unread"), Note.of("starts_at_bottom")])
     d = rep.as_dict()
-    assert d["notes"] == ["Knee valgus (FPPA) could not be read: the front thigh was not seen at half its length "
-                          "or more in this rep.", "The clip starts at the bottom of this rep: its descent is not seen."]
+    assert d["notes"] == ["Knee valgus (FPPA) could not be read at the bottom of this rep: the front thigh pointed at "
+                          "the camera (seen at under half its length). It is not read as none: film from chest "
+                          "height, or from further back, to see it.",
+                          "The clip starts at the bottom of this rep: its descent is not seen."]
     back = RepResult.from_dict(d)
     assert [n.code for n in back.notes] == ["said", "said"] and notes_text(back.notes) == d["notes"]
     assert back.as_dict() == d

@@ -262,6 +262,47 @@ def faults_set():
 
 
 FAULTS = faults_set()
+
+
+def lunge_population_set(n_bodies=36, per_body=2):
+    """Front-view lunges on a population (sample_videos/lunges/, issue 29): 36 bodies drawn at random with a
+    wide spread, two clips each, to find where knee valgus and pelvic drop are lost and to judge the measures on
+    bodies left out of any fitting. Valgus made as people make it: the front knee swivels medially about the
+    hip-ankle line with the foot planted (hip adduction and internal rotation), growing with depth, by what
+    makes 0 (a third of clips) or 2-28 deg of image FPPA at the bottom for a nominal phone at 1.05 m (the truth
+    gives the FPPA the clip's own camera sees); the pelvis drops on the rear-leg side by 0 (half of
+    clips) or 3-12 deg; split squats, reverse and forward lunges from shallow (rear knee 0.40 m off the floor)
+    to deep (0.05 m); two reps, each leg leading at random; cameras 2.5-4 m away at 0.8-1.3 m, up to 8 deg off
+    square, portrait or landscape; a loose shirt on some. Seeded: the same clips every run."""
+    rng = np.random.default_rng(2901)
+    out = []
+    for b in range(n_bodies):
+        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
+                  muscle=float(rng.uniform(0.15, 0.9)), weight=float(rng.uniform(0.15, 0.95)),
+                  height=float(rng.uniform(0.1, 0.75)), proportions=float(rng.uniform(0.25, 0.75)))
+        BODIES[f"l{b:02d}"] = {k: round(v, 3) for k, v in ph.items()}
+        for k in range(per_body):
+            valgus = 0.0 if rng.uniform() < 0.33 else float(np.round(rng.uniform(2, 28), 1))
+            drop = 0.0 if rng.uniform() < 0.5 else float(np.round(rng.uniform(3, 12), 1))
+            kind = str(rng.choice(["split_squat", "reverse_lunge", "forward_lunge"], p=[0.5, 0.35, 0.15]))
+            leads = [str(x) for x in rng.choice(["left", "right"], size=2)]
+            if kind == "split_squat":  # the rear foot steps back once: every rep leads with the same leg
+                leads = [leads[0], leads[0]]
+            knee_h = float(np.round(rng.uniform(0.05, 0.40), 3))
+            az = float(np.round(rng.uniform(-8, 8), 1))
+            p = dict(kind=kind, leads=leads, knee_h=knee_h, tempo=LT, valgus_image=valgus, drop=drop,
+                     cam_dist=(2.5, 4.0), cam_h=(0.8, 1.3))
+            if rng.uniform() < 0.3:
+                p["loose"] = float(np.round(rng.uniform(0.015, 0.035), 3))
+            faults = (["knee_valgus"] if valgus else []) + (["pelvic_drop"] if drop else [])
+            name = f"lunge_l{b:02d}_{k}_{kind.split('_')[0]}_v{int(valgus):02d}_d{int(drop):02d}"
+            out.append(dict(name=name, pattern="lunge", motion=kind, az=az, body=f"l{b:02d}", faults=faults,
+                            seed=2900 + 10 * b + k, portrait=bool(rng.uniform() < 0.4), p=p, dir="lunges",
+                            front_slim=True))
+    return out
+
+
+LUNGES = lunge_population_set()
 PRIORITY = ["hinge_side", "lunge_front_valgus", "hinge_oblique", "lunge_front", "lunge_side"]
 
 SKIN = [(224, 184, 160), (198, 150, 120), (160, 110, 80), (110, 75, 55), (235, 200, 180)]
@@ -328,6 +369,31 @@ def solve_swivel(body, st):
     R_root = np.einsum("bij,bjk->bik", rot_y(np.radians(st["obliq"])), rot_x(np.radians(st["tilt"])))
     grid = np.radians(np.arange(-70, 70.01, 0.25))
     for s in "LR":
+        if f"medial_profile{s}" in st:
+            prof = st[f"medial_profile{s}"]
+            i = int(np.argmax(prof))
+            hip = st["root"][i:i + 1] + R_root[i] @ body.hip_off[s]
+            mid = st["root"][i:i + 1] + R_root[i] @ (0.5 * (body.hip_off["L"] + body.hip_off["R"]))
+            ank, pole = st[f"ankle{s}"][i:i + 1], st[f"pole{s}"][i:i + 1]
+
+            def knee(g):
+                return body.solve_leg(s, hip, ank, pole, np.radians([g]))
+
+            # the sign that takes the knee toward the body's midline
+            sign = 1.0 if abs(knee(5.0)[0, 0] - mid[0, 0]) < abs(knee(0.0)[0, 0] - mid[0, 0]) else -1.0
+            depth0 = float(mid[0, 1]) + 3.2  # a nominal phone 3.2 m in front of the pelvis at 1.05 m
+
+            def nominal(P):
+                d = P[..., 1] - float(mid[0, 1]) + depth0
+                return np.stack([P[..., 0] / d, (P[..., 2] - 1.05) / d], -1)
+
+            lo, hi = 0.0, 80.0
+            for _ in range(40):  # the swivel whose nominal-picture FPPA at the bottom is the target
+                a = 0.5 * (lo + hi)
+                f = fppa(hip, knee(sign * a), ank, s, nominal)[0]
+                lo, hi = (a, hi) if f < st[f"valgus_image{s}"] else (lo, a)
+            st[f"swivel{s}"] = sign * 0.5 * (lo + hi) * prof
+            continue
         if f"fppa{s}" not in st:
             continue
         tgt = st[f"fppa{s}"]
@@ -492,6 +558,28 @@ def rep_truth(reps, t, J, ang, body, si, near):
         r["knee_hip_ratio"] = float(knee[b] / hip[b]) if hip[b] > 10 else None
 
 
+def lunge_rep_truth(truth, J2, ang_img):
+    """Per rep of a front-view lunge: the lead knee's image FPPA at the bottom and its peak over the rep, the
+    pelvis' drop on the rear-leg side in the picture (change of the hip-joint line from the first frame), and
+    the lead knee's distance medial of its hip-ankle line in the picture over the leg's standing length."""
+    fps = truth["fps"]
+    obl = np.asarray(ang_img["pelvic_obliquity_deg"])
+    for r in truth["reps"]:
+        lead = r["lead_leg"]
+        b, s0, e = (int(round(r[k] * fps)) for k in ("bottom_s", "start_s", "end_s"))
+        f = np.asarray(ang_img[f"knee_valgus_fppa_{lead}_deg"])
+        r["fppa_bottom_deg"] = round(float(f[b]), 2)
+        r["fppa_peak_deg"] = round(float(f[s0:e + 1].max()), 2)
+        r["pelvic_drop_bottom_deg"] = round(float((obl[b] - obl[0]) * (1.0 if lead == "left" else -1.0)), 2)
+        h, k, a = (np.asarray(J2[f"{lead}_{j}"]) for j in ("hip", "knee", "ankle"))
+        leg0 = np.linalg.norm(h[0] - k[0]) + np.linalg.norm(k[0] - a[0])
+        d, u = a[b] - h[b], k[b] - h[b]
+        side = (d[0] * u[1] - d[1] * u[0]) / np.linalg.norm(d)  # image x right, y down; + = knee toward -x of the line
+        medial = side if lead == "left" else -side
+        r["knee_medial_leg_lengths"] = round(float(medial / leg0), 4)
+        r["thigh_seen_bottom"] = round(float(np.linalg.norm(k[b] - h[b]) / np.linalg.norm(k[0] - h[0])), 3)
+
+
 def render_clip(spec, verbose=True):
     t_start = time.time()
     name = spec["name"]
@@ -579,7 +667,7 @@ def render_clip(spec, verbose=True):
     hd = heads[0, I["head"]]
     p0 = cam.project(hd)[0]
     p1 = cam.project(hd + np.array([0, -0.3, 0]))[0]
-    view = "front" if az == 0 else ("side" if abs(abs(az) - 90) <= 20 else "oblique45")
+    view = "front" if abs(az) <= 10 else ("side" if abs(abs(az) - 90) <= 20 else "oblique45")
     if view == "front":
         facing = "camera"
         fu, lu = None, (lambda p: np.stack([p[..., 0], -p[..., 1]], -1))
@@ -589,7 +677,7 @@ def render_clip(spec, verbose=True):
         fu = lambda p: np.stack([sg * p[..., 0], -p[..., 1]], -1)  # noqa: E731
         lu = (lambda p: np.stack([p[..., 0], -p[..., 1]], -1)) if view == "oblique45" else None
     ang_img = angle_set(J2, fu, lu)
-    near = None if az == 0 else ("left" if az > 0 else "right")
+    near = None if view == "front" else ("left" if az > 0 else "right")
     # ---- render
     out_dir = OUT / spec.get("dir", "")
     out_dir.mkdir(exist_ok=True)
@@ -646,6 +734,11 @@ def render_clip(spec, verbose=True):
             "angles_image": {k: rnd3(v) for k, v in ang_img.items()},
         },
     }
+    if spec.get("front_slim"):
+        lunge_rep_truth(truth, J2, ang_img)
+        keep = [f"{s}_{j}" for s in ("left", "right") for j in ("hip", "knee", "ankle", "shoulder")]
+        truth["frames"] = {"time_s": rnd3(t), "joints_2d": {k: np.round(J2[k], 2).tolist() for k in keep},
+                           "angles_image": {k: np.round(v, 2).tolist() for k, v in ang_img.items()}}
     if spec.get("slim"):
         keep = ("spinal_flexion_deg", "lumbar_flexion_deg", "thoracic_flexion_deg", "pelvis_tilt_deg",
                 "trunk_inclination_deg", "hip_joint_flexion_left_deg", "hip_joint_flexion_right_deg")
@@ -779,6 +872,17 @@ def write_population_index():
     (d / "corpus.json").write_text(json.dumps(rows, indent=1))
 
 
+def write_lunges_index():
+    """sample_videos/lunges/corpus.json: each clip's truth in short (its reps with their truth)."""
+    d = OUT / "lunges"
+    rows = []
+    for f in sorted(d.glob("*.truth.json")):
+        t = json.loads(f.read_text())
+        rows.append(dict(clip=t["clip"], body=t["body"]["preset"], motion=t["motion"], faults=t["faults"],
+                         fault_params=t["fault_params"], reps=t["reps"], camera=t["camera"], portrait=t["portrait"]))
+    (d / "corpus.json").write_text(json.dumps(rows, indent=1))
+
+
 def write_faults_index():
     """sample_videos/faults/corpus.json: each clip's rep truth in short."""
     d = OUT / "faults"
@@ -801,15 +905,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", action="append")
     ap.add_argument("--list", action="store_true")
-    ap.add_argument("--set", choices=("corpus", "spine", "population", "faults"), default="corpus",
+    ap.add_argument("--set", choices=("corpus", "spine", "population", "faults", "lunges"), default="corpus",
                     help="the main corpus (sample_videos/), the spine set (sample_videos/spine/) or the population "
                          "(sample_videos/population/)")
     ap.add_argument("--index", action="store_true", help="only rewrite corpus.json and README.md")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
-    clips = {"corpus": CLIPS, "spine": SPINE_SET, "population": POPULATION, "faults": FAULTS}[a.set]
+    clips = {"corpus": CLIPS, "spine": SPINE_SET, "population": POPULATION, "faults": FAULTS,
+             "lunges": LUNGES}[a.set]
     index = {"corpus": write_index, "spine": write_spine_index, "population": write_population_index,
-             "faults": write_faults_index}[a.set]
+             "faults": write_faults_index, "lunges": write_lunges_index}[a.set]
     if a.list:
         for c in clips:
             print(c["name"])

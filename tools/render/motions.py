@@ -281,6 +281,18 @@ def lunge(body, p, rng):
         else:
             hi = mid
     st["root"] = place(0.5 * (lo + hi))
+    if p.get("valgus_image"):
+        # valgus as people make it: the front knee turns medially about the hip-ankle line (hip adduction and
+        # internal rotation, the foot planted), growing with depth, by the amount that makes p["valgus_image"]
+        # deg of FPPA at the bottom in a picture from a nominal phone 3.2 m in front at 1.05 m (make_corpus.
+        # solve_swivel); well defined at any depth, where a target frontal-plane FPPA in 3D is not (a thigh
+        # pointing forward has no frontal-plane angle)
+        for k, pr in enumerate(s_rep):
+            lead = side_of[p["leads"][k]]
+            tgt = st.setdefault(f"medial_profile{lead}", np.zeros(B))
+            st[f"medial_profile{lead}"] = np.where(pr > 0, pr, tgt)
+            st[f"valgus_image{lead}"] = p["valgus_image"]
+        fp["valgus_image_nominal_deg"] = p["valgus_image"]
     if p.get("valgus") is not None:
         for k, pr in enumerate(s_rep):
             lead = side_of[p["leads"][k]]
