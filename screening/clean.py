@@ -228,6 +228,17 @@ def _x_spread(xy: np.ndarray, pair_: list[LM]) -> np.ndarray:
         return np.abs(xy[:, pair_[0], 0] - xy[:, pair_[1], 0]) / np.hypot(d[:, 0], d[:, 1])
 
 
+def view_of(ratio: float, xy: np.ndarray) -> str:
+    """The view from the shoulders' spread ``ratio`` (:func:`view_kind`), a square face turning an oblique
+    reading above :data:`FRONT_SQUARE_ABOVE` into a front view (frames ``xy``, upright ones)."""
+    kind = view_kind(ratio)
+    if kind == "oblique" and ratio > FRONT_SQUARE_ABOVE:
+        face = face_turn(xy)
+        if np.isfinite(face) and abs(face) < FACE_SQUARE_MAX:
+            return "front"
+    return kind
+
+
 def face_turn(xy: np.ndarray) -> float:
     """The face's turn from the camera: the nose's x offset from the ears' middle over the ears' x spread,
     median over the frames ``xy`` (0 square on, ~0.55 tan(yaw) turned; NaN where the face is not seen)."""
@@ -246,11 +257,7 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, upright: np.ndarray) -> 
         else:
             ratio = float(np.nanmedian(spread_ratio(xy, over_trunk_length=True))) if len(xy) else float("nan")
         hip_ratio = float(np.nanmedian(_x_spread(xy, HIPS))) if len(xy) else float("nan")
-    kind = view_kind(ratio)
-    if kind == "oblique" and ratio > FRONT_SQUARE_ABOVE:
-        face = face_turn(xy[upright] if upright.any() else xy)
-        if np.isfinite(face) and abs(face) < FACE_SQUARE_MAX:
-            kind = "front"
+    kind = view_of(ratio, xy[upright] if upright.any() else xy)
     with quiet():
         if kind == "front":
             # the person's left shoulder on the image's right means they face the camera

@@ -44,7 +44,7 @@ import numpy as np
 from .angles import picture_angle
 from .annotate import draw, draw_text
 from .brightness import picture_brightness
-from .clean import spread_ratio, view_kind
+from .clean import spread_ratio, view_of
 from .findings import cue_worthy
 from .landmarks import LM
 from .pose import (
@@ -205,7 +205,7 @@ def camera_check(recent: np.ndarray, width: int, height: int, pattern: str, brig
     else:
         with np.errstate(all="ignore"):
             ratio = float(np.nanmedian(spread_ratio(xy[up], over_trunk_length=True)))
-        view = view_kind(ratio) if np.isfinite(ratio) else None
+        view = view_of(ratio, xy[up]) if np.isfinite(ratio) else None
         if view is not None and view not in needs:
             if len(needs) == 1:
                 wanted = next(iter(needs))

@@ -124,3 +124,29 @@ def test_the_table_is_what_the_tool_reads_today(repo):
             assert a["lead_read"] == b["lead_read"] and a["faults"] == b["faults"]
             assert a["fppa_reported"] == pytest.approx(b["fppa_reported"], abs=0.5)
             assert a["drop_reported"] == pytest.approx(b["drop_reported"], abs=0.5)
+
+
+def _face(nose_x: float, n: int = 20) -> np.ndarray:
+    """Frames of a head seen from the front: ears 60 px apart, the nose at ``nose_x`` px from their middle."""
+    from screening.landmarks import LM
+
+    xy = np.full((n, 33, 2), np.nan)
+    xy[:, LM.LEFT_EAR] = (330.0, 100.0)
+    xy[:, LM.RIGHT_EAR] = (270.0, 100.0)
+    xy[:, LM.NOSE] = (300.0 + nose_x, 110.0)
+    return xy
+
+
+@pytest.mark.fast
+def test_a_square_face_makes_a_narrow_front_view_a_front_view():
+    """A tall, narrow body square to the camera reads 0.69-0.70 of shoulder spread over trunk height (front
+    needs 0.7): its face, square on (the nose within 0.2 of the ears' spread from their middle), makes it a
+    front view; a face turned 30 deg (0.32) or a spread of 0.55 (a camera 45 deg round) stays oblique."""
+    from screening.clean import face_turn, view_of
+
+    assert face_turn(_face(3.0)) == pytest.approx(0.05)
+    assert view_of(0.69, _face(3.0)) == "front"
+    assert view_of(0.69, _face(19.0)) == "oblique"
+    assert view_of(0.55, _face(0.0)) == "oblique"
+    assert view_of(0.75, _face(40.0)) == "front" and view_of(0.3, _face(0.0)) == "side"
+    assert view_of(0.69, np.full((5, 33, 2), np.nan)) == "oblique"  # no face seen: the spread alone
