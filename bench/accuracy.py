@@ -353,11 +353,10 @@ def _truth_points(truth: dict) -> np.ndarray:
     return xy
 
 
-def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray, above_bottom: bool = False) -> dict[str, float]:
+def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, float]:
     """The true per-rep lunge metrics of one truth rep, by the tool's own definitions applied to the true
     joint centres in the picture (the exact 3D angle where the truth has one: front knee flexion, trunk
-    pitch). ``used_t``: the times the tool read this rep's FPPA at (the truth's FPPA is read there too);
-    ``above_bottom``: the tool read it above the bottom (a lower bound), not at it."""
+    pitch). ``used_t``: the times the tool read this rep's FPPA at (the truth's FPPA is read there too)."""
     tt = np.asarray(truth["frames"]["time_s"], float)
     xy = _truth_points(truth)
     lead = rep["lead_leg"]
@@ -379,13 +378,11 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray, above_bottom: bo
         np.median((xy[bottom, k, 1] - xy[bottom, h, 1]) / thigh), -1, 1))))
     if truth["view"] == "front":
         idx = [int(np.argmin(np.abs(tt - x))) for x in used_t]
-        # the same statistic as the tool's reading (screening.lunge.rep_fppa), of the truth at those frames: the
-        # median at the bottom, or the high percentile over the frames above it where the bottom was unreadable
+        # the same statistic as the tool's reading (screening.lunge.rep_fppa), of the truth at those frames
         from screening.lunge import FPPA_PERCENTILE
 
         f = AI[f"knee_valgus_fppa_{lead}_deg"][idx]
-        out["knee_valgus_fppa_deg"] = (np.nan if not idx else float(np.percentile(f, FPPA_PERCENTILE)) if above_bottom
-                                       else float(np.median(f)))
+        out["knee_valgus_fppa_deg"] = float(np.percentile(f, FPPA_PERCENTILE)) if idx else np.nan
         rear_down = -1.0 if lead == "right" else 1.0
         ob = AI["pelvic_obliquity_deg"]
         out["pelvic_obliquity_change_deg"] = rear_down * float(np.median(ob[bottom]) - np.median(ob[stand]))
@@ -412,8 +409,6 @@ def score_lunge(name: str, analysis) -> dict:
     """One lunge clip, rep by rep: counts, lead legs, and (measured, true) pairs of every scored metric.
     Fault truth per rep: the clip's rendered faults, except knee_valgus (true FPPA where the tool read it,
     over the 10-deg threshold) and balance_loss (the renderer sways the second rep only)."""
-    from screening import Note, note_text
-
     truth = load_truth(name)
     mv = analysis.movement
     reps = analysis.result["reps"]
@@ -430,7 +425,7 @@ def score_lunge(name: str, analysis) -> dict:
         r = match[0]
         out["lead_right"] += r["lead_leg"] == tr["lead_leg"]
         used_t = t[used & (t >= r["start_s"]) & (t <= r["end_s"])]
-        true = lunge_rep_truth(truth, tr, used_t, note_text(Note.of("fppa_above_bottom")) in r.get("notes", []))
+        true = lunge_rep_truth(truth, tr, used_t)
         for mname, views in LUNGE_SCORED.items():
             if truth["view"] in views:
                 out["pairs"].setdefault(mname, []).append((r["metrics"].get(mname), true.get(mname)))

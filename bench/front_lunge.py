@@ -149,6 +149,15 @@ def measure(clip: dict) -> list[dict]:
             row["thigh_px"] = round(float(kin.segments.thigh), 2)
             row["person_left"] = float(np.sign(np.nanmedian(cs.xy[:, of_leg("hip", "left"), 0]
                                                             - cs.xy[:, of_leg("hip", "right"), 0])))
+            # the truth by the tool's own reading: at the frames it read, with its statistic
+            used = screen.measured.movement.series["fppa_frames"][a_:b_ + 1]
+            ai = np.asarray(truth["frames"]["angles_image"].get(f"knee_valgus_fppa_{r.lead_leg}_deg", []), float) \
+                if r.lead_leg else np.zeros(0)
+            idx = [int(np.argmin(np.abs(tt - x))) for x in cs.time_s[a_:b_ + 1][used]]
+            if idx and len(ai):
+                from screening.lunge import FPPA_PERCENTILE
+
+                row["fppa_true_read"] = round(float(np.percentile(ai[idx], FPPA_PERCENTILE)), 3)
             row.update(read=True, lead_read=r.lead_leg, fppa_reported=_r(r.metrics.get("knee_valgus_fppa_deg")),
                        drop_reported=_r(r.metrics.get("pelvic_obliquity_change_deg")),
                        faults=sorted({f.code for f in r.faults}), notes=[n.code for n in r.notes])
@@ -340,7 +349,7 @@ def evaluate(reps: list[dict]) -> dict:
 
 
 def at_bottom(reps: list[dict]) -> list[dict]:
-    """The reps the tool read at their bottom (not a lower bound from above it, not unread)."""
+    """The reps whose bottom the tool could read (not a lower bound from above it, not unread)."""
     return [r for r in reps if r.get("fppa_reported") is not None and "fppa_above_bottom" not in r.get("notes", [])]
 
 
@@ -348,6 +357,7 @@ def reported_by_kind(reps: list[dict]) -> dict:
     right = [r for r in reps if r.get("lead_read") == r["leg"]]
     above = [r for r in right if "fppa_above_bottom" in r.get("notes", [])]
     return {"at_bottom": errors(at_bottom(right), "fppa_reported", "fppa_true"),
+            "as_read": errors(at_bottom(right), "fppa_reported", "fppa_true_read"),
             "above_bottom": errors(above, "fppa_reported", "fppa_true"),
             "unread": sum("fppa_unread" in r.get("notes", []) for r in reps),
             "wrong_leg": sum(r.get("lead_read") not in (r["leg"], None) for r in reps)}
@@ -393,8 +403,10 @@ def markdown(r: dict) -> str:
         L.append(f"| {lab} | {d['sensitivity']} | {d['specificity']} | {d['positives']} | {d['negatives']} | "
                  f"{d['borderline']} |")
     b = r["reported_by_kind"]
-    L += ["", "By how the tool read the rep: at the bottom (the thigh seen at half its length or more there) "
-          f"{cell(b['at_bottom'])}, knee valgus there: sensitivity {r['knee_valgus_at_bottom']['sensitivity']}, "
+    L += ["", "By how the tool read the rep: where it could read the bottom (the thigh seen at half its length "
+          f"or more there; the largest over the loaded part round the bottom), against the truth at "
+          f"the bottom {cell(b['at_bottom'])}, against the truth read the same way at the same frames "
+          f"{cell(b['as_read'])}; knee valgus there: sensitivity {r['knee_valgus_at_bottom']['sensitivity']}, "
           f"specificity {r['knee_valgus_at_bottom']['specificity']} ({r['knee_valgus_at_bottom']['positives']} "
           f"positives, {r['knee_valgus_at_bottom']['negatives']} negatives); above the bottom, a lower bound "
           f"reported because it already passed the threshold, {b['above_bottom']['n']} reps (all under the "

@@ -420,20 +420,20 @@ def front_view(cs: CleanSeries, kin: Kinematics) -> FrontView:
     return FrontView(fppa, {leg: thigh_seen(cs, kin, leg) for leg in ("left", "right")})
 
 
-def rep_fppa(fv: FrontView, leg: str, window: np.ndarray, bottom: np.ndarray,
+def rep_fppa(fv: FrontView, leg: str, loaded: np.ndarray, bottom: np.ndarray,
              minor: float) -> tuple[float, np.ndarray, Note | None]:
-    """A rep's knee valgus, the frames it was read from, and what to say of it. At the bottom, where valgus is
-    largest, wherever the thigh is seen at :data:`THIGH_SEEN_MIN` of its length or more there (the median of
-    those frames). Where the thigh points at the camera at the bottom (a deep lunge filmed from hip height) the
-    angle cannot be read there (held-out error 5.6 deg at 40-50% of the thigh seen, 12.5 under): the frames of
-    the rep where it can be read give a lower bound (valgus grows with depth), reported when it already passes
+    """A rep's knee valgus, the frames it was read from, and what to say of it: its largest
+    (:func:`fppa_reading`) over the loaded part of the rep round the bottom (``loaded``: the hips within
+    :data:`LOADED_SHARE` of the rep's depth), wherever the thigh is seen at :data:`THIGH_SEEN_MIN` of its
+    length or more. Where the thigh points at the camera at the bottom (a deep lunge filmed from hip height)
+    the angle cannot be read there (held-out error 5.6 deg at 40-50% of the thigh seen, 12.5 under): the
+    frames where it can be read give a lower bound (valgus grows with depth), reported when it already passes
     ``minor``, the fault's threshold; otherwise the rep's valgus is unread, and said so, not read as none."""
     f, seen = fv.fppa[leg], np.nan_to_num(fv.seen[leg])
-    at = bottom & np.isfinite(f) & (seen >= THIGH_SEEN_MIN)
-    if at.sum() >= FPPA_MIN_FRAMES:
-        return nanmedian(f[at]), at, None
-    at = fppa_frames(window, fv.seen[leg], f)
+    at = fppa_frames(loaded, fv.seen[leg], f)
     v = fppa_reading(f, at)
+    if (bottom & np.isfinite(f) & (seen >= THIGH_SEEN_MIN)).sum() >= FPPA_MIN_FRAMES:
+        return v, at, None
     if np.isfinite(v) and v > minor:
         return v, at, Note.of("fppa_above_bottom")
     return float("nan"), np.zeros_like(at), Note.of("fppa_unread")
@@ -574,7 +574,8 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         else:
             if fv is None:
                 fv = front_view(cs, kin)
-            fppa, at, said = rep_fppa(fv, front, window, bottom, lu["knee_valgus"]["minor"])
+            fppa, at, said = rep_fppa(fv, front, window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth),
+                                      bottom, lu["knee_valgus"]["minor"])
             fppa_used |= at
             metrics.update(_front_metrics(cs, kin, fv, front, bottom, lateral, loaded, fppa))
             if said is not None:
