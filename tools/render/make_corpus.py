@@ -166,6 +166,15 @@ def spine_set():
 SPINE_SET = spine_set()
 
 
+def wide_body(rng):
+    """A body drawn at random with a wide spread of sex, age, muscle, weight, height and proportions (the draws
+    in this order: the sets stay the same clips)."""
+    ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
+              muscle=float(rng.uniform(0.15, 0.9)), weight=float(rng.uniform(0.15, 0.95)),
+              height=float(rng.uniform(0.1, 0.75)), proportions=float(rng.uniform(0.25, 0.75)))
+    return {k: round(v, 3) for k, v in ph.items()}
+
+
 def population_set(n_bodies=64, per_body=3):
     """The population (sample_videos/population/, issue 24): side-view hinges on 64 bodies drawn at random
     with a wide spread (sex, age, muscle, weight, height, proportions), three clips each, to fit the map from
@@ -181,10 +190,7 @@ def population_set(n_bodies=64, per_body=3):
     grid = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45]
     out = []
     for b in range(n_bodies):
-        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
-                  muscle=float(rng.uniform(0.15, 0.9)), weight=float(rng.uniform(0.15, 0.95)),
-                  height=float(rng.uniform(0.1, 0.75)), proportions=float(rng.uniform(0.25, 0.75)))
-        BODIES[f"p{b:02d}"] = {k: round(v, 3) for k, v in ph.items()}
+        BODIES[f"p{b:02d}"] = wide_body(rng)
         # three levels per body, low, middle and high, so every body carries its own contrast
         lv = [int(rng.choice(grid[:4])), int(rng.choice(grid[3:7])), int(rng.choice(grid[6:]))]
         for k, lvl in enumerate(lv):
@@ -277,10 +283,7 @@ def lunge_population_set(n_bodies=36, per_body=2):
     rng = np.random.default_rng(2901)
     out = []
     for b in range(n_bodies):
-        ph = dict(gender=float(rng.uniform(0, 1)), age=float(rng.uniform(0.55, 1.0)),
-                  muscle=float(rng.uniform(0.15, 0.9)), weight=float(rng.uniform(0.15, 0.95)),
-                  height=float(rng.uniform(0.1, 0.75)), proportions=float(rng.uniform(0.25, 0.75)))
-        BODIES[f"l{b:02d}"] = {k: round(v, 3) for k, v in ph.items()}
+        BODIES[f"l{b:02d}"] = wide_body(rng)
         for k in range(per_body):
             valgus = 0.0 if rng.uniform() < 0.33 else float(np.round(rng.uniform(2, 28), 1))
             drop = 0.0 if rng.uniform() < 0.5 else float(np.round(rng.uniform(3, 12), 1))
