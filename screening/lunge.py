@@ -574,8 +574,13 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
         else:
             if fv is None:
                 fv = front_view(cs, kin)
-            fppa, at, said = rep_fppa(fv, front, window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth),
-                                      bottom, lu["knee_valgus"]["minor"])
+            if lateral:
+                # the working knee of a lateral lunge bends with its thigh out to the side: from the front its
+                # flexion is the angle the picture shows (-60 to -75 deg on nowva_side_lunge), not valgus
+                fppa, at, said = float("nan"), np.zeros(len(t), bool), None
+            else:
+                fppa, at, said = rep_fppa(fv, front, window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth),
+                                          bottom, lu["knee_valgus"]["minor"])
             fppa_used |= at
             metrics.update(_front_metrics(cs, kin, fv, front, bottom, lateral, loaded, fppa))
             if said is not None:
