@@ -290,8 +290,23 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
     if not filmed.pain and pattern == "hinge" and not spine_measured(screen):
         return None, [*notes, Note.of("unplaced_no_spine")]
     placement = place(c, pattern, level.level, load_pos, score, findings_of(screen), filmed.pain, source)
+    unread = valgus_unread(screen)
+    if unread:
+        reps = f"rep{'s' if len(unread) > 1 else ''} {', '.join(map(str, unread))}"
+        placement.reasons.append(f"Not checked: knee valgus could not be read at the bottom of {reps} (the front "
+                                 "thigh pointed at the camera): it is not counted as none. Film from chest height, "
+                                 "or from further back, to check it.")
     placement.reasons.extend(trend_words(t, pattern) for t in screen.trends())
     return placement, notes
+
+
+def valgus_unread(screen: "Screen") -> list[int]:
+    """The reps (1-based) of a split lunge filmed from the front whose knee valgus could not be read (the
+    front thigh pointed at the camera at the bottom, screening.lunge.rep_fppa)."""
+    if screen.pattern != "lunge" or screen.view.kind != "front" or (screen.lunge and screen.lunge.variant == "lateral"):
+        return []
+    return [r.index + 1 for r in screen.reps if r.lead_leg is not None and not (
+        isinstance(v := r.metrics.get("knee_valgus_fppa_deg"), (int, float)) and math.isfinite(v))]
 
 
 def trend_words(t, pattern: str) -> str:

@@ -204,8 +204,9 @@ METRICS: tuple[Metric, ...] = (
        "metrics.md Lunge; FMS sets the step at tibia length", lateral=False),
     _m("knee_valgus_fppa_deg", "lunge", FRONT, "deg", "knee valgus (FPPA)", "knee valgus", ".0f",
        "the front knee's inward angle seen from the front (frontal plane projection angle) at the bottom of "
-       "the rep, from the centre of the hip joint (not the tracker's hip point): knee in positive; unread where the "
-       "front thigh points at the camera there; split lunges (a lateral lunge's bent knee shows its flexion)", "metrics.md Lunge; Herrington 2014", uncertainty=3.0,
+       "the rep, from the centre of the hip joint (not the tracker's hip point): knee in positive; unread where "
+       "the front thigh points at the camera there; split lunges (a lateral lunge's bent knee shows its "
+       "flexion)", "metrics.md Lunge; Herrington 2014", uncertainty=3.0,
        uncertainty_source="rendered front-view lunges on 36 bodies (bench/front_lunge.md), whole bodies left "
        "out of the fit, where the thigh is seen at half its length or more at the bottom", key=True, lateral=False),
     _m("pelvic_obliquity_change_deg", "lunge", FRONT, "deg", "pelvic drop", "pelvic drop", ".0f",

@@ -167,3 +167,24 @@ def test_a_hinge_with_no_spine_reading_gets_no_verdict():
     read = {**unread, "reps": unread["reps"][:2] + [rep(knee_hip_ratio=0.2, spinal_flexion_deg=4.0)]}
     assert placement_for(screen_of(read))[0].verdict == "progress"
     assert placement_for(screen_of(unread), Filmed(pain=True))[0].verdict == "refer"
+
+
+def test_a_front_view_lunge_says_which_reps_had_no_valgus_reading():
+    """Knee valgus unread at the bottom (the front thigh pointed at the camera) is not counted as none: the
+    placement's reasons name the reps and what to do; a side view (which cannot show it) and a lateral lunge
+    (which does not define it) say nothing of it."""
+    from screening.screen import ViewMeta
+    from screening.values import View
+
+    result = {"pattern": "lunge", "score": 3, "lunge": {"variant": "split", "faults": []},
+              "reps": [{**rep(knee_valgus_fppa_deg=None), "lead_leg": "left"},
+                       {**rep(knee_valgus_fppa_deg=4.0), "lead_leg": "left", "index": 1},
+                       {**rep(knee_valgus_fppa_deg=None), "lead_leg": "right", "index": 2}]}
+    front = screen_of(result).replace(view=ViewMeta(kind=View.FRONT))
+    p, _ = placement_for(front)
+    said = [r for r in p.reasons if r.startswith("Not checked: knee valgus")]
+    assert len(said) == 1 and "reps 1, 3" in said[0] and "not counted as none" in said[0] and "chest height" in said[0]
+    side = screen_of(result).replace(view=ViewMeta(kind=View.SIDE))
+    assert not any("knee valgus" in r for r in placement_for(side)[0].reasons)
+    lateral = screen_of({**result, "lunge": {"variant": "lateral", "faults": []}}).replace(view=ViewMeta(kind=View.FRONT))
+    assert not any("knee valgus" in r for r in placement_for(lateral)[0].reasons)
