@@ -155,3 +155,18 @@ def test_a_square_face_makes_a_narrow_front_view_a_front_view():
     assert view_of(0.55, _face(0.0)) == "oblique"
     assert view_of(0.75, _face(40.0)) == "front" and view_of(0.3, _face(0.0)) == "side"
     assert view_of(0.69, np.full((5, 33, 2), np.nan)) == "oblique"  # no face seen: the spread alone
+
+
+@pytest.mark.fast
+def test_the_command_line_says_a_rep_whose_valgus_was_not_read():
+    """The rep's line says it (the analysis's note, and the same note read back from result.json), rather than
+    leaving knee valgus out as if it were none."""
+    from screening.findings import RepResult
+    from screening.present import rep_line
+    from screening.values import Note
+
+    r = RepResult(0, 0.0, 1.0, 2.0, "left", {"hip_drop_leg_lengths": 0.4}, [], [Note.of("fppa_unread")])
+    for rep in (r, RepResult.from_dict(r.as_dict())):
+        assert "knee valgus not read (thigh toward the camera)" in rep_line(rep, "lunge")
+    read = RepResult(0, 0.0, 1.0, 2.0, "left", {"hip_drop_leg_lengths": 0.4, "knee_valgus_fppa_deg": 4.0}, [], [])
+    assert "not read" not in rep_line(read, "lunge") and "knee valgus 4°" in rep_line(read, "lunge")
