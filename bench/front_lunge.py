@@ -74,7 +74,7 @@ def measure(clip: dict) -> list[dict]:
     from bench.accuracy import pair_frames
     from screening import analyze
     from screening.landmarks import of_leg
-    from screening.lunge import BOTTOM_SHARE
+    from screening.lunge import BOTTOM_SHARE, FPPA_PERCENTILE
 
     screen = analyze(clip["path"], pattern="lunge", keep_frames=False)
     m = screen.measured
@@ -155,8 +155,6 @@ def measure(clip: dict) -> list[dict]:
                 if r.lead_leg else np.zeros(0)
             idx = [int(np.argmin(np.abs(tt - x))) for x in cs.time_s[a_:b_ + 1][used]]
             if idx and len(ai):
-                from screening.lunge import FPPA_PERCENTILE
-
                 row["fppa_true_read"] = round(float(np.percentile(ai[idx], FPPA_PERCENTILE)), 3)
             row.update(read=True, lead_read=r.lead_leg, fppa_reported=_r(r.metrics.get("knee_valgus_fppa_deg")),
                        drop_reported=_r(r.metrics.get("pelvic_obliquity_change_deg")),

@@ -28,7 +28,7 @@ from .registry import fault_words, metric
 from .screen import Filmed, Screen
 from .signals import finite_or_zero
 from .values import Note, Pattern, Severity, Source, Verdict
-from .words import notes_text
+from .words import notes_text, says
 
 
 def _where(c: Continuum, pattern: str, level: int, load: str) -> str:
@@ -301,12 +301,9 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
 
 
 def valgus_unread(screen: "Screen") -> list[int]:
-    """The reps (1-based) of a split lunge filmed from the front whose knee valgus could not be read (the
-    front thigh pointed at the camera at the bottom, screening.lunge.rep_fppa)."""
-    if screen.pattern != "lunge" or screen.view.kind != "front" or (screen.lunge and screen.lunge.variant == "lateral"):
-        return []
-    return [r.index + 1 for r in screen.reps if r.lead_leg is not None and not (
-        isinstance(v := r.metrics.get("knee_valgus_fppa_deg"), (int, float)) and math.isfinite(v))]
+    """The reps (1-based) whose knee valgus could not be read: the note screening.lunge.rep_fppa leaves where
+    the front thigh of a split lunge filmed from the front pointed at the camera at the bottom."""
+    return [r.index + 1 for r in screen.reps if says(r.notes, "fppa_unread")]
 
 
 def trend_words(t, pattern: str) -> str:

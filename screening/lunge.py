@@ -405,7 +405,7 @@ def hip_joints(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FrontView:
-    """What a front-view clip shows of the legs and pelvis, from hips moved to the joints' centres
+    """What a front-view clip shows of the legs, from hips moved to the joints' centres
     (:func:`hip_joints`): per frame, each knee's FPPA (:data:`FPPA_SCALE` applied) and how much of each thigh
     the picture shows (of its standing length, from the landmarks)."""
 
@@ -460,8 +460,8 @@ def fppa_reading(fppa: np.ndarray, at: np.ndarray) -> float:
     return float(np.percentile(v, FPPA_PERCENTILE)) if len(v) >= FPPA_MIN_FRAMES else float("nan")
 
 
-def _front_metrics(cs: CleanSeries, kin: Kinematics, fv: FrontView, lead: str, bottom: np.ndarray,
-                   lateral: bool, loaded: np.ndarray, fppa: float) -> dict[str, float]:
+def _front_metrics(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray, lateral: bool,
+                   loaded: np.ndarray, fppa: float) -> dict[str, float]:
     # the rear-leg side (the side off the front foot) lower: positive
     rear_down = -1.0 if lead == "right" else 1.0  # obliquity is positive when the left hip is higher
     obliquity = rear_down * nanmedian(kin.change("pelvic_obliquity_deg")[bottom])
@@ -548,7 +548,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
     fs = sample_rate(t)
     reps: list[RepResult] = []
     fppa_used = np.zeros(len(t), bool)
-    fv: FrontView | None = None  # the front view's legs and pelvis, read once (front views only)
+    fv: FrontView | None = None  # the front view's legs, read once (front views only)
     for rep, bottom in zip(seg.reps, bottoms):
         sl = slice(rep.start_i, rep.end_i + 1)
         window = np.zeros(len(t), bool)
@@ -582,7 +582,7 @@ def analyze_lunge(cs: CleanSeries, kin: Kinematics, th: dict) -> PatternResult:
                 fppa, at, said = rep_fppa(fv, front, window & np.isfinite(drop) & (drop >= LOADED_SHARE * rep.depth),
                                           bottom, lu["knee_valgus"]["minor"])
             fppa_used |= at
-            metrics.update(_front_metrics(cs, kin, fv, front, bottom, lateral, loaded, fppa))
+            metrics.update(_front_metrics(cs, kin, front, bottom, lateral, loaded, fppa))
             if said is not None:
                 rep_notes.append(said)
         if front is not None and not oblique:

@@ -14,8 +14,7 @@ import numpy as np
 from .findings import Fault, RepResult
 from .registry import Metric, fault_words, key_metrics, metric, number
 from .screen import Screen
-from .values import Note
-from .words import note_text
+from .words import says
 
 __all__ = ["CHART_ANGLES", "FROM_STANDING", "chart_series", "Table", "rep_table", "leg_table", "fault_text", "evidence",
            "severity_words", "rep_line", "glossary", "sentence", "local_time", "VERDICT_COLOURS"]
@@ -144,8 +143,7 @@ def rep_line(rep: RepResult, pattern: str) -> str:
              if not _missing(rep.metrics.get(m.name))]
     if rep.lead_leg:
         shown.insert(0, f"{rep.lead_leg} leg")
-    unread = note_text(Note.of("fppa_unread"))
-    if any(n.code == "fppa_unread" or note_text(n) == unread for n in rep.notes):
+    if says(rep.notes, "fppa_unread"):
         shown.append("knee valgus not read (thigh toward the camera)")
     faults = "; ".join(fault_text(f, pattern) for f in rep.faults) or "no fault"
     return f"rep {rep.index + 1}  bottom {rep.bottom_s:5.1f} s  " + "  ".join(shown) + f"  | {faults}"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from .registry import metric
 from .values import Note
 
-__all__ = ["NOTE_WORDS", "SHOULDERS_SEEN", "note_text", "notes_text"]
+__all__ = ["NOTE_WORDS", "SHOULDERS_SEEN", "note_text", "notes_text", "says"]
 
 Words = Callable[..., str]
 
@@ -246,3 +246,10 @@ def note_text(note: Note | str) -> str:
 def notes_text(notes: Iterable[Note | str]) -> list[str]:
     """Each note in words, in order."""
     return [note_text(n) for n in notes]
+
+
+def says(notes: Iterable[Note | str], code: str) -> bool:
+    """Whether ``notes`` hold the note ``code``: coded, as an analysis emits it, or in its words, as a result
+    read back from result.json holds it (a note with parameters is matched by its code only)."""
+    words = note_text(Note.of(code))
+    return any(isinstance(n, Note) and n.code == code or note_text(n) == words for n in notes)

@@ -174,13 +174,17 @@ def test_a_front_view_lunge_says_which_reps_had_no_valgus_reading():
     placement's reasons name the reps and what to do; a side view (which cannot show it) and a lateral lunge
     (which does not define it) say nothing of it."""
     from screening.screen import ViewMeta
-    from screening.values import View
+    from screening.values import Note, View
+    from screening.words import note_text
 
     result = {"pattern": "lunge", "score": 3, "lunge": {"variant": "split", "faults": []},
               "reps": [{**rep(knee_valgus_fppa_deg=None), "lead_leg": "left"},
                        {**rep(knee_valgus_fppa_deg=4.0), "lead_leg": "left", "index": 1},
                        {**rep(knee_valgus_fppa_deg=None), "lead_leg": "right", "index": 2}]}
-    front = screen_of(result).replace(view=ViewMeta(kind=View.FRONT))
+    # as the analysis leaves it, read back from result.json: the note in words on the reps it could not read
+    unread = note_text(Note.of("fppa_unread"))
+    said = {**result, "reps": [{**r, "notes": [unread] if r["index"] != 1 else []} for r in result["reps"]]}
+    front = screen_of(said).replace(view=ViewMeta(kind=View.FRONT))
     p, _ = placement_for(front)
     said = [r for r in p.reasons if r.startswith("Not checked: knee valgus")]
     assert len(said) == 1 and "reps 1, 3" in said[0] and "not counted as none" in said[0] and "chest height" in said[0]
