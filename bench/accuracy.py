@@ -408,7 +408,12 @@ def lunge_rep_truth(truth: dict, rep: dict, used_t: np.ndarray) -> dict[str, flo
 def score_lunge(name: str, analysis) -> dict:
     """One lunge clip, rep by rep: counts, lead legs, and (measured, true) pairs of every scored metric.
     Fault truth per rep: the clip's rendered faults, except knee_valgus (true FPPA where the tool read it,
-    over the 10-deg threshold) and balance_loss (the renderer sways the second rep only)."""
+    over the 10-deg threshold), pelvic_drop (the true drop at the bottom against the fault's threshold; within
+    :data:`DROP_TOO_CLOSE_DEG` of it, not scored: the corpus's 9-deg drop was rendered for a 5-deg rule) and
+    balance_loss (the renderer sways the second rep only)."""
+    from screening.config import load_thresholds
+
+    drop_minor = float(load_thresholds()["lunge"]["pelvic_drop"]["minor"])
     truth = load_truth(name)
     mv = analysis.movement
     reps = analysis.result["reps"]
@@ -420,7 +425,7 @@ def score_lunge(name: str, analysis) -> dict:
         match = [r for r in reps if abs(r["bottom_s"] - tr["bottom_s"]) <= 0.6]
         out["lead_total"] += 1
         if not match:
-            out["faults"].append((k, None, set()))
+            out["faults"].append((k, None, set(), set()))
             continue
         r = match[0]
         out["lead_right"] += r["lead_leg"] == tr["lead_leg"]
@@ -429,14 +434,25 @@ def score_lunge(name: str, analysis) -> dict:
         for mname, views in LUNGE_SCORED.items():
             if truth["view"] in views:
                 out["pairs"].setdefault(mname, []).append((r["metrics"].get(mname), true.get(mname)))
-        positive = set(truth["faults"]) - {"knee_valgus", "balance_loss"}
+        positive = set(truth["faults"]) - {"knee_valgus", "balance_loss", "pelvic_drop"}
+        unscored = set()
         if truth["view"] == "front" and np.isfinite(true.get("knee_valgus_fppa_deg", np.nan)) \
                 and true["knee_valgus_fppa_deg"] > 10.0:
             positive.add("knee_valgus")
+        drop = true.get("pelvic_obliquity_change_deg", np.nan)
+        if truth["view"] == "front" and np.isfinite(drop):
+            if abs(drop - drop_minor) < DROP_TOO_CLOSE_DEG:
+                unscored.add("pelvic_drop")
+            elif drop > drop_minor:
+                positive.add("pelvic_drop")
         if "balance_loss" in truth["faults"] and k == min(1, len(truth["reps"]) - 1):
             positive.add("balance_loss")
-        out["faults"].append((k, {f["code"] for f in r["faults"]}, positive))
+        out["faults"].append((k, {f["code"] for f in r["faults"]}, positive, unscored))
     return out
+
+
+#: a rep whose true pelvic drop is this close to the fault's threshold (deg) is too close to call
+DROP_TOO_CLOSE_DEG = 1.5
 
 
 #: lunge fault codes and the views that can show them
@@ -464,7 +480,9 @@ def lunge_table(names: list[str]) -> dict:
             if s["view"] != view:
                 continue
             c = faults.setdefault(code, FaultCounts())
-            for _, reported, positive in s["faults"]:
+            for _, reported, positive, unscored in s["faults"]:
+                if code in unscored:
+                    continue
                 hit = reported is not None and code in reported
                 if code in positive:
                     c.tp += hit

@@ -123,7 +123,30 @@ def lean_agreement(reps: list[dict], signed: bool) -> dict:
             if signed and clear.any() else None}
 
 
+def correct_pelvis(reps: list[dict], minor: float) -> dict:
+    """How a correct split lunge's pelvis tilts at the bottom (``pelvic_obliquity_change_deg``: the motion
+    capture's hip joint centres are the pelvis's, so this is the truth): the median over the correct reps, the
+    same with each person held out of it (the normal tilt a new person would be judged against), each
+    person's median, and the correct reps read as a drop 5 deg from level and at the fault's threshold."""
+    cor = [r for r in reps if r["label"] == "correct"]
+    v = np.array([r["metrics"].get("pelvic_obliquity_change_deg", np.nan) for r in cor], float)
+    who = np.array([r["subject"] for r in cor])
+    ok = np.isfinite(v)
+    if not ok.any():
+        return {}
+    people = sorted(set(who[ok].tolist()))
+    held_out = [float(np.median(v[ok & (who != s)])) for s in people]
+    return {"median_deg": round(float(np.median(v[ok])), 2),
+            "median_person_held_out_deg": [round(min(held_out), 2), round(max(held_out), 2)],
+            "person_medians_deg": [round(float(np.median(v[ok & (who == s)])), 1) for s in people],
+            "reps": int(ok.sum()), "over_5_deg": int((v[ok] > 5).sum()), "over_threshold": int((v[ok] > minor).sum()),
+            "threshold_deg": minor}
+
+
 def summarise(reps: list[dict]) -> dict:
+    from screening.config import load_thresholds
+
+    minor = float(load_thresholds()["lunge"]["pelvic_drop"]["minor"])
     out = {}
     for mv in MOVEMENTS:
         R = [r for r in reps if r["movement"] == mv]
@@ -152,6 +175,8 @@ def summarise(reps: list[dict]) -> dict:
                        "incorrect": dict(Counter(f for r in inc for f in r["faults"]))},
             "metrics": single,
         }
+        if mv == "lunge_inline":
+            out[mv]["correct_pelvis"] = correct_pelvis(R, minor)
     return out
 
 
@@ -169,8 +194,15 @@ def markdown(s: dict) -> str:
                   f"- lateral_trunk_lean_deg against the motion capture's own (frontal plane, mid-hip -> mid-shoulder): "
                   f"MAE {m['lateral_trunk_lean_vs_truth']['mae_deg']} deg over {m['lateral_trunk_lean_vs_truth']['reps']} reps"
                   + (f"; side read right in {m['lateral_trunk_lean_vs_truth']['side_right']:.0%} of the reps leaning > 3 deg"
-                     if m['lateral_trunk_lean_vs_truth']['side_right'] is not None else ""), "",
-                  "| metric | AUC (incorrect higher) | median correct | median incorrect |", "|---|---|---|---|"]
+                     if m['lateral_trunk_lean_vs_truth']['side_right'] is not None else "")]
+        p = m.get("correct_pelvis")
+        if p:
+            lines += [f"- the pelvis of a correct lunge at the bottom (the hip joint centres' line, rear leg side down "
+                      f"positive): median {p['median_deg']} deg over {p['reps']} reps ({p['median_person_held_out_deg'][0]}"
+                      f"-{p['median_person_held_out_deg'][1]} with each person held out); people's own medians "
+                      f"{p['person_medians_deg']}; correct reps over 5 deg: {p['over_5_deg']}, over the fault's "
+                      f"{p['threshold_deg']:g}: {p['over_threshold']}"]
+        lines += ["", "| metric | AUC (incorrect higher) | median correct | median incorrect |", "|---|---|---|---|"]
         for k, v in sorted(m["metrics"].items(), key=lambda kv: -abs(kv[1]["auc"] - 0.5)):
             lines.append(f"| {k} | {v['auc']:.2f} | {v['median_correct']:.2f} | {v['median_incorrect']:.2f} |")
         lines.append("")

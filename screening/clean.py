@@ -76,6 +76,8 @@ class CleanSeries:
     notes: list[Note] = field(default_factory=list)
     longest_gap_s: dict[str, float] = field(default_factory=dict)
     shank_width: np.ndarray | None = None  # (N, 2) left, right: see screening.pose.shank_width
+    #: the points are joint centres, not a tracker's landmarks (:attr:`screening.pose.PoseSeries.joint_centres`)
+    joint_centres: bool = False
 
 
 # ------------------------------------------------------------------------------------------ signal steps
@@ -310,4 +312,4 @@ def clean(series: PoseSeries) -> CleanSeries:
     if detected.any() and not up[detected].any():
         notes.append(Note.of("never_upright"))
     return CleanSeries(t, xy, vis, detected, roll, view, series.outline, series.width, series.height, notes, longest,
-                       series.shank_width)
+                       series.shank_width, series.joint_centres)

@@ -50,6 +50,7 @@ def test_the_shipped_corrections_are_the_fit_on_the_population(reps):
     c = fl.fit(reps)
     np.testing.assert_allclose(c["hip"], lunge.HIP_LANDMARK_OFFSET, atol=2e-4)
     np.testing.assert_allclose(c["fppa_scale"], lunge.FPPA_SCALE, atol=2e-3)
+    np.testing.assert_allclose(c["drop_line"], lunge.THIGH_TILT_OF_HIP_LINE, atol=2e-3)
 
 
 @pytest.mark.fast
@@ -92,14 +93,41 @@ def test_the_tool_finds_knee_valgus_from_ten_degrees_where_it_can_read_it(reps):
     assert len(right) >= 90 and np.abs(e).mean() <= 4.0, (len(right), np.abs(e).mean())
     e = np.array([r["fppa_reported"] - r["fppa_true_read"] for r in right])
     assert np.abs(e).mean() <= 4.0, np.abs(e).mean()
+    # 2 wide-stance split squats of 72 clips read as lateral lunges (feet 2.9 hip widths apart at the bottom, as
+    # far as 5% of UI-PRMD's side lunges): a lateral lunge's knee valgus is not read, and its view note says so
+    lateral = [r for r in reps if r.get("variant") == "lateral"]
+    assert len({r["clip"] for r in lateral}) <= 2, [r["clip"] for r in lateral]
     for r in reps:
-        if r.get("lead_read") and r.get("fppa_reported") is None:
+        if r.get("lead_read") and r.get("fppa_reported") is None and r.get("variant") != "lateral":
             assert "fppa_unread" in r["notes"], r["clip"]
         if "fppa_above_bottom" in r.get("notes", []):  # a lower bound past the threshold: the fault, and small
             assert "knee_valgus" in r["faults"] and r["fppa_reported"] <= r["fppa_true"] + 3.0
     # no false valgus on the population's reps rendered without it and read at the bottom
     clean = [r for r in at_bottom if r["fppa_true"] < 5.0]
     assert len(clean) >= 20 and not any("knee_valgus" in r["faults"] for r in clean)
+
+
+@pytest.mark.fast
+def test_pelvic_drop_follows_the_pelvis_on_bodies_left_out(reps, cv):
+    """Issue 29 item 3, bench/front_lunge.md: the landmarks' hip line less the tilt the thighs give it, fitted
+    with whole bodies held out, against the rendered drop of 0 or 3-12 deg at the bottom: MAE within the
+    registry's stated error and unbiased, better than the fixed offset it replaced and than the hips moved to
+    the joints; a drop of 4-12 deg is read within 3 deg on average, and a drop of 6 deg or more read over 5
+    in most reps. What the tool reported agrees, and it finds no drop where the pelvis stayed level."""
+    e = np.array([r["drop_cv"] - r["drop_true"] for r in cv])
+    old = np.array([r["drop_plain"] - fl.OLD_DROP_OFFSET - r["drop_true"] for r in cv])
+    hips = np.array([r["drop_hips"] - r["drop_true"] for r in cv])
+    assert len(e) >= 140 and np.abs(e).mean() <= metric("pelvic_obliquity_change_deg", "lunge").uncertainty + 0.2
+    assert abs(e.mean()) < 0.5 and np.abs(e).mean() < np.abs(old).mean() - 0.5
+    assert np.abs(e).mean() < np.abs(hips).mean() - 0.3
+    dropped = np.array([r["drop_true"] >= 4 for r in cv])
+    assert dropped.sum() >= 30 and np.abs(e[dropped]).mean() <= 3.0
+    d = fl.detection(cv, "drop_true", 6.0, 3.5, lambda r: r["drop_cv"] > 5.0)
+    assert d["sensitivity"] >= 0.7 and d["specificity"] >= 0.9, d
+    told = np.array([r["drop_reported"] - r["drop_true"] for r in reps if r.get("drop_reported") is not None])
+    assert len(told) >= 140 and np.abs(told).mean() <= 2.5
+    level = [r for r in reps if r["drop_true"] < 0.5 and r.get("variant") == "split"]
+    assert len(level) >= 60 and not any("pelvic_drop" in r["faults"] for r in level)
 
 
 @pytest.mark.fast

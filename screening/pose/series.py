@@ -12,6 +12,9 @@ from ..values import Note
 N_LANDMARKS = 33
 #: stations along the hip (0) -> shoulder (1) chord where the silhouette outline is sampled (every 0.025)
 OUTLINE_STATIONS = np.linspace(-0.1, 1.1, 49)
+#: the backends whose points are joint centres: motion capture (bench/mocap.py), a render's own joints
+#: (bench/accuracy.py) and the tests' constructed bodies
+JOINT_CENTRE_BACKENDS = frozenset({"mocap", "truth", "test"})
 
 
 @dataclass
@@ -56,6 +59,12 @@ class PoseSeries:
     #: (N, 33, 3) body-frame 3-D positions in metres where the series is made from motion capture (bench/mocap.py:
     #: the truth a benchmark compares with); tracking leaves it None (MediaPipe's own 3-D guesses are not used)
     truth_3d: np.ndarray | None = None
+
+    @property
+    def joint_centres(self) -> bool:
+        """The points are joint centres (motion capture, a render's truth, a constructed body), not a tracker's
+        landmarks: the corrections for where MediaPipe puts its landmarks do not apply."""
+        return self.backend in JOINT_CENTRE_BACKENDS
 
     @property
     def detected(self) -> np.ndarray:
