@@ -72,8 +72,7 @@ def place(c: Continuum, pattern: str, level: int, load: str, score: int | None, 
                              "Analyse a clip in which the movement can be measured, then place it.")
     i = loads.index(load)
     if score == 3 and not asym:
-        reasons.append("Score 3: every rep free of faults: progress one step (the load position first, then "
-                       "the body position).")
+        reasons.append(SCORE_3)
         if i + 1 < len(loads):
             nl, nload = level, loads[i + 1]
         elif level + 1 < len(ladder):
@@ -293,11 +292,20 @@ def placement_for(screen: "Screen", filmed: "Filmed | None" = None,
     unread = valgus_unread(screen)
     if unread:
         reps = f"rep{'s' if len(unread) > 1 else ''} {', '.join(map(str, unread))}"
-        placement.reasons.append(f"Not checked: knee valgus could not be read at the bottom of {reps} (the front "
+        placement.reasons[:] = [UNCHECKED_SCORE_3 if r == SCORE_3 else r for r in placement.reasons]
+        placement.reasons.append(f"{NOT_CHECKED}knee valgus could not be read at the bottom of {reps} (the front "
                                  "thigh pointed at the camera): it is not counted as none. Film from chest height, "
                                  "or from further back, to check it.")
     placement.reasons.extend(trend_words(t, pattern) for t in screen.trends())
     return placement, notes
+
+
+#: the reason a score of 3 gives, and the same where a key measure could not be read in some reps
+SCORE_3 = "Score 3: every rep free of faults: progress one step (the load position first, then the body position)."
+UNCHECKED_SCORE_3 = ("Score 3: every rep free of the faults that could be read (see what was not checked): progress "
+                     "one step (the load position first, then the body position).")
+#: how a reason about a measure that could not be read begins
+NOT_CHECKED = "Not checked: "
 
 
 def valgus_unread(screen: "Screen") -> list[int]:

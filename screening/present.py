@@ -50,7 +50,8 @@ class Table:
         return [[_cell(v, f) for v, f in zip(row, self.formats)] for row in self.rows]
 
     def values(self) -> list[list]:
-        """The rows with numbers rounded as they are shown (None where not measured)."""
+        """The rows with numbers rounded as they are shown (None where not measured, :data:`NOT_READ` where a
+        rep's measure could not be read)."""
         return [[_rounded(v, f) for v, f in zip(row, self.formats)] for row in self.rows]
 
 
@@ -58,13 +59,23 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
+#: a measure a rep could not be read for, where its analysis said so (a cell's words; a number's place is empty)
+NOT_READ = "not read"
+#: the note that says a rep's measure was not read (screening.words), by measure
+UNREAD_NOTES = {"knee_valgus_fppa_deg": "fppa_unread"}
+
+
 def _cell(v, fmt: str | None) -> str:
+    if v is NOT_READ:
+        return NOT_READ
     if _missing(v):
         return "-"
     return number(v, fmt) if fmt else str(v)
 
 
 def _rounded(v, fmt: str | None):
+    if v is NOT_READ:
+        return NOT_READ
     if _missing(v):
         return None
     if fmt and fmt.endswith("f"):
@@ -74,9 +85,10 @@ def _rounded(v, fmt: str | None):
 
 def rep_table(screen: Screen) -> Table:
     """One row per rep: its number, bottom time, (lunges) front leg, the pattern's key measures that some rep
-    has, and its faults in words."""
+    has or could not be read for (:data:`NOT_READ` where the analysis said so), and its faults in words."""
     pattern = screen.pattern if screen.pattern in ("hinge", "lunge") else "hinge"
-    shown = [m for m in key_metrics(pattern) if any(not _missing(r.metrics.get(m.name)) for r in screen.reps)]
+    shown = [m for m in key_metrics(pattern) if any(not _missing(r.metrics.get(m.name)) or _unread(r, m.name)
+                                                    for r in screen.reps)]
     lunge = pattern == "lunge"
     headings = ["rep", "bottom (s)"] + (["front leg"] if lunge else []) + [m.heading(short=True) for m in shown] + ["faults"]
     formats = [None, ".2f"] + ([None] if lunge else []) + [m.shown_fmt for m in shown] + [None]
@@ -85,8 +97,12 @@ def rep_table(screen: Screen) -> Table:
         faults = "; ".join(f"{fault_words(f.code)} ({'possible, ' if f.possible else ''}{f.severity})"
                            for f in r.faults) or "none"
         rows.append([r.index + 1, r.bottom_s] + ([r.lead_leg or "?"] if lunge else [])
-                    + [m.shown(r.metrics.get(m.name)) for m in shown] + [faults])
+                    + [NOT_READ if _unread(r, m.name) else m.shown(r.metrics.get(m.name)) for m in shown] + [faults])
     return Table(headings, rows, formats)
+
+
+def _unread(r: RepResult, name: str) -> bool:
+    return name in UNREAD_NOTES and _missing(r.metrics.get(name)) and says(r.notes, UNREAD_NOTES[name])
 
 
 def leg_table(screen: Screen) -> Table:

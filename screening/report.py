@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from .continuum import NOT_CHECKED
 from .errors import ScreeningError
 from .ladder import Continuum, load_continuum, short_name
 from .present import VERDICT_COLOURS, evidence, fault_text, glossary, rep_table, sentence, severity_words
@@ -174,7 +175,9 @@ def _plain(verdict: str | None, placement: dict | None, cues: list[str], c: Cont
     if verdict == "refer":
         return ["Pain was reported: stop here. See a clinician before loading this pattern again."]
     if verdict == "progress":
-        return ["Every repetition was free of faults: the pattern is organised at this level.",
+        unchecked = any(r.startswith(NOT_CHECKED) for r in placement.get("reasons", []))
+        return ["Every repetition was free of the faults that could be measured; some were not checked (see why)."
+                if unchecked else "Every repetition was free of faults: the pattern is organised at this level.",
                 f"Next time, move on one step: {where}. Change one thing at a time (the load position before the "
                 "body position)."]
     if verdict == "hold":

@@ -188,6 +188,21 @@ def test_a_front_view_lunge_says_which_reps_had_no_valgus_reading():
     p, _ = placement_for(front)
     said = [r for r in p.reasons if r.startswith("Not checked: knee valgus")]
     assert len(said) == 1 and "reps 1, 3" in said[0] and "not counted as none" in said[0] and "chest height" in said[0]
+    # the score's reason, the report's recommendation and its reps table say it too: not "free of faults"
+    assert p.verdict == "progress" and not any("every rep free of faults" in r for r in p.reasons)
+    assert any("free of the faults that could be read" in r for r in p.reasons)
+    from screening.present import rep_table
+    from screening.report import build_report
+
+    from screening.continuum import placed
+
+    placed_front = placed(front)
+    table = rep_table(placed_front)
+    col = table.headings.index(next(h for h in table.headings if "valgus" in h))
+    assert [row[col] for row in table.text()] == ["not read", "4", "not read"]
+    assert [row[col] for row in table.values()] == ["not read", 4, "not read"]
+    words = " ".join(build_report([placed_front]).recommendation)
+    assert "some were not checked" in words and "free of faults" not in words
     side = screen_of(result).replace(view=ViewMeta(kind=View.SIDE))
     assert not any("knee valgus" in r for r in placement_for(side)[0].reasons)
     lateral = screen_of({**result, "lunge": {"variant": "lateral", "faults": []}}).replace(view=ViewMeta(kind=View.FRONT))
