@@ -42,7 +42,7 @@ _EXPORTS = {
     "ScreeningError": "errors", "VideoError": "errors", "NoPersonError": "errors", "ModelError": "errors",
     # what the surfaces (the command line, the web page, the report) show, in words
     "rep_table": "present", "leg_table": "present", "fault_text": "present", "chart_series": "present",
-    "glossary": "present", "local_time": "present", "sentence": "present", "VERDICT_COLOURS": "present",
+    "glossary_words": "report", "local_time": "present", "sentence": "present", "VERDICT_COLOURS": "present",
     "short_name": "ladder", "guess_exercise": "continuum", "fault_words": "registry", "note_text": "words",
     "reps_csv_text": "result",
     # judging the same frames again for what was filmed

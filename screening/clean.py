@@ -197,14 +197,38 @@ def view_kind(ratio: float) -> str:
     return "side" if ratio < SIDE_BELOW else "front" if ratio > FRONT_ABOVE else "oblique"
 
 
+#: from the front, the line through both feet is a floor line only where the feet stand side by side; in a split
+#: stance the rear foot is further away and higher in the picture, and the line tilts with it (rendered split
+#: squats: 20-24 deg with a level camera, read as the camera's roll and turned out, which made the feet look
+#: far apart sideways: a lateral lunge). A roll it gives is taken only where the standing trunk, which a
+#: roll tilts the same way, agrees within this much (deg); otherwise (or with no floor line) the trunk's own
+#: tilt is the roll
+ROLL_AGREE_DEG = 8.0
+
+
+def _axis_roll(xy: np.ndarray) -> float:
+    """The roll (deg, as :func:`estimate_roll`) that tilts the mid-hip -> mid-shoulder line of ``xy``'s frames
+    from vertical: the median over the frames."""
+    with quiet(), np.errstate(all="ignore"):
+        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
+        r = np.degrees(np.arctan2(-d[:, 0], -d[:, 1]))
+    r = r[np.isfinite(r)]
+    return float(np.median(r)) if len(r) else float("nan")
+
+
 def estimate_roll(xy: np.ndarray, kind: str, upright: np.ndarray) -> float:
     """Camera roll from the floor line: the heel-toe line of planted feet (side and oblique views) or the
-    line through both heels and both toes while standing (front view). Lines steeper than 25 degrees
-    (a heel off the floor) are not floor lines and are ignored."""
+    line through both heels and both toes while standing (front view; checked against the standing trunk,
+    :data:`ROLL_AGREE_DEG`). Lines steeper than 25 degrees (a heel off the floor) are not floor lines and are
+    ignored."""
     if kind == "front":
         rows = xy[upright] if upright.any() else xy
         angles = np.concatenate([_line_angle(rows[:, LM.RIGHT_HEEL], rows[:, LM.LEFT_HEEL]),
                                  _line_angle(rows[:, LM.RIGHT_FOOT_INDEX], rows[:, LM.LEFT_FOOT_INDEX])])
+        angles = angles[np.isfinite(angles) & (np.abs(angles) < 25)]
+        trunk = _axis_roll(rows)
+        if np.isfinite(trunk) and (len(angles) < 5 or abs(float(np.median(angles)) - trunk) > ROLL_AGREE_DEG):
+            return trunk
     else:
         angles = np.concatenate([_line_angle(xy[:, LM.LEFT_HEEL], xy[:, LM.LEFT_FOOT_INDEX]),
                                  _line_angle(xy[:, LM.RIGHT_HEEL], xy[:, LM.RIGHT_FOOT_INDEX])])

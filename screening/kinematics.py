@@ -77,6 +77,23 @@ def implausible_knee(knee_flexion: np.ndarray, time_s: np.ndarray) -> np.ndarray
     return bad
 
 
+#: a knee's FPPA is an angle of the picture only where its thigh is seen at this share of its standing length or
+#: more: pointing at the camera (a deep lunge filmed from hip height), the hip and knee nearly meet in the
+#: picture and the angle of even the true joints swings by tens of degrees for a few pixels (rendered
+#: front-view lunges, bench/front_lunge.md). Where less is seen the frame's FPPA is not measured (the annotated
+#: video and the angle table read -130 to -160 deg there); screening.lunge reads a rep's valgus with the same
+#: guard
+THIGH_SEEN_MIN = 0.5
+
+
+def _unreadable_fppa(values: dict[str, np.ndarray], xy: np.ndarray, seg: Segments) -> None:
+    """Each knee's FPPA left out (NaN) in the frames where its thigh is seen at under :data:`THIGH_SEEN_MIN`."""
+    for leg, (h, k) in {"left": (LM.LEFT_HIP, LM.LEFT_KNEE), "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE)}.items():
+        with np.errstate(invalid="ignore"):
+            short = _dist(xy, h, k) / seg.thigh < THIGH_SEEN_MIN
+        values[f"knee_valgus_fppa_{leg}_deg"][short] = np.nan
+
+
 @dataclass
 class Kinematics:
     time_s: np.ndarray
@@ -226,6 +243,8 @@ def kinematics(cs: CleanSeries) -> Kinematics:
             b = v[rows] if rows.any() else np.zeros(0)
             b = b[np.isfinite(b)]
         baseline[d.name] = float(np.median(b)) if len(b) else float("nan")
+    if view.kind == "front":
+        _unreadable_fppa(values, xy, seg)
     if view.kind != "side":
         notes.append(Note.of("side_measures_not_measurable", view=view.kind))
     if view.kind != "front":

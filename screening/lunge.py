@@ -22,6 +22,7 @@ import numpy as np
 from .angles import angle_def, compute, left_direction, resolve_point
 from .clean import CleanSeries
 from .findings import Fault, PatternResult, RepResult, judge, pattern_score, rule_limits, sparc
+from .kinematics import THIGH_SEEN_MIN as KIN_THIGH_SEEN_MIN
 from .kinematics import Kinematics
 from .landmarks import LEG_LANDMARKS, LM, of_leg
 from .registry import metric, metrics_of, rules_of
@@ -45,35 +46,35 @@ LATERAL_FEET_HIP_WIDTHS = 2.8
 LATERAL_SIDE_SPLIT_SHANKS = 0.8
 
 #: FPPA is read over the rep's frames where the front thigh is seen at this share of its standing length or
-#: more (see fppa_frames) ...
-THIGH_SEEN_MIN = 0.5
+#: more (see fppa_frames; the frame's own FPPA is not measured below it, screening.kinematics) ...
+THIGH_SEEN_MIN = KIN_THIGH_SEEN_MIN
 #: ... as this percentile of them: where the valgus is largest, robust to one frame's jitter
 FPPA_PERCENTILE = 90
 #: and from at least this many frames
 FPPA_MIN_FRAMES = 3
 #: MediaPipe's hip landmark is not the hip joint's centre, and it moves with the thigh: from the front it sits
 #: medial of the joint and, as the thigh turns toward the camera, higher (rendered front-view lunges on 36
-#: bodies, bench/front_lunge.md: 0.017 leg lengths medial and 0.017 high standing, 0.03 and 0.05 where a
+#: bodies, bench/front_lunge.md: 0.016 leg lengths medial and 0.016 high standing, 0.03 and 0.05 where a
 #: third of the thigh is seen). Its offset (landmark minus joint, leg lengths; x lateral of the leg, y down)
 #: as a quadratic in the share of the thigh's standing length the picture misses, m = 1 - seen:
 #: x = c0 + c1 m + c2 m^2 (row 0), y likewise (row 1); fitted by bench/front_lunge.py on every other frame of
 #: every rep, both legs. The hip was the largest loss of a front knee's FPPA (4-5 deg read too small at every
 #: depth; the knee 2, the ankle under 1, the smoothing none)
-HIP_LANDMARK_OFFSET = ((-0.0177, 0.0172, -0.0512), (-0.0161, -0.0036, -0.0704))
+HIP_LANDMARK_OFFSET = ((-0.0167, 0.0077, -0.0379), (-0.0144, -0.0132, -0.0591))
 #: ... with the hips corrected, the tracker still reads a large valgus small (its knee stays nearer the
 #: hip-ankle line than the true one): the FPPA read is (slope, intercept) applied to the angle of the corrected
 #: landmarks, fitted on the reps whose thigh is readable at the bottom. On bodies left out of both fits, where
 #: the thigh is seen at half its length or more at the bottom: MAE ~3 deg, bias under 1 (bench/front_lunge.md)
-FPPA_SCALE = (1.0952, 2.1705)
+FPPA_SCALE = (1.1300, 1.6759)
 #: MediaPipe's hip landmarks sit on the tops of the thighs, so at the bottom of a split lunge their line tilts
 #: with the thighs as well as the pelvis: toward the rear leg, more as the front thigh turns toward the camera.
 #: That tilt (deg, rear side down positive) as a quadratic in the share of the front thigh's standing length
 #: the picture misses, m = 1 - seen: c0 + c1 m + c2 m^2, subtracted frame by frame; fitted by
 #: bench/front_lunge.py on every bottom frame of the population's 144 reps against the rendered drop. Held out
-#: by body: MAE 2.2 deg, bias 0.0 (a fixed 4.4 deg before, the median of 8 corpus clips: 3.0, -2.2; the hips
-#: moved to the joints' centres, :func:`hip_joints`: 2.8, -0.5, and they follow a drop less). A drop of
-#: 9-13 deg still reads 3.8 small: the landmarks follow the pelvis only in part (bench/front_lunge.md)
-THIGH_TILT_OF_HIP_LINE = (0.4754, -0.6950, 10.4840)
+#: by body: MAE 2.1 deg, bias 0.0 (a fixed 4.4 deg before, the median of 8 corpus clips: 3.0, -2.2; the hips
+#: moved to the joints' centres, :func:`hip_joints`: 2.8, -0.4, and they follow a drop less). A drop of
+#: 9-13 deg still reads 3.7 small: the landmarks follow the pelvis only in part (bench/front_lunge.md)
+THIGH_TILT_OF_HIP_LINE = (-1.4427, 8.0125, 1.9538)
 
 #: legs whose landmarks jump this far (shank lengths) from their running median (over STEADY_WINDOW_S) are a
 #: tracking glitch

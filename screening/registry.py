@@ -212,7 +212,8 @@ METRICS: tuple[Metric, ...] = (
     _m("pelvic_obliquity_change_deg", "lunge", FRONT, "deg", "pelvic drop", "pelvic drop", ".0f",
        "how far the rear-leg side of the pelvis drops at the bottom, from standing (positive: a drop; a correct "
        "lunge tilts about 4 deg); the tracker's hip points follow a large drop only in part (one of 9-13 deg "
-       "reads about 4 deg small)", "metrics.md Lunge; beyond a correct lunge's tilt (UI-PRMD)", uncertainty=2.2,
+       "reads about 4 deg small)", "metrics.md Lunge; beyond a correct lunge's tilt (UI-PRMD, Vakanski 2018)",
+       uncertainty=2.2,
        uncertainty_source="rendered front-view lunges on 36 bodies (bench/front_lunge.md), whole bodies left "
        "out of the fit", key=True),
     _m("lateral_trunk_lean_deg", "lunge", FRONT, "deg", "lateral trunk lean", "side lean", ".0f",

@@ -158,6 +158,13 @@ def in_words(source: str, unsourced: str = "this tool's starting point (no publi
     return text or unsourced
 
 
+def glossary_words(pattern: str) -> list[tuple[str, str, str]]:
+    """What each measure of ``pattern`` means and where its threshold comes from, as every surface a person
+    reads says it (:func:`in_words`: no file of this repository named)."""
+    return [(label, _words(definition), in_words(source, "this tool's own measure"))
+            for label, definition, source in (glossary(pattern) if pattern in ("hinge", "lunge") else [])]
+
+
 def _clean_name(name: str | None) -> str:
     """A person's name as a report prints it: NFC, one space between words, no control or invisible
     characters ("" for none)."""
@@ -276,8 +283,7 @@ def build_report(screens: list[Screen], continuum: Continuum | None = None, *, c
     notes = [_words(n) for n in list(now.placement_notes) + list(now.analysis_notes) + list(now.person.notes)]
     days = sorted({_local(s.when).strftime("%Y-%m-%d") for s in sessions})
     dates = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} ({len(sessions)} sessions)"
-    terms = [(label, _words(definition), in_words(source, "this tool's own measure"))
-             for label, definition, source in (glossary(pattern) if pattern in ("hinge", "lunge") else [])]
+    terms = glossary_words(pattern)
     return Report(title, subtitle, pattern, verdict, headline, [_words(x) for x in _plain(verdict, placement, cues, c)],
                   _words(placement["next_step"]) if placement else "",
                   [sentence(_words(x)) for x in placement["reasons"]] if placement else [],

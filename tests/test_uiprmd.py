@@ -41,11 +41,9 @@ def test_every_rep_is_found_with_its_lead_leg_and_kind(summary):
 
 def test_incorrect_lunges_come_out_worse(summary):
     inline, side = summary["lunge_inline"], summary["side_lunge"]
-    # 0.852 before issue 29, 0.842 since (the front knee's FPPA read at the bottom, where on these joint
-    # centres it does not tell the classes apart, AUC 0.5, and its higher readings add to both; the pelvic drop
-    # judged beyond a correct lunge's tilt); the standard error of an AUC over 90 + 90 reps is ~0.03, the
-    # within-person AUC below still >= 0.85
-    assert inline["severity_auc"] >= 0.84, inline["severity_auc"]
+    # issue 5's 0.85: 0.852 before issue 29, 0.843 after its valgus change, 0.882 since a split stance seen from
+    # the front is no longer read as a 20-deg camera roll (the lean read against a turned picture)
+    assert inline["severity_auc"] >= 0.85, inline["severity_auc"]
     assert inline["severity_auc_within_person"] >= 0.85
     assert side["severity_auc"] >= 0.85, side["severity_auc"]
     assert side["severity_auc_within_person"] >= 0.85

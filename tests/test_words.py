@@ -149,3 +149,16 @@ def test_words_import_nothing_of_the_project_but_values_and_the_registry():
     src = (ROOT / "screening" / "words.py").read_text(encoding="utf-8")
     imported = set(re.findall(r"^\s*from \.(\w*) import", src, re.M))
     assert imported <= {"values", "registry"}, imported
+
+
+def test_says_finds_a_note_coded_in_words_and_from_one_clip_of_two():
+    """A rep's 'valgus not read' note, as the analysis codes it, as result.json words it, and as a rep merged
+    from a side and a front clip carries it ("front: ..."): the placement and the command line ask the same."""
+    from screening.words import says
+
+    unread = Note.of("fppa_unread")
+    merged = Note.of("from_view", clip="front", note=unread)
+    for notes in ([unread], [note_text(unread)], [merged], [note_text(merged)]):
+        assert says(notes, "fppa_unread"), notes
+    assert not says([Note.of("fppa_above_bottom"), note_text(Note.of("from_view", clip="side", note=Note.of(
+        "fppa_above_bottom")))], "fppa_unread")

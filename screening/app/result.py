@@ -12,7 +12,7 @@ from screening import (
     Screen,
     build_report,
     fault_text,
-    glossary,
+    glossary_words,
     guess_exercise,
     leg_table,
     load_continuum,
@@ -46,8 +46,8 @@ def show_summary(screen: Screen) -> None:
 
 CAPTIONS = {
     "hinge": "Peak change from standing in each rep, and its faults.",
-    "lunge": "Each rep's front leg and its measures at the bottom (knee valgus at half depth); a measure this "
-             "camera view cannot show is left out. Each rep's faults.",
+    "lunge": "Each rep's front leg and its measures at the bottom; a measure this camera view cannot show is left "
+             "out, and one it could not read in a rep says so. Each rep's faults.",
 }
 
 
@@ -75,7 +75,7 @@ def show_reps(screen: Screen) -> None:
     if "rhythm_plot" in screen.attachments:
         st.image(screen.attachments["rhythm_plot"], caption="Hip flexion against spinal flexion through each rep")
     with st.expander("What the measures mean"):
-        for label, definition, source in glossary(screen.pattern):
+        for label, definition, source in glossary_words(screen.pattern):
             st.markdown(f"- **{label}**: {definition}. *Source: {source}.*")
 
 
