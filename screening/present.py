@@ -106,12 +106,21 @@ def _unread(r: RepResult, name: str) -> bool:
 
 
 def leg_table(screen: Screen) -> Table:
-    """A lunge's per-leg means of the key measures, and the asymmetry between legs (%)."""
+    """A lunge's per-leg means of the key measures (:data:`NOT_READ` where no rep of the leg could be read for
+    it), and the asymmetry between legs (%)."""
     lu = screen.lunge
-    shown = [m for m in key_metrics("lunge") if lu and any(not _missing(s.means.get(m.name)) for s in lu.legs.values())]
+    legs = lu.legs if lu else {}
+
+    def unread(leg: str, name: str) -> bool:
+        reps = [r for r in screen.reps if r.lead_leg == leg]
+        return bool(reps) and all(_unread(r, name) for r in reps)
+
+    shown = [m for m in key_metrics("lunge") if any(not _missing(s.means.get(m.name)) or unread(leg, m.name)
+                                                    for leg, s in legs.items())]
     headings = ["", "reps"] + [m.heading(short=True) for m in shown]
     formats = [None, None] + [m.shown_fmt for m in shown]
-    rows = [[leg, s.reps] + [m.shown(s.means.get(m.name)) for m in shown] for leg, s in (lu.legs.items() if lu else [])]
+    rows = [[leg, s.reps] + [NOT_READ if _missing(s.means.get(m.name)) and unread(leg, m.name)
+                             else m.shown(s.means.get(m.name)) for m in shown] for leg, s in legs.items()]
     if lu and lu.asymmetry_pct:
         # the percentages share the columns' formats
         rows.append(["asymmetry (%)", None] + [lu.asymmetry_pct.get(m.name) for m in shown])

@@ -191,7 +191,9 @@ def test_a_front_view_lunge_says_which_reps_had_no_valgus_reading():
     # the score's reason, the report's recommendation and its reps table say it too: not "free of faults"
     assert p.verdict == "progress" and not any("every rep free of faults" in r for r in p.reasons)
     assert any("free of the faults that could be read" in r for r in p.reasons)
-    from screening.present import rep_table
+    from dataclasses import replace
+
+    from screening.present import leg_table, rep_table
     from screening.report import build_report
 
     from screening.continuum import placed
@@ -201,6 +203,14 @@ def test_a_front_view_lunge_says_which_reps_had_no_valgus_reading():
     col = table.headings.index(next(h for h in table.headings if "valgus" in h))
     assert [row[col] for row in table.text()] == ["not read", "4", "not read"]
     assert [row[col] for row in table.values()] == ["not read", 4, "not read"]
+    from screening.lunge import LegSummary
+
+    legs = {"left": LegSummary("left", 2, {"knee_valgus_fppa_deg": 4.0}),
+            "right": LegSummary("right", 1, {"knee_valgus_fppa_deg": float("nan")})}
+    both = placed_front.replace(lunge=replace(placed_front.lunge, legs=legs))
+    per_leg = leg_table(both)
+    col = per_leg.headings.index(next(h for h in per_leg.headings if "valgus" in h))
+    assert [row[col] for row in per_leg.text()] == ["4", "not read"]
     words = " ".join(build_report([placed_front]).recommendation)
     assert "some were not checked" in words and "free of faults" not in words
     side = screen_of(result).replace(view=ViewMeta(kind=View.SIDE))
