@@ -15,6 +15,10 @@ shared 2-core virtual machines one pass of either can be 15% slower than the nex
 The last line printed is one JSON object: {"pipeline_fps", "bare_fps", "ratio", "peak_rss_mb", ...}
 (``ratio`` = median pipeline fps / median bare fps; ``ratios`` = each round's own ratio).
 Targets (issue 2): ratio >= 0.85 on tomnotch_good_mornings.mp4, peak RSS < 1.5 GB.
+
+``--model FILE``: another pose model bundle's bare loop as well, each round (issue 29 tried the legacy heavy
+landmark model, bundled by ``tools/build_pose_bundle.py --landmark-model``): ``model_ratio`` = its median
+frames/s over the shipped model's.
 """
 from __future__ import annotations
 
@@ -63,7 +67,7 @@ def _import_mediapipe() -> None:
     load_mediapipe()
 
 
-def bare(video: str, chunk: int = 64) -> tuple[int, float]:
+def bare(video: str, chunk: int = 64, model_file: str | None = None) -> tuple[int, float]:
     from screening.pose import ANALYSIS_MAX_SIDE, make_backend
     from screening.video import probe, read_frames
 
@@ -71,7 +75,7 @@ def bare(video: str, chunk: int = 64) -> tuple[int, float]:
     info = probe(video)
     frames = read_frames(video, info, max_side=ANALYSIS_MAX_SIDE)
     t0 = time.perf_counter()
-    backend = make_backend()
+    backend = make_backend(model_file)
     spent = time.perf_counter() - t0
     n = 0
     while True:
@@ -92,11 +96,13 @@ def main() -> None:
     p.add_argument("video")
     p.add_argument("--repeat", type=int, default=5, help="rounds of pipeline + bare loop (default 5)")
     p.add_argument("--child", metavar="OUT", help=argparse.SUPPRESS)
+    p.add_argument("--model", help="another pose model bundle (.task): its bare loop too, each round, and its speed "
+                   "against the shipped model's (model_ratio)")
     args = p.parse_args()
     if args.child:
         child(args.video, args.child)
         return
-    pipe, bares, peaks, frames = [], [], [], 0
+    pipe, bares, peaks, frames, others = [], [], [], 0, []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as out:
             proc = subprocess.run([sys.executable, __file__, args.video, "--child", out], capture_output=True,
@@ -110,6 +116,10 @@ def main() -> None:
         pipe.append(piped["frames"] / piped["seconds"])
         bares.append(n / spent)
         frames = n
+        if args.model:
+            m, spent_m = bare(args.video, model_file=args.model)
+            others.append(m / spent_m)
+            print(f"bare loop, {os.path.basename(args.model)}: {others[-1]:.1f} frames/s", flush=True)
         print(f"pipeline: {piped['frames']} frames in {piped['seconds']:.1f} s = {pipe[-1]:.1f} frames/s; "
               f"bare MediaPipe loop: {n} frames in {spent:.1f} s = {bares[-1]:.1f} frames/s; "
               f"ratio {pipe[-1] / bares[-1]:.3f}", flush=True)
@@ -117,7 +127,9 @@ def main() -> None:
     print(json.dumps({"pipeline_fps": round(pipeline_fps, 2), "bare_fps": round(bare_fps, 2),
                       "ratio": round(pipeline_fps / bare_fps, 3), "peak_rss_mb": round(max(peaks), 1),
                       "ratios": [round(p / b, 3) for p, b in zip(pipe, bares)],
-                      "video": os.path.basename(args.video), "frames": frames}))
+                      "video": os.path.basename(args.video), "frames": frames,
+                      **({"model": os.path.basename(args.model), "model_fps": round(statistics.median(others), 2),
+                          "model_ratio": round(statistics.median(others) / bare_fps, 3)} if args.model else {})}))
 
 if __name__ == "__main__":
     main()

@@ -198,3 +198,19 @@ def test_the_command_line_says_a_rep_whose_valgus_was_not_read():
         assert "knee valgus not read (thigh toward the camera)" in rep_line(rep, "lunge")
     read = RepResult(0, 0.0, 1.0, 2.0, "left", {"hip_drop_leg_lengths": 0.4, "knee_valgus_fppa_deg": 4.0}, [], [])
     assert "not read" not in rep_line(read, "lunge") and "knee valgus 4°" in rep_line(read, "lunge")
+
+
+@pytest.mark.fast
+def test_the_heavier_model_is_not_shipped_because_it_does_not_help():
+    """Issue 29 item 4, bench/front_lunge.md: the legacy heavy landmark model on the same 144 reps. As tracked it
+    reads valgus nearer the truth; with each model's corrections fitted on its own table (held out by body)
+    it is no better where the thigh is seen at half its length or more, nor for the pelvic drop, at about
+    a third of the speed: the full model stays. If a re-run shows otherwise, the decision is to be made again."""
+    m = json.loads(fl.MODELS.read_text())
+    full, heavy = m["shipped"], m["other"]
+    readable = [i for i, b in enumerate(full["fppa_cv"]) if float(b["seen"].split("-")[0]) >= 0.5]
+    mae = lambda rows: np.mean([rows[i]["mae"] for i in readable])  # noqa: E731
+    assert mae(heavy["fppa_raw"]) < mae(full["fppa_raw"])  # nearer as tracked ...
+    assert mae(heavy["fppa_cv"]) >= mae(full["fppa_cv"]) - 0.3  # ... not once corrected
+    assert heavy["drop_cv"]["mae"] >= full["drop_cv"]["mae"] - 0.3
+    assert m["speed"]["model_ratio"] < 0.6

@@ -327,8 +327,21 @@ def main() -> None:
     p.add_argument("--wheel", type=Path, help=f"a mediapipe-{WHEEL_VERSION} wheel file to read the models from "
                                                "(default: the installed package)")
     p.add_argument("--check", action="store_true", help="rebuild in memory and compare with the files in the repo")
+    p.add_argument("--landmark-model", type=Path, help="another legacy landmark model in place of the full one, to try "
+                   "(pose_landmark_heavy.tflite of the npm package @mediapipe/pose, Apache-2.0: `npm pack "
+                   "@mediapipe/pose@0.5.1675469404`; its pose_landmark_full.tflite is byte for byte the wheel's); "
+                   "with --out, nothing in the repository is written")
+    p.add_argument("--out", type=Path, help="with --landmark-model: the bundle's file")
     args = p.parse_args()
     files, license_text = read_sources(args.wheel)
+    if args.landmark_model:
+        if not args.out:
+            sys.exit("--landmark-model needs --out: the shipped bundle is the full model's")
+        files[MEMBERS[1][0]] = args.landmark_model.read_bytes()
+        args.out.write_bytes(build(files))
+        print(f"wrote {args.out} (landmark model {args.landmark_model.name}, sha256 "
+              f"{sha256(files[MEMBERS[1][0]])}); try it with bench/front_lunge.py --model and bench/throughput.py --model")
+        return
     bundle = build(files)
     if bundle != build(files):
         sys.exit("two builds from the same files differ: the bundle's bytes are not deterministic")
