@@ -82,15 +82,17 @@ def implausible_knee(knee_flexion: np.ndarray, time_s: np.ndarray) -> np.ndarray
 #: picture and the angle of even the true joints swings by tens of degrees for a few pixels (rendered
 #: front-view lunges, bench/front_lunge.md). Where less is seen the frame's FPPA is not measured (the annotated
 #: video and the angle table read -130 to -160 deg there); screening.lunge reads a rep's valgus with the same
-#: guard
+#: guard. Likewise a shank pointing away (the rear leg of a split lunge, its foot behind the knee)
 THIGH_SEEN_MIN = 0.5
 
 
 def _unreadable_fppa(values: dict[str, np.ndarray], xy: np.ndarray, seg: Segments) -> None:
-    """Each knee's FPPA left out (NaN) in the frames where its thigh is seen at under :data:`THIGH_SEEN_MIN`."""
-    for leg, (h, k) in {"left": (LM.LEFT_HIP, LM.LEFT_KNEE), "right": (LM.RIGHT_HIP, LM.RIGHT_KNEE)}.items():
+    """Each knee's FPPA left out (NaN) in the frames where its thigh or its shank is seen at under
+    :data:`THIGH_SEEN_MIN` of its standing length."""
+    for leg in ("left", "right"):
+        h, k, a = (LM[f"{leg.upper()}_{j}"] for j in ("HIP", "KNEE", "ANKLE"))
         with np.errstate(invalid="ignore"):
-            short = _dist(xy, h, k) / seg.thigh < THIGH_SEEN_MIN
+            short = (_dist(xy, h, k) / seg.thigh < THIGH_SEEN_MIN) | (_dist(xy, k, a) / seg.shank < THIGH_SEEN_MIN)
         values[f"knee_valgus_fppa_{leg}_deg"][short] = np.nan
 
 

@@ -68,11 +68,12 @@ def test_truth_image_angles_follow_the_tools_own_definitions(view):
             measured = measured_as.get(name, name)
             got = kin.values[measured] - angle_def(measured).offset_deg  # the geometry of the true joints
             ok = np.isfinite(truth) & np.isfinite(got)
-            if view == "front":  # a knee's FPPA is measured where its thigh is seen at half its length or more
+            if view == "front":  # a knee's FPPA is measured where thigh and shank are seen at half their length
                 leg = name.split("_")[3]
-                J = {j: np.asarray(t["frames"]["joints_2d"][f"{leg}_{j}"], float) for j in ("hip", "knee")}
+                J = {j: np.asarray(t["frames"]["joints_2d"][f"{leg}_{j}"], float) for j in ("hip", "knee", "ankle")}
                 thigh = np.linalg.norm(J["knee"] - J["hip"], axis=-1)
-                seen = thigh / np.median(thigh[:5])
+                shank = np.linalg.norm(J["ankle"] - J["knee"], axis=-1)
+                seen = np.minimum(thigh / np.median(thigh[:5]), shank / np.median(shank[:5]))  # the shorter
                 assert np.isfinite(got[seen > 0.6]).mean() > 0.9, (t["clip"], name)
                 assert not np.isfinite(got[seen < 0.4]).any(), (t["clip"], name)
             else:
