@@ -181,12 +181,18 @@ def upright_frames(xy: np.ndarray, max_trunk_deg: float = 25.0) -> np.ndarray:
     return np.nan_to_num(ang, nan=180) < max_trunk_deg
 
 
+def _trunk(xy: np.ndarray) -> np.ndarray:
+    """(N, 2) per frame: mid-hip -> mid-shoulder in the picture (NaN where both of a pair are missing)."""
+    with quiet(), np.errstate(all="ignore"):
+        return np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
+
+
 def spread_ratio(xy: np.ndarray, over_trunk_length: bool = False) -> np.ndarray:
     """Per frame: shoulder x-spread over shoulder-hip height (metrics.md, "View"), or over the trunk's
     length, which does not shrink when the trunk leans forward (for judging single frames)."""
     spread = np.abs(xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0])
-    with quiet(), np.errstate(all="ignore"):
-        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
+    d = _trunk(xy)
+    with np.errstate(all="ignore"):
         height = np.hypot(d[:, 0], d[:, 1]) if over_trunk_length else np.abs(d[:, 1])
         return spread / height
 
@@ -209,9 +215,8 @@ ROLL_AGREE_DEG = 8.0
 def _axis_roll(xy: np.ndarray) -> float:
     """The roll (deg, as :func:`estimate_roll`) that tilts the mid-hip -> mid-shoulder line of ``xy``'s frames
     from vertical: the median over the frames."""
-    with quiet(), np.errstate(all="ignore"):
-        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
-        r = np.degrees(np.arctan2(-d[:, 0], -d[:, 1]))
+    d = _trunk(xy)
+    r = np.degrees(np.arctan2(-d[:, 0], -d[:, 1]))
     r = r[np.isfinite(r)]
     return float(np.median(r)) if len(r) else float("nan")
 
@@ -225,14 +230,14 @@ def estimate_roll(xy: np.ndarray, kind: str, upright: np.ndarray) -> float:
         rows = xy[upright] if upright.any() else xy
         angles = np.concatenate([_line_angle(rows[:, LM.RIGHT_HEEL], rows[:, LM.LEFT_HEEL]),
                                  _line_angle(rows[:, LM.RIGHT_FOOT_INDEX], rows[:, LM.LEFT_FOOT_INDEX])])
-        angles = angles[np.isfinite(angles) & (np.abs(angles) < 25)]
-        trunk = _axis_roll(rows)
-        if np.isfinite(trunk) and (len(angles) < 5 or abs(float(np.median(angles)) - trunk) > ROLL_AGREE_DEG):
-            return trunk
     else:
         angles = np.concatenate([_line_angle(xy[:, LM.LEFT_HEEL], xy[:, LM.LEFT_FOOT_INDEX]),
                                  _line_angle(xy[:, LM.RIGHT_HEEL], xy[:, LM.RIGHT_FOOT_INDEX])])
     angles = angles[np.isfinite(angles) & (np.abs(angles) < 25)]
+    if kind == "front":
+        trunk = _axis_roll(rows)
+        if np.isfinite(trunk) and (len(angles) < 5 or abs(float(np.median(angles)) - trunk) > ROLL_AGREE_DEG):
+            return trunk
     if len(angles) < 5:
         return 0.0
     return float(np.median(angles))
@@ -249,8 +254,8 @@ MIN_UPRIGHT_SHARE = 0.15
 
 def _x_spread(xy: np.ndarray, pair_: list[LM]) -> np.ndarray:
     """Per frame: the x-spread of a left/right landmark pair over the trunk's length."""
-    with quiet(), np.errstate(all="ignore"):
-        d = np.nanmean(xy[:, SHOULDERS], axis=1) - np.nanmean(xy[:, HIPS], axis=1)
+    d = _trunk(xy)
+    with np.errstate(all="ignore"):
         return np.abs(xy[:, pair_[0], 0] - xy[:, pair_[1], 0]) / np.hypot(d[:, 0], d[:, 1])
 
 

@@ -385,6 +385,14 @@ def thigh_seen(cs: CleanSeries, kin: Kinematics, leg: str) -> np.ndarray:
         return np.hypot(*(cs.xy[:, k] - cs.xy[:, h]).T) / kin.segments.thigh
 
 
+def thigh_miss_terms(cs: CleanSeries, kin: Kinematics, leg: str) -> np.ndarray:
+    """(N, 3) the terms of the quadratic corrections for MediaPipe's hip landmarks (:data:`HIP_LANDMARK_OFFSET`,
+    :data:`THIGH_TILT_OF_HIP_LINE`): 1, m and m^2, with m the share of ``leg``'s thigh the picture misses."""
+    with np.errstate(invalid="ignore"):
+        miss = 1.0 - np.clip(np.nan_to_num(thigh_seen(cs, kin, leg), nan=1.0), 0.0, 1.2)
+    return np.stack([np.ones_like(miss), miss, miss ** 2], -1)
+
+
 def hip_joints(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
     """(N, 33, 2) the clean landmarks with each hip moved from MediaPipe's landmark to the hip joint's centre
     (:data:`HIP_LANDMARK_OFFSET`, by how much of that leg's thigh the picture shows, frame by frame); points
@@ -396,9 +404,7 @@ def hip_joints(cs: CleanSeries, kin: Kinematics) -> np.ndarray:
     person_left = _person_left(cs)
     c = np.asarray(HIP_LANDMARK_OFFSET, float)
     for leg in ("left", "right"):
-        with np.errstate(invalid="ignore"):
-            miss = 1.0 - np.clip(np.nan_to_num(thigh_seen(cs, kin, leg), nan=1.0), 0.0, 1.2)
-        terms = np.stack([np.ones_like(miss), miss, miss ** 2], -1)
+        terms = thigh_miss_terms(cs, kin, leg)
         dx, dy = terms @ c[0], terms @ c[1]
         lateral = person_left * (1.0 if leg == "left" else -1.0)  # the leg's lateral side, in image x
         h = of_leg("hip", leg)
@@ -473,9 +479,7 @@ def pelvic_drop(cs: CleanSeries, kin: Kinematics, lead: str, bottom: np.ndarray,
     rear_down = -1.0 if lead == "right" else 1.0  # obliquity is positive when the left hip is higher
     change = rear_down * kin.change("pelvic_obliquity_deg")
     if not (lateral or cs.joint_centres):
-        with np.errstate(invalid="ignore"):
-            miss = 1.0 - np.clip(np.nan_to_num(thigh_seen(cs, kin, lead), nan=1.0), 0.0, 1.2)
-        change = change - np.stack([np.ones_like(miss), miss, miss ** 2], -1) @ np.asarray(THIGH_TILT_OF_HIP_LINE)
+        change = change - thigh_miss_terms(cs, kin, lead) @ np.asarray(THIGH_TILT_OF_HIP_LINE)
     return nanmedian(change[bottom])
 
 

@@ -252,12 +252,14 @@ def says(notes: Iterable[Note | str], code: str) -> bool:
     """Whether ``notes`` hold the note ``code``: coded, as an analysis emits it, or in its words, as a result
     read back from result.json holds it (a note with parameters is matched by its code only); a note one clip
     of two gave a merged rep ("front: ...", ``from_view``) counts."""
-    words = note_text(Note.of(code))
-    for n in notes:
-        if isinstance(n, Note) and n.code == "from_view" and says([n.args["note"]], code):
+    said = {note_text(Note.of(code))} | {note_text(Note.of("from_view", clip=c, note=Note.of(code)))
+                                         for c in ("side", "front")}
+
+    def holds(n: Note | str) -> bool:
+        if isinstance(n, Note) and n.code == code:
             return True
-        text = note_text(n) if isinstance(n, Note) else str(n)
-        if (isinstance(n, Note) and n.code == code) or text == words \
-                or any(text == note_text(Note.of("from_view", clip=c, note=Note.of(code))) for c in ("side", "front")):
-            return True
-    return False
+        if isinstance(n, Note) and n.code == "from_view":
+            return holds(n.args["note"])
+        return note_text(n) in said
+
+    return any(holds(n) for n in notes)
